@@ -1,0 +1,112 @@
+# Shared by the scripts in this folder: where things are, how to run as the cluster's owner,
+# and how to reach the throwaway cluster. Source it; it defines functions and variables only.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PG_MAJOR=${PG_MAJOR:-15}
+PGBIN=/usr/lib/postgresql/$PG_MAJOR/bin
+PORT=${UV_PORT:-54329}
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# PostgreSQL refuses to run as root, so as root the cluster belongs to the unprivileged
+# `postgres` user that the server package creates; otherwise it belongs to whoever runs us.
+if [ "$(id -u)" = 0 ]; then
+    OWNER=postgres
+    as_owner() { runuser -u postgres -- "$@"; }
+    SUDO=
+else
+    OWNER=$(id -un)
+    as_owner() { "$@"; }
+    SUDO=sudo
+fi
+
+# The cluster lives in the project folder (.cluster/, git-ignored) when its owner can reach it.
+# A clone under a folder the owner cannot traverse (e.g. /root) falls back to one under /tmp.
+# Unix socket paths are limited to ~100 bytes, hence the short fallback for deep clones too.
+cluster_dir() {
+    local dir=$ROOT/.cluster
+    mkdir -p "$dir"
+    [ "$OWNER" = "$(id -un)" ] || chown "$OWNER" "$dir"
+    if as_owner test -w "$dir" -a -x "$dir" && [ ${#dir} -lt 80 ]; then
+        echo "$dir"
+    else
+        dir=/tmp/usage_value-$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)
+        mkdir -p "$dir" && chown "$OWNER" "$dir"
+        echo "$dir"
+    fi
+}
+
+CLUSTER=${UV_CLUSTER_DIR:-$(cluster_dir)}
+PGDATA_DIR=$CLUSTER/data
+SOCKET_DIR=$CLUSTER/run
+export PGHOST=$SOCKET_DIR PGPORT=$PORT PGUSER=postgres
+export PGDATABASE=${PGDATABASE:-usage_value}
+
+cluster_running() { [ -f "$PGDATA_DIR/postmaster.pid" ] && as_owner "$PGBIN/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1; }
+
+cluster_start() {
+    if [ ! -f "$PGDATA_DIR/PG_VERSION" ]; then
+        say "creating a throwaway PostgreSQL $PG_MAJOR cluster in $PGDATA_DIR (owner $OWNER)"
+        as_owner mkdir -p "$PGDATA_DIR" "$SOCKET_DIR"
+        as_owner "$PGBIN/initdb" -D "$PGDATA_DIR" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null
+        # Socket only, no TCP; fsync off because the cluster is disposable; enough shared
+        # buffers that benchmarks read from memory.
+        as_owner tee -a "$PGDATA_DIR/postgresql.conf" >/dev/null <<CONF
+listen_addresses = ''
+unix_socket_directories = '$SOCKET_DIR'
+port = $PORT
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+shared_buffers = '2GB'
+max_worker_processes = 16
+max_parallel_workers = 8
+shared_preload_libraries = 'pg_cron'
+cron.database_name = 'usage_value'
+jit = off
+CONF
+    fi
+    as_owner mkdir -p "$SOCKET_DIR"
+    if ! cluster_running; then
+        say "starting the cluster (socket in $SOCKET_DIR, port $PORT)"
+        as_owner "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -l "$CLUSTER/server.log" -w -t 60 start >/dev/null \
+            || { tail -20 "$CLUSTER/server.log" >&2; die "the cluster did not start"; }
+    fi
+}
+
+cluster_stop() {
+    if cluster_running; then
+        say "stopping the cluster"
+        as_owner "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null
+    fi
+}
+
+cluster_destroy() {
+    cluster_stop
+    say "removing $CLUSTER"
+    rm -rf "$CLUSTER"
+}
+
+psql_q() { "$PGBIN/psql" -X -v ON_ERROR_STOP=1 -q "$@"; }
+
+# Debian packages the project needs; installed only when one is missing, so reruns are quick.
+PACKAGES="postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR postgresql-$PG_MAJOR-pgtap pgtap
+postgresql-$PG_MAJOR-cron libboost-math-dev libgtest-dev cmake g++ make python3"
+
+ensure_packages() {
+    local missing="" p
+    for p in $PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    say "installing Debian packages:$missing"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+build_and_install() {
+    say "building and installing the extension"
+    make -C "$ROOT" -s -j"$(nproc)" >/dev/null
+    $SUDO make -C "$ROOT" -s install >/dev/null
+}

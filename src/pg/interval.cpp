@@ -1,0 +1,23 @@
+// SQL face of the tokens-per-merged-change estimate and its Garwood interval.
+#include "core/interval.hpp"
+#include "pg/summary.hpp"
+
+UV_FUNCTION(usage_summary_tokens_per_merged_change)
+{
+    const std::optional<double> ratio = uv::tokens_per_merged_change(uv::pg::read_summary(PG_GETARG_DATUM(0)));
+    if (!ratio)
+        PG_RETURN_NULL();
+    PG_RETURN_FLOAT8(*ratio);
+}
+
+UV_FUNCTION(usage_summary_tokens_per_merged_change_lower)
+{
+    const uv::UsageSummary summary = uv::pg::read_summary(PG_GETARG_DATUM(0));
+    PG_RETURN_FLOAT8(uv::tokens_per_merged_change_interval(summary, PG_GETARG_FLOAT8(1)).lower);
+}
+
+UV_FUNCTION(usage_summary_tokens_per_merged_change_upper)
+{
+    const uv::UsageSummary summary = uv::pg::read_summary(PG_GETARG_DATUM(0));
+    PG_RETURN_FLOAT8(uv::tokens_per_merged_change_interval(summary, PG_GETARG_FLOAT8(1)).upper);
+}

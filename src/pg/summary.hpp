@@ -1,0 +1,26 @@
+// usage_summary as a PostgreSQL varlena: reading any stored or incoming value, and the
+// in-memory layout that aggregates update in place.
+#pragma once
+
+#include "core/summary.hpp"
+#include "pg/glue.hpp"
+
+namespace uv::pg {
+
+// Matches the core's stored layout behind a 4-byte varlena header; fields are 8-byte aligned
+// in memory we allocate, so transition functions update them in place.
+struct SummaryDatum {
+    int32 vl_len_;
+    uint8 version;
+    uint8 reserved[3];
+    int64 tokens;
+    int64 merged_changes;
+};
+static_assert(sizeof(SummaryDatum) == VARHDRSZ + uv::kStoredSummarySize, "layout must match the core");
+
+// Validated copy of a usage_summary argument of any provenance (packed, toasted, from disk).
+UsageSummary read_summary(Datum datum);
+// A new datum in the given context.
+SummaryDatum* make_summary(const UsageSummary& summary, MemoryContext context);
+
+}  // namespace uv::pg
