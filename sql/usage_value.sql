@@ -30,7 +30,7 @@ CREATE TYPE @extschema@.usage_summary (
     STORAGE = plain
 );
 COMMENT ON TYPE @extschema@.usage_summary IS
-    'Tokens spent and merged changes delivered by a group of rows; result of usage_agg, combinable with rollup. Text form: (version:1,tokens:N,merged_changes:N)';
+    'Tokens spent and merged changes delivered by a group of rows; result of usage_agg, combinable with rollup. Text form: (version:1,rows:N,tokens:N,merged_changes:N)';
 
 CREATE FUNCTION @extschema@.usage_summary_eq(@extschema@.usage_summary, @extschema@.usage_summary) RETURNS boolean
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -57,8 +57,8 @@ COMMENT ON OPERATOR @extschema@.= (@extschema@.usage_summary, @extschema@.usage_
 COMMENT ON OPERATOR @extschema@.<> (@extschema@.usage_summary, @extschema@.usage_summary) IS
     'true when the summaries differ in tokens or merged changes';
 
--- Transition, inverse and combine functions. Not STRICT: a NULL argument contributes nothing,
--- as in sum(), and the state is created on the first non-NULL row.
+-- Transition, inverse, final and combine functions. Not STRICT: a NULL argument contributes
+-- nothing, as in sum(); the state counts the rows it holds so that no row gives NULL.
 CREATE FUNCTION @extschema@.usage_agg_transfn(@extschema@.usage_summary, bigint, bigint)
     RETURNS @extschema@.usage_summary
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -69,6 +69,11 @@ CREATE FUNCTION @extschema@.usage_agg_inverse(@extschema@.usage_summary, bigint,
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.usage_agg_inverse(@extschema@.usage_summary, bigint, bigint) IS
     'inverse transition of usage_agg for moving window frames: removes one row';
+CREATE FUNCTION @extschema@.usage_agg_final(@extschema@.usage_summary)
+    RETURNS @extschema@.usage_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.usage_agg_final(@extschema@.usage_summary) IS
+    'final function of usage_agg: a summary of zero rows becomes NULL, as sum() of no rows is NULL';
 CREATE FUNCTION @extschema@.usage_summary_combine(@extschema@.usage_summary, @extschema@.usage_summary)
     RETURNS @extschema@.usage_summary
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -78,10 +83,12 @@ COMMENT ON FUNCTION @extschema@.usage_summary_combine(@extschema@.usage_summary,
 CREATE AGGREGATE @extschema@.usage_agg(tokens bigint, merged_changes bigint) (
     SFUNC = @extschema@.usage_agg_transfn,
     STYPE = @extschema@.usage_summary,
+    FINALFUNC = @extschema@.usage_agg_final,
     COMBINEFUNC = @extschema@.usage_summary_combine,
     MSFUNC = @extschema@.usage_agg_transfn,
     MINVFUNC = @extschema@.usage_agg_inverse,
     MSTYPE = @extschema@.usage_summary,
+    MFINALFUNC = @extschema@.usage_agg_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.usage_agg(bigint, bigint) IS
@@ -99,6 +106,11 @@ COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.usage_summary) IS
 ------------------------------------------------------------------------------------------------
 -- Accessors
 ------------------------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.row_count(summary @extschema@.usage_summary) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'usage_summary_row_count' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.row_count(@extschema@.usage_summary) IS
+    'number of rows summarised (rows whose tokens and merged changes were not both NULL)';
 
 CREATE FUNCTION @extschema@.tokens(summary @extschema@.usage_summary) RETURNS bigint
     AS 'MODULE_PATHNAME', 'usage_summary_tokens' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

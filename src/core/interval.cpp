@@ -2,15 +2,19 @@
 #include "math.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 namespace uv {
 
 void check_confidence(double confidence)
 {
-    if (!(confidence > 0.0 && confidence < 1.0))  // also rejects NaN
+    if (!(confidence > 0.0 && confidence < 1.0)) {  // also rejects NaN
+        char got[32];
+        std::snprintf(got, sizeof got, "%g", confidence);
         throw Error(ErrorKind::InvalidParameter,
-                    "confidence must be between 0 and 1, exclusive (got " + std::to_string(confidence) + ")");
+                    std::string("confidence must be between 0 and 1, exclusive (got ") + got + ")");
+    }
 }
 
 Interval poisson_mean_interval(int64_t count, double confidence)

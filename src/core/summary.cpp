@@ -24,8 +24,10 @@ int64_t checked_sum(int64_t a, int64_t b, const char* argument)
 
 void check_summary(const UsageSummary& s, ErrorKind kind)
 {
-    if (s.tokens < 0 || s.merged_changes < 0)
+    if (s.rows < 0 || s.tokens < 0 || s.merged_changes < 0)
         throw Error(kind, "usage_summary counts must not be negative");
+    if (s.rows == 0 && (s.tokens != 0 || s.merged_changes != 0))
+        throw Error(kind, "usage_summary of zero rows must have zero tokens and merged changes");
 }
 
 void put_be64(uint8_t* out, int64_t value)
@@ -50,21 +52,28 @@ void add_usage(UsageSummary& summary, int64_t tokens, int64_t merged_changes)
     check_count(tokens, "tokens");
     check_count(merged_changes, "merged_changes");
     const int64_t new_tokens = checked_sum(summary.tokens, tokens, "tokens");
-    summary.merged_changes = checked_sum(summary.merged_changes, merged_changes, "merged_changes");
+    const int64_t new_merged = checked_sum(summary.merged_changes, merged_changes, "merged_changes");
+    summary.rows = checked_sum(summary.rows, 1, "rows");
     summary.tokens = new_tokens;
+    summary.merged_changes = new_merged;
 }
 
 void add_summary(UsageSummary& summary, const UsageSummary& other)
 {
-    add_usage(summary, other.tokens, other.merged_changes);
+    const int64_t new_tokens = checked_sum(summary.tokens, other.tokens, "tokens");
+    const int64_t new_merged = checked_sum(summary.merged_changes, other.merged_changes, "merged_changes");
+    summary.rows = checked_sum(summary.rows, other.rows, "rows");
+    summary.tokens = new_tokens;
+    summary.merged_changes = new_merged;
 }
 
 void remove_usage(UsageSummary& summary, int64_t tokens, int64_t merged_changes)
 {
     check_count(tokens, "tokens");
     check_count(merged_changes, "merged_changes");
-    if (tokens > summary.tokens || merged_changes > summary.merged_changes)
+    if (summary.rows < 1 || tokens > summary.tokens || merged_changes > summary.merged_changes)
         throw Error(ErrorKind::Internal, "inverse transition removes more than the frame holds");
+    summary.rows -= 1;
     summary.tokens -= tokens;
     summary.merged_changes -= merged_changes;
 }
@@ -73,8 +82,9 @@ void to_stored(const UsageSummary& summary, uint8_t out[kStoredSummarySize])
 {
     std::memset(out, 0, kStoredSummarySize);
     out[0] = kSummaryVersion;
-    std::memcpy(out + 4, &summary.tokens, 8);
-    std::memcpy(out + 12, &summary.merged_changes, 8);
+    std::memcpy(out + 4, &summary.rows, 8);
+    std::memcpy(out + 12, &summary.tokens, 8);
+    std::memcpy(out + 20, &summary.merged_changes, 8);
 }
 
 UsageSummary from_stored(const uint8_t* bytes, std::size_t size)
@@ -91,8 +101,9 @@ UsageSummary from_stored(const uint8_t* bytes, std::size_t size)
     if (bytes[1] != 0 || bytes[2] != 0 || bytes[3] != 0)
         throw Error(ErrorKind::InvalidBinary, "usage_summary value has non-zero reserved bytes");
     UsageSummary s;
-    std::memcpy(&s.tokens, bytes + 4, 8);
-    std::memcpy(&s.merged_changes, bytes + 12, 8);
+    std::memcpy(&s.rows, bytes + 4, 8);
+    std::memcpy(&s.tokens, bytes + 12, 8);
+    std::memcpy(&s.merged_changes, bytes + 20, 8);
     check_summary(s, ErrorKind::InvalidBinary);
     return s;
 }
@@ -101,8 +112,9 @@ std::array<uint8_t, kWireSummarySize> to_wire(const UsageSummary& summary)
 {
     std::array<uint8_t, kWireSummarySize> out{};
     out[0] = kSummaryVersion;
-    put_be64(out.data() + 1, summary.tokens);
-    put_be64(out.data() + 9, summary.merged_changes);
+    put_be64(out.data() + 1, summary.rows);
+    put_be64(out.data() + 9, summary.tokens);
+    put_be64(out.data() + 17, summary.merged_changes);
     return out;
 }
 
@@ -117,15 +129,17 @@ UsageSummary from_wire(const uint8_t* bytes, std::size_t size)
         throw Error(ErrorKind::InvalidBinary, "binary usage_summary has " + std::to_string(size) +
                                                   " bytes, expected " + std::to_string(kWireSummarySize));
     UsageSummary s;
-    s.tokens = get_be64(bytes + 1);
-    s.merged_changes = get_be64(bytes + 9);
+    s.rows = get_be64(bytes + 1);
+    s.tokens = get_be64(bytes + 9);
+    s.merged_changes = get_be64(bytes + 17);
     check_summary(s, ErrorKind::InvalidBinary);
     return s;
 }
 
 std::string to_text(const UsageSummary& summary)
 {
-    return "(version:" + std::to_string(kSummaryVersion) + ",tokens:" + std::to_string(summary.tokens) +
+    return "(version:" + std::to_string(kSummaryVersion) + ",rows:" + std::to_string(summary.rows) +
+           ",tokens:" + std::to_string(summary.tokens) +
            ",merged_changes:" + std::to_string(summary.merged_changes) + ")";
 }
 
@@ -205,15 +219,19 @@ UsageSummary from_text(const char* text)
     if (version != kSummaryVersion)
         throw Error(ErrorKind::InvalidText,
                     "usage_summary text has unknown format version " + std::to_string(version));
+    UsageSummary s;
+    in.expect(',');
+    in.expect_key("rows");
+    s.rows = in.number("rows");
     in.expect(',');
     in.expect_key("tokens");
-    UsageSummary s;
     s.tokens = in.number("tokens");
     in.expect(',');
     in.expect_key("merged_changes");
     s.merged_changes = in.number("merged_changes");
     in.expect(')');
     in.expect_end();
+    check_summary(s, ErrorKind::InvalidText);
     return s;
 }
 

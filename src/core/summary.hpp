@@ -12,12 +12,13 @@
 namespace uv {
 
 struct UsageSummary {
+    int64_t rows = 0;  // rows with at least one non-NULL count; 0 means "no data" (SQL NULL)
     int64_t tokens = 0;
     int64_t merged_changes = 0;
 
     bool operator==(const UsageSummary& other) const
     {
-        return tokens == other.tokens && merged_changes == other.merged_changes;
+        return rows == other.rows && tokens == other.tokens && merged_changes == other.merged_changes;
     }
 };
 
@@ -30,20 +31,21 @@ void add_summary(UsageSummary& summary, const UsageSummary& other);
 void remove_usage(UsageSummary& summary, int64_t tokens, int64_t merged_changes);
 
 // Stored layout (after PostgreSQL's 4-byte varlena header), native byte order, 8-byte aligned
-// fields: version u8 | reserved u8[3] (zero) | tokens i64 | merged_changes i64.
-// A later version may append fields; a reader accepts every version it knows.
+// fields: version u8 | reserved u8[3] (zero) | rows i64 | tokens i64 | merged_changes i64.
+// A later version may append fields; a reader accepts every version it knows. Every decoder
+// checks that counts are non-negative and that a summary of zero rows holds nothing.
 constexpr uint8_t kSummaryVersion = 1;
-constexpr std::size_t kStoredSummarySize = 20;
+constexpr std::size_t kStoredSummarySize = 28;
 void to_stored(const UsageSummary& summary, uint8_t out[kStoredSummarySize]);
 UsageSummary from_stored(const uint8_t* bytes, std::size_t size);
 
-// Binary wire form (send/recv, COPY BINARY): version u8 | tokens i64 | merged_changes i64, all
-// big-endian. recv is reachable by any user, so from_wire validates every byte.
-constexpr std::size_t kWireSummarySize = 17;
+// Binary wire form (send/recv, COPY BINARY): version u8 | rows i64 | tokens i64 |
+// merged_changes i64, big-endian. recv is reachable by any user, so from_wire validates it all.
+constexpr std::size_t kWireSummarySize = 25;
 std::array<uint8_t, kWireSummarySize> to_wire(const UsageSummary& summary);
 UsageSummary from_wire(const uint8_t* bytes, std::size_t size);
 
-// Text form, stable for pg_dump: (version:1,tokens:123,merged_changes:4).
+// Text form, stable for pg_dump: (version:1,rows:3,tokens:123,merged_changes:4).
 std::string to_text(const UsageSummary& summary);
 UsageSummary from_text(const char* text);
 

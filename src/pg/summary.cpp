@@ -24,10 +24,11 @@ SummaryDatum* make_summary(const UsageSummary& summary, MemoryContext context)
 
 namespace {
 
-UsageSummary state_value(const SummaryDatum* state) { return {state->tokens, state->merged_changes}; }
+UsageSummary state_value(const SummaryDatum* state) { return {state->rows, state->tokens, state->merged_changes}; }
 
 void store(SummaryDatum* state, const UsageSummary& value)
 {
+    state->rows = value.rows;
     state->tokens = value.tokens;
     state->merged_changes = value.merged_changes;
 }
@@ -98,15 +99,13 @@ UV_FUNCTION(usage_summary_ne)
 }
 
 // usage_agg(tokens, merged_changes): like sum(), a NULL argument contributes nothing and a row
-// whose arguments are both NULL is skipped; no non-NULL row at all gives NULL.
+// whose arguments are both NULL is not counted. The state always exists (a moving-aggregate
+// transition may not return NULL); usage_agg_final turns a state of zero rows into NULL.
 UV_FUNCTION(usage_agg_transfn)
 {
-    if (PG_ARGISNULL(1) && PG_ARGISNULL(2)) {
-        if (PG_ARGISNULL(0))
-            PG_RETURN_NULL();
-        PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-    }
     SummaryDatum* state = uv::pg::writable_state(fcinfo);
+    if (PG_ARGISNULL(1) && PG_ARGISNULL(2))
+        PG_RETURN_POINTER(state);
     uv::UsageSummary value = uv::pg::state_value(state);
     uv::add_usage(value, PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1), PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2));
     uv::pg::store(state, value);
@@ -116,15 +115,21 @@ UV_FUNCTION(usage_agg_transfn)
 // Removes the row leaving a moving window frame: O(1) sliding sums.
 UV_FUNCTION(usage_agg_inverse)
 {
-    if (PG_ARGISNULL(0))
-        PG_RETURN_NULL();
-    if (PG_ARGISNULL(1) && PG_ARGISNULL(2))
-        PG_RETURN_DATUM(PG_GETARG_DATUM(0));
     SummaryDatum* state = uv::pg::writable_state(fcinfo);
+    if (PG_ARGISNULL(1) && PG_ARGISNULL(2))
+        PG_RETURN_POINTER(state);
     uv::UsageSummary value = uv::pg::state_value(state);
     uv::remove_usage(value, PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1), PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2));
     uv::pg::store(state, value);
     PG_RETURN_POINTER(state);
+}
+
+// Final step of usage_agg: no counted row gives NULL, as sum() does. Reads, never modifies.
+UV_FUNCTION(usage_agg_final)
+{
+    if (PG_ARGISNULL(0) || uv::pg::read_summary(PG_GETARG_DATUM(0)).rows == 0)
+        PG_RETURN_NULL();
+    PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 }
 
 // Combine step of partial aggregation, and the transition of rollup(usage_summary).
@@ -142,6 +147,8 @@ UV_FUNCTION(usage_summary_combine)
     uv::pg::store(state, value);
     PG_RETURN_POINTER(state);
 }
+
+UV_FUNCTION(usage_summary_row_count) { PG_RETURN_INT64(uv::pg::read_summary(PG_GETARG_DATUM(0)).rows); }
 
 UV_FUNCTION(usage_summary_tokens) { PG_RETURN_INT64(uv::pg::read_summary(PG_GETARG_DATUM(0)).tokens); }
 

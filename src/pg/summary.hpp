@@ -13,6 +13,7 @@ struct SummaryDatum {
     int32 vl_len_;
     uint8 version;
     uint8 reserved[3];
+    int64 rows;
     int64 tokens;
     int64 merged_changes;
 };

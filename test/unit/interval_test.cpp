@@ -132,7 +132,7 @@ TEST(Garwood, RejectsConfidenceOutsideTheOpenUnitInterval)
 
 TEST(TokensPerMergedChange, PointEstimateAndInvertedInterval)
 {
-    const uv::UsageSummary s{1000000, 10};
+    const uv::UsageSummary s{1, 1000000, 10};
     EXPECT_DOUBLE_EQ(*uv::tokens_per_merged_change(s), 100000.0);
     const uv::Interval interval = uv::tokens_per_merged_change_interval(s, 0.95);
     // Reference row {10, 0.95, 4.7953886961324336, 18.390356042017779}.
@@ -144,7 +144,7 @@ TEST(TokensPerMergedChange, PointEstimateAndInvertedInterval)
 
 TEST(TokensPerMergedChange, NoMergesGiveNoEstimateAndAnInfiniteUpperBound)
 {
-    const uv::UsageSummary s{5000, 0};
+    const uv::UsageSummary s{1, 5000, 0};
     EXPECT_FALSE(uv::tokens_per_merged_change(s).has_value());
     const uv::Interval interval = uv::tokens_per_merged_change_interval(s, 0.95);
     expect_relative(5000 / 3.6888794541139363, interval.lower, 1e-9);
@@ -153,12 +153,12 @@ TEST(TokensPerMergedChange, NoMergesGiveNoEstimateAndAnInfiniteUpperBound)
 
 TEST(TokensPerMergedChange, NoTokens)
 {
-    const uv::UsageSummary merged{0, 4};
+    const uv::UsageSummary merged{1, 0, 4};
     EXPECT_EQ(*uv::tokens_per_merged_change(merged), 0.0);
     const uv::Interval a = uv::tokens_per_merged_change_interval(merged, 0.95);
     EXPECT_EQ(a.lower, 0.0);
     EXPECT_EQ(a.upper, 0.0);
-    const uv::Interval b = uv::tokens_per_merged_change_interval(uv::UsageSummary{0, 0}, 0.95);
+    const uv::Interval b = uv::tokens_per_merged_change_interval(uv::UsageSummary{0, 0, 0}, 0.95);
     EXPECT_EQ(b.lower, 0.0);
     EXPECT_TRUE(std::isinf(b.upper));
 }

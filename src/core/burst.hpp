@@ -1,0 +1,194 @@
+// Burst-inflation detection: which of a developer's tokens came in significant excursions above
+// their own seasonal baseline that delivered no matching merged output.
+//
+// Method, for analysts (the two-sentence version):
+//   Each bucket is compared with the developer's own usual use at that hour of the week (how often
+//   they are active then, and how much they use when active, estimated robustly from the
+//   surrounding eight weeks), and runs of unusually high use from a few hours up to two weeks are
+//   found with a multi-scale scan whose false-alarm rate is at most `alpha` per developer.
+//   A run counts as inflation only to the extent that merged changes in it (plus a few days after)
+//   fall significantly short of what the developer's usual tokens-per-merge predicts.
+//
+// Assumptions: token use in an active bucket is roughly log-normal around a level that depends on
+// the hour of week (day of week for daily buckets); whether a bucket is active at all is a separate
+// Bernoulli event with its own hour-of-week rate (a hurdle model, so zeros never blind the scale
+// estimate); buckets are independent given that baseline, except that correlation between
+// neighbouring buckets (busy days) is measured from the developer's own history and allowed for;
+// merged changes are Poisson with mean proportional to tokens.
+//
+// Details (see burst.cpp for the derivations):
+// * Baseline: for every week-long block, a centred window of `baseline_buckets` buckets (default
+//   8 weeks) gives per-slot activity rates and per-slot medians of log tokens over active buckets,
+//   both shrunk towards the window-wide values (2 pseudo-observations), and one robust log-scale
+//   (1.4826 * MAD of residuals, shrunk towards 1 with 2 pseudo-observations). Buckets inside
+//   episodes found in a first pass are left out of the baseline in a second pass.
+// * Bucket score: the mid-distribution-function value of the bucket under that hurdle model,
+//   mapped to a normal score and standardised to mean 0, variance 1 (exact moments).
+// * Scan: sums of scores over windows of 1, 2, 4, ... buckets up to `max_episode_buckets`,
+//   divided by sqrt(w * VIF_w), where VIF_w (>= 1) is the variance inflation measured on disjoint
+//   windows of the developer's own series; p-values Bonferroni-adjusted over scales and ~2n/w
+//   effectively independent windows per scale; non-overlapping significant windows are taken
+//   greedily, touching ones joined, and each trimmed to its maximum-sum sub-run.
+// * Output test: usual efficiency r = merges / tokens outside all episode windows; expected merges
+//   E = r * (tokens in episode and horizon). An exact Poisson test P(X <= observed | E) below
+//   `merge_alpha` is a shortfall; without a shortfall and with more merges than the baseline alone
+//   predicts, the episode is explained (a sprint). Otherwise the unexplained fraction of the excess
+//   tokens is inflated: excess * (1 - clamp((M - E_base) / (E - E_base), 0, 1)).
+#pragma once
+
+#include "common.hpp"
+#include "order_stats.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace uv::burst {
+
+// Largest number of distinct buckets in an accumulator, and largest span (max - min + 1) that
+// analyze() accepts; also the largest frame of a WindowScore. Beyond it: ErrorKind::LimitExceeded.
+// (10 million buckets is 1,100 years of hourly data; the dense analysis needs ~60 bytes a bucket.)
+constexpr uint64_t kMaxBuckets = 10'000'000;
+
+// Version byte that starts both serialised forms below.
+constexpr uint8_t kFormatVersion = 1;
+
+struct BucketTotals {
+    int64_t bucket;          // bucket start / bucket width (the glue computes it from epoch seconds)
+    int64_t tokens;          // >= 0
+    int64_t merged_changes;  // >= 0
+};
+
+// One developer's bucketed series, order-independent. Rows for the same bucket are SUMMED
+// (several usage rows may legitimately fall into one bucket). Memory is O(distinct buckets):
+// rows are appended and periodically sorted and combined, so the raw buffer never exceeds about
+// twice the number of distinct buckets (plus a constant).
+class BurstAccumulator {
+public:
+    // Throws OutOfRange for negative tokens or merged_changes (naming the argument) or when a
+    // total would overflow int64; LimitExceeded beyond kMaxBuckets distinct buckets.
+    void add(int64_t bucket, int64_t tokens, int64_t merged_changes);
+    // Parallel combine: the result is the same as adding other's rows here.
+    void merge(const BurstAccumulator& other);
+
+    // Sorted by bucket, one entry per distinct bucket.
+    const std::vector<BucketTotals>& buckets() const;
+    size_t bucket_count() const { return buckets().size(); }
+    bool empty() const noexcept { return entries_.empty(); }
+    int64_t total_tokens() const noexcept { return total_tokens_; }
+    int64_t total_merged_changes() const noexcept { return total_merges_; }
+
+    // Format v1, little-endian:
+    //   u8 version = 1, u8 kind = 'A', u64 n, n x (i64 bucket, i64 tokens, i64 merged_changes)
+    //   strictly ascending by bucket, i64 total_tokens, i64 total_merged_changes.
+    // The bytes depend only on the logical content (row order and merge order do not show).
+    std::vector<uint8_t> serialize() const;
+    // Validates everything before trusting it: version and kind, n <= kMaxBuckets (LimitExceeded)
+    // and the exact length before allocating, strictly ascending buckets, non-negative counts,
+    // totals that add up without overflow. Anything else is ErrorKind::InvalidBinary.
+    static BurstAccumulator deserialize(const uint8_t* data, size_t size);
+
+    // Sorts and combines duplicates now. Logically const: called lazily by the accessors.
+    void compact() const;
+
+private:
+    mutable std::vector<BucketTotals> entries_;
+    mutable size_t compacted_ = 0;  // entries_[0, compacted_) is sorted with distinct buckets
+    int64_t total_tokens_ = 0;
+    int64_t total_merges_ = 0;
+};
+
+// Analysis parameters. Get them from default_params(bucket_seconds), then override.
+struct BurstParams {
+    // Width of a bucket in seconds; the bucket index times this is seconds since
+    // 1970-01-01 00:00 UTC, which gives the hour of week. Range [1, 31,622,400] (366 days).
+    int64_t bucket_seconds = 86400;
+    // Length of the centred window the baseline is estimated from, in buckets.
+    // Default: 56 days of buckets (at least 8). Range [3, kMaxBuckets].
+    int64_t baseline_buckets = 56;
+    // Developer-level false-alarm rate of the scan. Default 0.01. Range (0, 0.5].
+    double alpha = 0.01;
+    // Level of the Poisson test of merged output against usual efficiency. Default 0.05.
+    // Range (0, 0.5]. Smaller excuses more sprints.
+    double merge_alpha = 0.05;
+    // Buckets after an episode whose merged changes still count for it (output lands after the
+    // tokens were spent). Default: 3 days of buckets, rounded up. Range [0, kMaxBuckets].
+    int64_t horizon_buckets = 3;
+    // Longest window the scan looks for, in buckets; longer excursions show up as several
+    // adjacent windows that are joined. Default: 14 days of buckets (at least 1). Range
+    // [1, kMaxBuckets].
+    int64_t max_episode_buckets = 14;
+    // Hour-of-week (or day-of-week) baseline, used when the bucket width divides one day.
+    // Otherwise, or when false, one level for all buckets.
+    bool seasonal = true;
+};
+
+// Defaults for a bucket width; throws InvalidParameter for a width outside its range.
+BurstParams default_params(int64_t bucket_seconds);
+// Throws InvalidParameter naming the first parameter outside its valid range.
+void validate(const BurstParams& params);
+
+struct Episode {
+    int64_t start_bucket;            // first bucket index of the excursion
+    int64_t end_bucket;              // last bucket index, inclusive
+    int64_t tokens;                  // tokens in [start, end]
+    double baseline_tokens;          // tokens the baseline expects in [start, end]
+    int64_t merged_changes;          // merges in [start, end + horizon] (horizon cut at the next episode)
+    double expected_merged_changes;  // usual efficiency * tokens over the same range
+    double excess_tokens;            // max(0, tokens - baseline_tokens)
+    double inflated_tokens;          // the part of excess_tokens that merges do not explain
+    double p_value;                  // scan p-value, adjusted for all windows and scales
+    double merge_p_value;            // P(merges <= observed) under usual efficiency
+};
+
+struct BurstResult {
+    // Inflated tokens / total tokens, in [0, 1]; 0 when total tokens is 0.
+    double inflation_share = 0.0;
+    int64_t total_tokens = 0;
+    double inflated_tokens = 0.0;
+    // Merges per token outside all episode windows (the developer's usual efficiency).
+    double usual_merges_per_token = 0.0;
+    // Every significant excursion, explained ones (sprints) included with inflated_tokens = 0.
+    std::vector<Episode> episodes;
+};
+
+// Missing buckets inside [min bucket, max bucket] count as zero use. Throws InvalidParameter
+// for bad parameters and LimitExceeded when the span exceeds kMaxBuckets.
+// Cost O(n log n) in the span n for the default parameters.
+BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params);
+
+// Sliding-window robust surprise for burst_score(tokens) OVER (ROWS BETWEEN n PRECEDING AND
+// CURRENT ROW). The current row is the value most recently add()ed; the frame is every value
+// added and not yet removed. score() compares the current value with the rest of the frame
+// under the same hurdle model as analyze(): activity rate p = (active + 0.5) / (rest + 1); for an
+// active current value, z = (ln tokens - median) / scale, with median and 1.4826 * MAD of ln
+// tokens over the active rest, the scale shrunk towards 1 by 2 pseudo-observations (so it is
+// never 0). It returns the normal score of the mid-distribution value,
+//   zero current:   Phi^-1((1 - p) / 2)           (about 0 among zeros, negative among actives)
+//   active current: Phi^-1((1 - p) + p * Phi(z))  (large when rarely active or far above level)
+// clamped to [-8, 8]: 0 is typical, +2 is as rare as a 2-sigma high. It returns exactly 0 when
+// there is no current value or no other value in the frame. Never NaN or infinite.
+// add/remove are O(log n); score is O(log^2 n); memory O(distinct values in the frame).
+class WindowScore {
+public:
+    // OutOfRange for negative tokens; LimitExceeded beyond kMaxBuckets values in the frame.
+    void add(int64_t tokens);
+    // Inverse transition. Throws Internal when the value is not in the frame (a caller bug).
+    void remove(int64_t tokens);
+    double score() const;
+    uint64_t size() const noexcept { return zeros_ + active_.size(); }
+
+    // Format v1, little-endian: u8 version = 1, u8 kind = 'W', u8 has_current (0/1),
+    // i64 current (0 when has_current is 0), u64 zeros, u64 n, n x (i64 value > 0, u64 count >= 1)
+    // strictly ascending by value; zeros + sum of counts <= kMaxBuckets.
+    std::vector<uint8_t> serialize() const;
+    static WindowScore deserialize(const uint8_t* data, size_t size);
+
+private:
+    OrderStatMultiset active_;  // positive token values in the frame
+    uint64_t zeros_ = 0;        // zero-token values in the frame
+    bool has_current_ = false;
+    int64_t current_ = 0;
+};
+
+}  // namespace uv::burst

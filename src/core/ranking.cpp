@@ -1,0 +1,586 @@
+// Gamma–Poisson empirical Bayes for fair leaderboards (see ranking.hpp for the assumptions).
+//
+// Method, in brief:
+//  * Model: value_i ~ Poisson(rate_i * exposure_i), rate_i ~ Gamma(alpha, beta). Integrating the
+//    rate out gives a negative-binomial marginal for value_i; (alpha, beta) are fitted per
+//    partition by maximum marginal likelihood (parametric empirical Bayes, Morris 1983).
+//  * Fit: for fixed alpha the likelihood equation in beta has exactly one root (the score is
+//    strictly monotone in beta), solved by safeguarded Newton on log beta; the resulting profile
+//    likelihood is maximised over log alpha by Brent's method, started from a method-of-moments
+//    estimate and an expanding bracket.
+//  * Score: posterior lower quantile of the rate; posterior is Gamma(alpha + v, beta + e).
+//  * Rank interval: interval-separation league table (see score_partition in the header).
+//
+// Determinism and order independence: entities are put into one canonical order (by value, then
+// exposure) before any floating-point sum, so the same multiset of rows gives bit-identical
+// results whatever order the rows arrive in. Exposures are rescaled by a power of two (exact in
+// binary floating point), so the fit is exactly equivariant under power-of-two changes of unit
+// and equivariant up to the caller's own rounding under any other change of unit.
+
+#include "ranking.hpp"
+
+#include "math.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <string>
+
+namespace uv::ranking {
+
+namespace {
+
+constexpr std::size_t kInterruptBlock = 4096;
+
+// Runs body(i) for i in [0, n), calling check_interrupts() once per block: the loop length comes
+// from input, and a per-iteration branch would cost more than the block bookkeeping.
+template <typename Body>
+void for_each_index(std::size_t n, Body&& body)
+{
+    for (std::size_t start = 0; start < n; start += kInterruptBlock) {
+        check_interrupts();
+        const std::size_t end = std::min(n, start + kInterruptBlock);
+        for (std::size_t i = start; i < end; ++i)
+            body(i);
+    }
+}
+
+// Sorts with an interrupt check every 64k comparisons; std::sort leaves the range valid (in some
+// order) if the check throws, and the caller discards it.
+template <typename It, typename Less>
+void interruptible_sort(It first, It last, Less less)
+{
+    std::size_t comparisons = 0;
+    std::sort(first, last, [&](const auto& a, const auto& b) {
+        if ((++comparisons & 0xFFFF) == 0)
+            check_interrupts();
+        return less(a, b);
+    });
+}
+
+void check_probability(double p, const char* name)
+{
+    if (!(p > 0.0 && p < 1.0))  // also rejects NaN
+        throw Error(ErrorKind::InvalidParameter,
+                    std::string(name) + " must be between 0 and 1 (exclusive), got " + std::to_string(p));
+}
+
+// lgamma(a + v) - lgamma(a) for integer v >= 0. Small v by a sum of logs: exact to rounding even
+// when a is huge (near-complete pooling), where the lgamma difference would cancel badly.
+double lgamma_ratio(double a, double v)
+{
+    if (v <= 32.0) {
+        double s = 0.0;
+        for (double k = 0.0; k < v; k += 1.0)
+            s += std::log(a + k);
+        return s;
+    }
+    return math::lgamma(a + v) - math::lgamma(a);
+}
+
+// The informative rows (exposure > 0) in canonical order, exposures rescaled so the largest lies
+// in [1, 2). Distinct values are grouped: the lgamma terms depend on the value only.
+struct FitData {
+    std::vector<double> v;   // value, as double
+    std::vector<double> e;   // exposure / scale, > 0
+    std::vector<double> group_value;
+    std::vector<double> group_count;
+    double sum_v = 0.0;
+    double sum_e = 0.0;
+    double sum_e2 = 0.0;
+    double lgamma_v1 = 0.0;  // sum of lgamma(v + 1): the constant of the marginal likelihood
+};
+
+// Canonical order of row indices: by value, then exposure. Equal keys are equal data, so any
+// order among them yields the same arrays below.
+std::vector<std::size_t> canonical_order(const std::vector<Entity>& entities)
+{
+    std::vector<std::size_t> order(entities.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    interruptible_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        const Entity& x = entities[a];
+        const Entity& y = entities[b];
+        return x.value != y.value ? x.value < y.value : x.exposure < y.exposure;
+    });
+    return order;
+}
+
+// Power of two s with max_exposure / s in [1, 2); 1 when there is no positive exposure.
+double exposure_scale(const std::vector<Entity>& entities)
+{
+    double max_e = 0.0;
+    for_each_index(entities.size(), [&](std::size_t i) { max_e = std::max(max_e, entities[i].exposure); });
+    if (max_e <= 0.0)
+        return 1.0;
+    int exponent = 0;
+    std::frexp(max_e, &exponent);  // max_e = m * 2^exponent, m in [0.5, 1)
+    return std::ldexp(1.0, exponent - 1);
+}
+
+FitData make_fit_data(const std::vector<Entity>& entities, const std::vector<std::size_t>& order, double scale)
+{
+    FitData d;
+    d.v.reserve(entities.size());
+    d.e.reserve(entities.size());
+    for_each_index(order.size(), [&](std::size_t k) {
+        const Entity& x = entities[order[k]];
+        if (x.exposure <= 0.0)
+            return;  // no exposure (and hence value 0): a factor 1 in the likelihood
+        const double e = x.exposure / scale;
+        if (e <= 0.0 || !std::isfinite(e))
+            throw Error(ErrorKind::InvalidParameter,
+                        "exposure values span too many orders of magnitude (ratio above 1e300)");
+        const double v = static_cast<double>(x.value);
+        d.v.push_back(v);
+        d.e.push_back(e);
+        d.sum_v += v;
+        d.sum_e += e;
+        d.sum_e2 += e * e;
+        if (d.group_value.empty() || d.group_value.back() != v) {
+            d.group_value.push_back(v);
+            d.group_count.push_back(0.0);
+        }
+        d.group_count.back() += 1.0;
+    });
+    for (std::size_t g = 0; g < d.group_value.size(); ++g)
+        d.lgamma_v1 += d.group_count[g] * math::lgamma(d.group_value[g] + 1.0);
+    return d;
+}
+
+// Negative-binomial marginal log-likelihood without the constant -sum lgamma(v+1), written with
+// log1p so that it stays accurate when alpha, beta -> infinity (the Poisson limit):
+//   log P(v | a, b, e) + lgamma(v+1) = lgamma(a+v) - lgamma(a) - a log1p(e/b) - v log1p(b/e).
+double log_likelihood_kernel(const FitData& d, double a, double b)
+{
+    double ll = 0.0;
+    for (std::size_t g = 0; g < d.group_value.size(); ++g)
+        ll += d.group_count[g] * lgamma_ratio(a, d.group_value[g]);
+    double tail = 0.0;
+    for_each_index(d.e.size(), [&](std::size_t i) {
+        tail += a * std::log1p(d.e[i] / b);
+        if (d.v[i] > 0.0)
+            tail += d.v[i] * std::log1p(b / d.e[i]);
+    });
+    return ll - tail;
+}
+
+// The maximum-likelihood beta for fixed alpha. d/d beta of the log-likelihood is
+//   (1/beta) * G(beta),  G(beta) = sum_i (alpha e_i - beta v_i) / (beta + e_i),
+// and G is strictly decreasing from n*alpha (beta -> 0) to -sum v (beta -> inf), so the root is
+// unique whenever sum v > 0. Equivalently alpha/beta is the (1 - shrinkage)-weighted mean rate.
+// Newton on t = log beta, kept inside a sign-change bracket (bisection when a step leaves it).
+double solve_beta(const FitData& d, double a, double beta_start)
+{
+    double t = std::log(beta_start);
+    double lo = -std::numeric_limits<double>::infinity();  // G > 0 here
+    double hi = std::numeric_limits<double>::infinity();   // G < 0 here
+    for (int iter = 0; iter < 200; ++iter) {
+        const double b = std::exp(t);
+        double g = 0.0;
+        double dg = 0.0;  // dG / d beta, < 0
+        for_each_index(d.e.size(), [&](std::size_t i) {
+            const double denom = b + d.e[i];
+            g += (a * d.e[i] - b * d.v[i]) / denom;
+            dg -= d.e[i] * (a + d.v[i]) / (denom * denom);
+        });
+        if (g == 0.0)
+            return b;
+        if (g > 0.0)
+            lo = t;
+        else
+            hi = t;
+        double step = -g / (b * dg);               // Newton step in log beta
+        step = std::max(-8.0, std::min(8.0, step));  // at most a factor e^8 before a bracket exists
+        double next = t + step;
+        if (std::isfinite(lo) && std::isfinite(hi) && !(next > lo && next < hi))
+            next = 0.5 * (lo + hi);
+        if (!std::isfinite(next))
+            break;
+        if (std::fabs(next - t) <= 1e-14 * std::max(1.0, std::fabs(t))) {
+            t = next;
+            break;
+        }
+        t = next;
+    }
+    return std::exp(t);
+}
+
+// Profile log-likelihood over log alpha, remembering the last beta to warm-start the next solve
+// (the prior mean alpha/beta moves little between neighbouring alphas).
+class Profile {
+public:
+    Profile(const FitData& d, double mean_start) : d_(d), mean_(mean_start) {}
+
+    // Negative profile log-likelihood at x = log alpha (Brent minimises).
+    double operator()(double x)
+    {
+        const double a = std::exp(x);
+        const double b = solve_beta(d_, a, a / mean_);
+        mean_ = a / b;
+        ++evaluations_;
+        return -log_likelihood_kernel(d_, a, b);
+    }
+
+    double beta_for(double a) { return solve_beta(d_, a, a / mean_); }
+    int evaluations() const { return evaluations_; }
+
+private:
+    const FitData& d_;
+    double mean_;
+    int evaluations_ = 0;
+};
+
+// Brent's method for a minimum (Brent 1973, "Algorithms for Minimization without Derivatives",
+// ch. 5): golden-section steps with parabolic interpolation, given a bracket a < x < b with
+// f(x) <= f(a), f(b).
+template <typename F>
+double brent_minimize(F& f, double a, double x, double b, double fx, double tol)
+{
+    constexpr double kGolden = 0.3819660112501051;  // (3 - sqrt 5) / 2
+    constexpr double kAbsTol = 1e-10;
+    double w = x, v = x, fw = fx, fv = fx;
+    double d = 0.0, e = 0.0;
+    for (int iter = 0; iter < 200; ++iter) {
+        const double xm = 0.5 * (a + b);
+        const double tol1 = tol * std::fabs(x) + kAbsTol;
+        const double tol2 = 2.0 * tol1;
+        if (std::fabs(x - xm) <= tol2 - 0.5 * (b - a))
+            break;
+        bool golden = true;
+        if (std::fabs(e) > tol1) {
+            double r = (x - w) * (fx - fv);
+            double q = (x - v) * (fx - fw);
+            double p = (x - v) * q - (x - w) * r;
+            q = 2.0 * (q - r);
+            if (q > 0.0)
+                p = -p;
+            q = std::fabs(q);
+            const double e_prev = e;
+            e = d;
+            if (std::fabs(p) < std::fabs(0.5 * q * e_prev) && p > q * (a - x) && p < q * (b - x)) {
+                d = p / q;
+                const double u = x + d;
+                if (u - a < tol2 || b - u < tol2)
+                    d = xm >= x ? tol1 : -tol1;
+                golden = false;
+            }
+        }
+        if (golden) {
+            e = (x >= xm ? a : b) - x;
+            d = kGolden * e;
+        }
+        const double u = std::fabs(d) >= tol1 ? x + d : x + (d >= 0.0 ? tol1 : -tol1);
+        const double fu = f(u);
+        if (fu <= fx) {
+            (u >= x ? a : b) = x;
+            v = w; fv = fw;
+            w = x; fw = fx;
+            x = u; fx = fu;
+        } else {
+            (u < x ? a : b) = u;
+            if (fu <= fw || w == x) {
+                v = w; fv = fw;
+                w = u; fw = fu;
+            } else if (fu <= fv || v == x || v == w) {
+                v = u; fv = fu;
+            }
+        }
+    }
+    return x;
+}
+
+struct FitResult {
+    double alpha;
+    double beta_scaled;  // in rescaled exposure units
+    PriorMethod method;
+    int evaluations;
+};
+
+// Maximum marginal likelihood over log alpha in [log kAlphaMin, log kAlphaMax]. Requires sum v > 0
+// and at least kMinInformative rows with exposure > 0.
+FitResult fit_marginal_likelihood(const FitData& d)
+{
+    const double n = static_cast<double>(d.e.size());
+    const double mean = d.sum_v / d.sum_e;
+
+    // Method-of-moments start (exposure-weighted, as in DerSimonian–Laird): the weighted squared
+    // deviations of the rates exceed their Poisson expectation (n-1)*mean by sigma^2 times the
+    // effective exposure; alpha = mean^2 / sigma^2. No excess spread -> start at the cap.
+    double ss = 0.0;
+    for_each_index(d.e.size(), [&](std::size_t i) {
+        const double dev = d.v[i] - mean * d.e[i];
+        ss += dev * dev / d.e[i];
+    });
+    const double eff = d.sum_e - d.sum_e2 / d.sum_e;
+    const double var = eff > 0.0 ? (ss - (n - 1.0) * mean) / eff : 0.0;
+    double alpha0 = var > 0.0 ? mean * mean / var : kAlphaMax;
+
+    const double x_min = std::log(kAlphaMin);
+    const double x_max = std::log(kAlphaMax);
+    double x0 = std::min(x_max, std::max(x_min, std::log(alpha0)));
+
+    Profile f(d, mean);
+    // Bracket the maximum by walking downhill with doubling steps (in log alpha) from the start.
+    const double step0 = 1.0;
+    double f0 = f(x0);
+    double x_up = std::min(x_max, x0 + step0);
+    double f_up = x_up > x0 ? f(x_up) : std::numeric_limits<double>::infinity();
+    double x_dn = std::max(x_min, x0 - step0);
+    double f_dn = x_dn < x0 ? f(x_dn) : std::numeric_limits<double>::infinity();
+
+    double a, x, b, fx;
+    bool boundary = false;
+    if (f_up >= f0 && f_dn >= f0) {
+        a = x_dn; x = x0; b = x_up; fx = f0;
+    } else {
+        const double dir = f_up < f_dn ? 1.0 : -1.0;
+        double prev = x0;
+        double cur = dir > 0 ? x_up : x_dn;
+        double f_cur = dir > 0 ? f_up : f_dn;
+        double step = step0;
+        for (;;) {
+            step *= 2.0;
+            const double next = std::min(x_max, std::max(x_min, cur + dir * step));
+            if (next == cur) {  // walked into the limit still going downhill
+                boundary = true;
+                a = x = b = cur;
+                fx = f_cur;
+                break;
+            }
+            const double f_next = f(next);
+            if (f_next >= f_cur) {
+                a = std::min(prev, next);
+                b = std::max(prev, next);
+                x = cur;
+                fx = f_cur;
+                break;
+            }
+            prev = cur;
+            cur = next;
+            f_cur = f_next;
+        }
+    }
+    if (!boundary)
+        x = brent_minimize(f, a, x, b, fx, 1e-9);
+
+    FitResult r;
+    r.alpha = std::exp(x);
+    r.method = PriorMethod::MarginalLikelihood;
+    if (boundary && x >= x_max) {
+        r.alpha = kAlphaMax;
+        r.method = PriorMethod::NoSpread;
+    }
+    r.beta_scaled = f.beta_for(r.alpha);
+    r.evaluations = f.evaluations();
+    return r;
+}
+
+// Fit on already-prepared data; returns the prior with beta in rescaled units (scaled back by the
+// callers) so scoring can stay in one exact unit.
+Prior fit_scaled(const std::vector<Entity>& entities, const FitData& d)
+{
+    Prior p;
+    p.n = entities.size();
+    p.n_informative = d.e.size();
+    if (p.n == 0) {
+        p.method = PriorMethod::Empty;
+        return p;
+    }
+    if (p.n_informative == 0) {
+        // All exposures are zero, so all values are zero: there is no information about any
+        // rate. A point mass at rate 0 (alpha = 1/2, beta = +inf) makes every score 0 and ties
+        // everyone, which is the only unit-free answer.
+        p.method = PriorMethod::NoExposure;
+        p.alpha = 0.5;
+        p.beta = std::numeric_limits<double>::infinity();
+        return p;
+    }
+    if (d.sum_v == 0.0) {
+        // No value anywhere: the maximum-likelihood prior mean is 0 (a boundary). Use the
+        // posterior of one common rate under the Jeffreys prior after zero events in the total
+        // exposure, Gamma(1/2, sum e): weakly informative, scores near 0, and an entity with more
+        // exposure (and still no value) scores lower.
+        p.method = PriorMethod::AllZero;
+        p.alpha = 0.5;
+        p.beta = d.sum_e;
+    } else if (p.n_informative < kMinInformative) {
+        // One or two informative rows cannot estimate a between-entity spread. Use an
+        // exponential prior (alpha = 1: rates vary by 100%, weakly informative) centred on the
+        // pooled rate.
+        p.method = PriorMethod::TinyPartition;
+        p.alpha = 1.0;
+        p.beta = d.sum_e / d.sum_v;
+    } else {
+        const FitResult r = fit_marginal_likelihood(d);
+        p.method = r.method;
+        p.alpha = r.alpha;
+        p.beta = r.beta_scaled;
+        p.evaluations = r.evaluations;
+    }
+    p.log_likelihood = log_likelihood_kernel(d, p.alpha, p.beta) - d.lgamma_v1;
+    return p;
+}
+
+void validate_all(const std::vector<Entity>& entities)
+{
+    for_each_index(entities.size(), [&](std::size_t i) { validate_entity(entities[i]); });
+}
+
+double checked_quantile(double value)
+{
+    if (!(value >= 0.0) || !std::isfinite(value))
+        throw Error(ErrorKind::Internal, "Gamma quantile evaluation failed");
+    return value;
+}
+
+}  // namespace
+
+const char* prior_method_name(PriorMethod method) noexcept
+{
+    switch (method) {
+    case PriorMethod::MarginalLikelihood: return "marginal_likelihood";
+    case PriorMethod::NoSpread: return "no_spread";
+    case PriorMethod::TinyPartition: return "tiny_partition";
+    case PriorMethod::AllZero: return "all_zero";
+    case PriorMethod::NoExposure: return "no_exposure";
+    case PriorMethod::Empty: return "empty";
+    }
+    return "unknown";
+}
+
+void validate_entity(const Entity& entity)
+{
+    if (entity.value < 0)
+        throw Error(ErrorKind::OutOfRange,
+                    "value must be >= 0 (a count of merged changes), got " + std::to_string(entity.value));
+    if (!std::isfinite(entity.exposure) || entity.exposure < 0.0)
+        throw Error(ErrorKind::InvalidParameter,
+                    "exposure must be a finite number >= 0, got " + std::to_string(entity.exposure));
+    if (entity.exposure == 0.0 && entity.value > 0)
+        throw Error(ErrorKind::InvalidParameter,
+                    "exposure must be > 0 when value > 0 (a value with no exposure has no rate), got value " +
+                        std::to_string(entity.value) + " with exposure 0");
+}
+
+double marginal_log_likelihood(const std::vector<Entity>& entities, double alpha, double beta)
+{
+    if (!(alpha > 0.0) || !std::isfinite(alpha))
+        throw Error(ErrorKind::InvalidParameter, "alpha must be a finite number > 0");
+    if (!(beta > 0.0) || !std::isfinite(beta))
+        throw Error(ErrorKind::InvalidParameter, "beta must be a finite number > 0");
+    validate_all(entities);
+    double ll = 0.0;
+    for_each_index(entities.size(), [&](std::size_t i) {
+        const double v = static_cast<double>(entities[i].value);
+        const double e = entities[i].exposure;
+        if (e == 0.0)
+            return;  // value is 0 and P(0 | exposure 0) = 1
+        ll += lgamma_ratio(alpha, v) - math::lgamma(v + 1.0) - alpha * std::log1p(e / beta);
+        if (v > 0.0)
+            ll -= v * std::log1p(beta / e);
+    });
+    return ll;
+}
+
+Prior fit_prior(const std::vector<Entity>& entities)
+{
+    validate_all(entities);
+    const double scale = exposure_scale(entities);
+    const FitData d = make_fit_data(entities, canonical_order(entities), scale);
+    Prior p = fit_scaled(entities, d);
+    p.beta *= scale;  // exact: scale is a power of two
+    p.mean = p.method == PriorMethod::Empty ? 0.0 : (std::isinf(p.beta) ? 0.0 : p.alpha / p.beta);
+    return p;
+}
+
+Leaderboard score_partition(const std::vector<Entity>& entities, double quantile, double rank_interval_level)
+{
+    check_probability(quantile, "quantile");
+    check_probability(rank_interval_level, "rank_interval_level");
+    validate_all(entities);
+
+    const std::size_t n = entities.size();
+    const double scale = exposure_scale(entities);
+    const std::vector<std::size_t> order = canonical_order(entities);
+    const FitData d = make_fit_data(entities, order, scale);
+
+    Leaderboard board;
+    board.prior = fit_scaled(entities, d);
+    const double alpha = board.prior.alpha;
+    const double beta_s = board.prior.beta;  // rescaled units
+    board.prior.beta = beta_s * scale;
+    board.prior.mean = n == 0 ? 0.0 : (std::isinf(beta_s) ? 0.0 : alpha / board.prior.beta);
+    board.results.resize(n);
+    if (n == 0)
+        return board;
+
+    // Scores, intervals and posteriors in rescaled units. The Gamma quantiles depend on the value
+    // only (the exposure just divides), so they are computed once per distinct value: the rows
+    // arrive grouped by value in canonical order.
+    const double p_lo = 0.5 * (1.0 - rank_interval_level);
+    std::vector<double> score(n), lo(n), hi(n);
+    const bool point_mass = std::isinf(beta_s);
+    double q_score = 0.0, q_lo = 0.0, q_hi = 0.0;
+    std::int64_t cached_value = -1;
+    for_each_index(n, [&](std::size_t k) {
+        const std::size_t i = order[k];
+        const Entity& x = entities[i];
+        EntityResult& r = board.results[i];
+        const double v = static_cast<double>(x.value);
+        const double e = x.exposure / scale;
+        r.posterior_alpha = alpha + v;
+        r.posterior_beta = (beta_s + e) * scale;
+        if (point_mass) {  // NoExposure: all values and exposures are 0
+            r.shrinkage = 1.0;
+            return;        // every rate statistic is 0
+        }
+        if (x.value != cached_value) {
+            const double a = alpha + v;
+            q_score = checked_quantile(math::gamma_p_inv(a, quantile));
+            q_lo = checked_quantile(math::gamma_p_inv(a, p_lo));
+            q_hi = checked_quantile(math::gamma_q_inv(a, p_lo));
+            cached_value = x.value;
+        }
+        const double b = beta_s + e;
+        score[i] = q_score / b;
+        lo[i] = std::min(score[i], q_lo / b);
+        hi[i] = std::max(score[i], q_hi / b);
+        r.score = score[i] / scale;
+        r.rate_lower = q_lo / b / scale;
+        r.rate_upper = q_hi / b / scale;
+        r.posterior_mean = (alpha + v) / b / scale;
+        r.shrinkage = beta_s / b;
+    });
+
+    // Competition ranking on the score, descending: rank = 1 + #{strictly higher}.
+    std::vector<std::size_t> by_score(n);
+    std::iota(by_score.begin(), by_score.end(), std::size_t{0});
+    interruptible_sort(by_score.begin(), by_score.end(),
+                       [&](std::size_t a, std::size_t b) { return score[a] > score[b]; });
+    for_each_index(n, [&](std::size_t k) {
+        const std::size_t i = by_score[k];
+        const bool tie = k > 0 && score[by_score[k - 1]] == score[i];
+        board.results[i].rank = tie ? board.results[by_score[k - 1]].rank : static_cast<std::int64_t>(k + 1);
+    });
+
+    // Rank intervals by interval separation (a deterministic, O(n log n) league-table interval in
+    // the spirit of Goldstein & Spiegelhalter 1996, who simulate ranks instead): j certainly ranks
+    // above i if j's whole interval lies above i's, below if wholly below; every other j could be
+    // on either side. Counting those with sorted bounds and binary search gives
+    //   rank_lower = 1 + #{j : lo_j > hi_i},  rank_upper = n - #{j : hi_j < lo_i}.
+    // Because [lo_i, hi_i] contains score_i, rank_lower <= rank <= rank_upper always.
+    std::vector<double> lo_sorted(lo), hi_sorted(hi);
+    interruptible_sort(lo_sorted.begin(), lo_sorted.end(), std::less<double>());
+    interruptible_sort(hi_sorted.begin(), hi_sorted.end(), std::less<double>());
+    const auto count = static_cast<std::int64_t>(n);
+    for_each_index(n, [&](std::size_t i) {
+        const auto above = lo_sorted.end() - std::upper_bound(lo_sorted.begin(), lo_sorted.end(), hi[i]);
+        const auto below = std::lower_bound(hi_sorted.begin(), hi_sorted.end(), lo[i]) - hi_sorted.begin();
+        board.results[i].rank_lower = 1 + static_cast<std::int64_t>(above);
+        board.results[i].rank_upper = count - static_cast<std::int64_t>(below);
+    });
+    return board;
+}
+
+}  // namespace uv::ranking
