@@ -17,6 +17,10 @@ CREATE FUNCTION @extschema@.usage_summary_recv(internal) RETURNS @extschema@.usa
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.usage_summary_send(@extschema@.usage_summary) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.usage_summary_in(cstring) IS 'text input of usage_summary (validated)';
+COMMENT ON FUNCTION @extschema@.usage_summary_out(@extschema@.usage_summary) IS 'text output of usage_summary';
+COMMENT ON FUNCTION @extschema@.usage_summary_recv(internal) IS 'binary input of usage_summary (validated; COPY BINARY)';
+COMMENT ON FUNCTION @extschema@.usage_summary_send(@extschema@.usage_summary) IS 'binary output of usage_summary';
 
 -- Storage plain: a 24-byte value gains nothing from compression, and unpacked values on disk
 -- keep their 8-byte alignment.
@@ -40,11 +44,15 @@ COMMENT ON FUNCTION @extschema@.usage_summary_eq(@extschema@.usage_summary, @ext
     'implements = for usage_summary';
 COMMENT ON FUNCTION @extschema@.usage_summary_ne(@extschema@.usage_summary, @extschema@.usage_summary) IS
     'implements <> for usage_summary';
+CREATE FUNCTION @extschema@.usage_summary_hash(@extschema@.usage_summary) RETURNS integer
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.usage_summary_hash(@extschema@.usage_summary) IS
+    'hash support for usage_summary: GROUP BY, DISTINCT and UNION on summaries';
 CREATE OPERATOR @extschema@.= (
     LEFTARG = @extschema@.usage_summary, RIGHTARG = @extschema@.usage_summary,
     FUNCTION = @extschema@.usage_summary_eq,
     COMMUTATOR = OPERATOR(@extschema@.=), NEGATOR = OPERATOR(@extschema@.<>),
-    RESTRICT = eqsel, JOIN = eqjoinsel
+    RESTRICT = eqsel, JOIN = eqjoinsel, HASHES
 );
 CREATE OPERATOR @extschema@.<> (
     LEFTARG = @extschema@.usage_summary, RIGHTARG = @extschema@.usage_summary,
@@ -52,6 +60,10 @@ CREATE OPERATOR @extschema@.<> (
     COMMUTATOR = OPERATOR(@extschema@.<>), NEGATOR = OPERATOR(@extschema@.=),
     RESTRICT = neqsel, JOIN = neqjoinsel
 );
+CREATE OPERATOR CLASS @extschema@.usage_summary_hash_ops
+    DEFAULT FOR TYPE @extschema@.usage_summary USING hash AS
+    OPERATOR 1 @extschema@.= (@extschema@.usage_summary, @extschema@.usage_summary),
+    FUNCTION 1 @extschema@.usage_summary_hash(@extschema@.usage_summary);
 COMMENT ON OPERATOR @extschema@.= (@extschema@.usage_summary, @extschema@.usage_summary) IS
     'true when both summaries hold the same tokens and merged changes';
 COMMENT ON OPERATOR @extschema@.<> (@extschema@.usage_summary, @extschema@.usage_summary) IS

@@ -6,8 +6,8 @@
 //    partition by maximum marginal likelihood (parametric empirical Bayes, Morris 1983).
 //  * Fit: for fixed alpha the likelihood equation in beta has exactly one root (the score is
 //    strictly monotone in beta), solved by safeguarded Newton on log beta; the resulting profile
-//    likelihood is maximised over log alpha by Brent's method, started from a method-of-moments
-//    estimate and an expanding bracket.
+//    likelihood is maximised over log alpha by solving for a zero of its derivative with Brent's
+//    method, started from a method-of-moments estimate and an expanding bracket.
 //  * Score: posterior lower quantile of the rate; posterior is Gamma(alpha + v, beta + e).
 //  * Rank interval: interval-separation league table (see score_partition in the header).
 //
@@ -206,23 +206,49 @@ double solve_beta(const FitData& d, double a, double beta_start)
     return std::exp(t);
 }
 
-// Profile log-likelihood over log alpha, remembering the last beta to warm-start the next solve
-// (the prior mean alpha/beta moves little between neighbouring alphas).
-class Profile {
-public:
-    Profile(const FitData& d, double mean_start) : d_(d), mean_(mean_start) {}
+// Digamma difference psi(a + v) - psi(a) for integer v >= 0, by the recurrence for small v (exact
+// to rounding when a is huge), else by Boost.
+double digamma_ratio(double a, double v)
+{
+    if (v <= 32.0) {
+        double s = 0.0;
+        for (double k = 0.0; k < v; k += 1.0)
+            s += 1.0 / (a + k);
+        return s;
+    }
+    return math::digamma(a + v) - math::digamma(a);
+}
 
-    // Negative profile log-likelihood at x = log alpha (Brent minimises).
+// The profile score in x = log alpha: with beta at its maximum for this alpha, the envelope
+// theorem makes the derivative of the profile log-likelihood the partial derivative in alpha,
+//   dP/dx = alpha * [ sum_i (psi(alpha + v_i) - psi(alpha)) - sum_i log1p(e_i / beta) ].
+// Solving dP/dx = 0 rather than comparing likelihood values pins alpha down to ~1e-12 instead
+// of the ~1e-7 a flat maximum allows, which keeps results stable under changes of unit.
+// Remembers the last prior mean to warm-start the next beta solve.
+class ProfileScore {
+public:
+    ProfileScore(const FitData& d, double mean_start) : d_(d), mean_(mean_start) {}
+
     double operator()(double x)
     {
         const double a = std::exp(x);
-        const double b = solve_beta(d_, a, a / mean_);
-        mean_ = a / b;
+        const double b = beta_for(a);
+        double s = 0.0;
+        for (std::size_t g = 0; g < d_.group_value.size(); ++g)
+            s += d_.group_count[g] * digamma_ratio(a, d_.group_value[g]);
+        double t = 0.0;
+        for_each_index(d_.e.size(), [&](std::size_t i) { t += std::log1p(d_.e[i] / b); });
         ++evaluations_;
-        return -log_likelihood_kernel(d_, a, b);
+        return a * (s - t);
     }
 
-    double beta_for(double a) { return solve_beta(d_, a, a / mean_); }
+    double beta_for(double a)
+    {
+        const double b = solve_beta(d_, a, a / mean_);
+        mean_ = a / b;
+        return b;
+    }
+
     int evaluations() const { return evaluations_; }
 
 private:
@@ -231,63 +257,57 @@ private:
     int evaluations_ = 0;
 };
 
-// Brent's method for a minimum (Brent 1973, "Algorithms for Minimization without Derivatives",
-// ch. 5): golden-section steps with parabolic interpolation, given a bracket a < x < b with
-// f(x) <= f(a), f(b).
+// Brent's method for a root (Brent 1973, "Algorithms for Minimization without Derivatives",
+// ch. 4, "zero"): bisection, secant and inverse quadratic interpolation, given f(a), f(b) of
+// opposite signs. Never leaves the bracket.
 template <typename F>
-double brent_minimize(F& f, double a, double x, double b, double fx, double tol)
+double brent_zero(F& f, double a, double b, double fa, double fb, double tol)
 {
-    constexpr double kGolden = 0.3819660112501051;  // (3 - sqrt 5) / 2
-    constexpr double kAbsTol = 1e-10;
-    double w = x, v = x, fw = fx, fv = fx;
-    double d = 0.0, e = 0.0;
+    constexpr double kEps = std::numeric_limits<double>::epsilon();
+    double c = a, fc = fa, d = b - a, e = d;
     for (int iter = 0; iter < 200; ++iter) {
-        const double xm = 0.5 * (a + b);
-        const double tol1 = tol * std::fabs(x) + kAbsTol;
-        const double tol2 = 2.0 * tol1;
-        if (std::fabs(x - xm) <= tol2 - 0.5 * (b - a))
+        if (std::fabs(fc) < std::fabs(fb)) {
+            a = b; b = c; c = a;
+            fa = fb; fb = fc; fc = fa;
+        }
+        const double tol1 = 2.0 * kEps * std::fabs(b) + 0.5 * tol;
+        const double m = 0.5 * (c - b);
+        if (std::fabs(m) <= tol1 || fb == 0.0)
             break;
-        bool golden = true;
-        if (std::fabs(e) > tol1) {
-            double r = (x - w) * (fx - fv);
-            double q = (x - v) * (fx - fw);
-            double p = (x - v) * q - (x - w) * r;
-            q = 2.0 * (q - r);
-            if (q > 0.0)
-                p = -p;
-            q = std::fabs(q);
-            const double e_prev = e;
-            e = d;
-            if (std::fabs(p) < std::fabs(0.5 * q * e_prev) && p > q * (a - x) && p < q * (b - x)) {
-                d = p / q;
-                const double u = x + d;
-                if (u - a < tol2 || b - u < tol2)
-                    d = xm >= x ? tol1 : -tol1;
-                golden = false;
-            }
-        }
-        if (golden) {
-            e = (x >= xm ? a : b) - x;
-            d = kGolden * e;
-        }
-        const double u = std::fabs(d) >= tol1 ? x + d : x + (d >= 0.0 ? tol1 : -tol1);
-        const double fu = f(u);
-        if (fu <= fx) {
-            (u >= x ? a : b) = x;
-            v = w; fv = fw;
-            w = x; fw = fx;
-            x = u; fx = fu;
+        if (std::fabs(e) < tol1 || std::fabs(fa) <= std::fabs(fb)) {
+            d = e = m;  // bisection
         } else {
-            (u < x ? a : b) = u;
-            if (fu <= fw || w == x) {
-                v = w; fv = fw;
-                w = u; fw = fu;
-            } else if (fu <= fv || v == x || v == w) {
-                v = u; fv = fu;
+            double p, q;
+            const double s = fb / fa;
+            if (a == c) {  // secant
+                p = 2.0 * m * s;
+                q = 1.0 - s;
+            } else {       // inverse quadratic interpolation
+                const double qq = fa / fc, r = fb / fc;
+                p = s * (2.0 * m * qq * (qq - r) - (b - a) * (r - 1.0));
+                q = (qq - 1.0) * (r - 1.0) * (s - 1.0);
             }
+            if (p > 0.0)
+                q = -q;
+            else
+                p = -p;
+            if (2.0 * p < std::min(3.0 * m * q - std::fabs(tol1 * q), std::fabs(e * q))) {
+                e = d;
+                d = p / q;
+            } else {
+                d = e = m;
+            }
+        }
+        a = b;
+        fa = fb;
+        b += std::fabs(d) > tol1 ? d : (m > 0.0 ? tol1 : -tol1);
+        fb = f(b);
+        if ((fb > 0.0) == (fc > 0.0)) {
+            c = a; fc = fa;
+            d = e = b - a;
         }
     }
-    return x;
+    return b;
 }
 
 struct FitResult {
@@ -298,7 +318,7 @@ struct FitResult {
 };
 
 // Maximum marginal likelihood over log alpha in [log kAlphaMin, log kAlphaMax]. Requires sum v > 0
-// and at least kMinInformative rows with exposure > 0.
+// and at least one row with exposure > 0 (one or two give a boundary optimum, which is fine).
 FitResult fit_marginal_likelihood(const FitData& d)
 {
     const double n = static_cast<double>(d.e.size());
@@ -314,70 +334,63 @@ FitResult fit_marginal_likelihood(const FitData& d)
     });
     const double eff = d.sum_e - d.sum_e2 / d.sum_e;
     const double var = eff > 0.0 ? (ss - (n - 1.0) * mean) / eff : 0.0;
-    double alpha0 = var > 0.0 ? mean * mean / var : kAlphaMax;
+    const double alpha0 = var > 0.0 ? mean * mean / var : kAlphaMax;
 
     const double x_min = std::log(kAlphaMin);
     const double x_max = std::log(kAlphaMax);
-    double x0 = std::min(x_max, std::max(x_min, std::log(alpha0)));
+    const double x0 = std::min(x_max, std::max(x_min, std::log(alpha0)));
 
-    Profile f(d, mean);
-    // Bracket the maximum by walking downhill with doubling steps (in log alpha) from the start.
-    const double step0 = 1.0;
-    double f0 = f(x0);
-    double x_up = std::min(x_max, x0 + step0);
-    double f_up = x_up > x0 ? f(x_up) : std::numeric_limits<double>::infinity();
-    double x_dn = std::max(x_min, x0 - step0);
-    double f_dn = x_dn < x0 ? f(x_dn) : std::numeric_limits<double>::infinity();
-
-    double a, x, b, fx;
+    // Bracket a sign change of the profile score (+ below the maximum, - above) by walking
+    // uphill in the likelihood with doubling steps from the start. If the score keeps its sign up
+    // to a limit, the maximum is on that limit: at kAlphaMax this is the no-spread case.
+    ProfileScore score(d, mean);
+    double x = x0;
+    double s = score(x);
+    const double dir = s > 0.0 ? 1.0 : -1.0;
+    double step = 1.0;
+    double x_other = x, s_other = s;
     bool boundary = false;
-    if (f_up >= f0 && f_dn >= f0) {
-        a = x_dn; x = x0; b = x_up; fx = f0;
-    } else {
-        const double dir = f_up < f_dn ? 1.0 : -1.0;
-        double prev = x0;
-        double cur = dir > 0 ? x_up : x_dn;
-        double f_cur = dir > 0 ? f_up : f_dn;
-        double step = step0;
-        for (;;) {
-            step *= 2.0;
-            const double next = std::min(x_max, std::max(x_min, cur + dir * step));
-            if (next == cur) {  // walked into the limit still going downhill
-                boundary = true;
-                a = x = b = cur;
-                fx = f_cur;
-                break;
-            }
-            const double f_next = f(next);
-            if (f_next >= f_cur) {
-                a = std::min(prev, next);
-                b = std::max(prev, next);
-                x = cur;
-                fx = f_cur;
-                break;
-            }
-            prev = cur;
-            cur = next;
-            f_cur = f_next;
+    while (s != 0.0) {
+        const double next = std::min(x_max, std::max(x_min, x + dir * step));
+        if (next == x) {
+            boundary = true;
+            break;
         }
+        const double s_next = score(next);
+        if ((s_next > 0.0) != (s > 0.0) || s_next == 0.0) {
+            x_other = next;
+            s_other = s_next;
+            break;
+        }
+        x = next;
+        s = s_next;
+        step *= 2.0;
     }
-    if (!boundary)
-        x = brent_minimize(f, a, x, b, fx, 1e-9);
+    if (!boundary && s != 0.0 && s_other != 0.0)
+        x = brent_zero(score, x, x_other, s, s_other, 1e-13);
+    else if (s_other == 0.0)
+        x = x_other;
 
     FitResult r;
     r.alpha = std::exp(x);
     r.method = PriorMethod::MarginalLikelihood;
-    if (boundary && x >= x_max) {
+    if (boundary && dir > 0.0) {
         r.alpha = kAlphaMax;
         r.method = PriorMethod::NoSpread;
+    } else if (boundary) {
+        r.alpha = kAlphaMin;
     }
-    r.beta_scaled = f.beta_for(r.alpha);
-    r.evaluations = f.evaluations();
+    r.beta_scaled = score.beta_for(r.alpha);
+    r.evaluations = score.evaluations();
     return r;
 }
 
 // Fit on already-prepared data; returns the prior with beta in rescaled units (scaled back by the
 // callers) so scoring can stay in one exact unit.
+//
+// The regime depends only on the number of rows and on whether any value or exposure is
+// positive, never on how exposure is spread, so adding exposure to one row cannot switch a
+// partition between regimes (except out of NoExposure, whose scores are undefined).
 Prior fit_scaled(const std::vector<Entity>& entities, const FitData& d)
 {
     Prior p;
@@ -388,12 +401,12 @@ Prior fit_scaled(const std::vector<Entity>& entities, const FitData& d)
         return p;
     }
     if (p.n_informative == 0) {
-        // All exposures are zero, so all values are zero: there is no information about any
-        // rate. A point mass at rate 0 (alpha = 1/2, beta = +inf) makes every score 0 and ties
-        // everyone, which is the only unit-free answer.
+        // Every exposure is zero, so every value is zero: nothing is known about any rate. The
+        // AllZero prior below degenerates to Gamma(1/2, 0), improper, so scores are undefined
+        // (NaN here, NULL in SQL) and everyone ties.
         p.method = PriorMethod::NoExposure;
         p.alpha = 0.5;
-        p.beta = std::numeric_limits<double>::infinity();
+        p.beta = 0.0;
         return p;
     }
     if (d.sum_v == 0.0) {
@@ -404,11 +417,13 @@ Prior fit_scaled(const std::vector<Entity>& entities, const FitData& d)
         p.method = PriorMethod::AllZero;
         p.alpha = 0.5;
         p.beta = d.sum_e;
-    } else if (p.n_informative < kMinInformative) {
-        // One or two informative rows cannot estimate a between-entity spread. Use an
-        // exponential prior (alpha = 1: rates vary by 100%, weakly informative) centred on the
-        // pooled rate.
-        p.method = PriorMethod::TinyPartition;
+    } else if (p.n < kMinRows) {
+        // Too few rows to estimate a between-entity spread: below about ten rows the fitted alpha
+        // swings with single rows and can reorder the board when one row only adds exposure.
+        // Use an exponential prior (alpha = 1: rates vary by 100%, weakly informative) centred
+        // on the pooled rate sum v / sum e. With alpha fixed and this mean, adding exposure
+        // without value provably never raises a score nor improves a rank (see the header).
+        p.method = PriorMethod::SmallPartition;
         p.alpha = 1.0;
         p.beta = d.sum_e / d.sum_v;
     } else {
@@ -441,10 +456,11 @@ const char* prior_method_name(PriorMethod method) noexcept
     switch (method) {
     case PriorMethod::MarginalLikelihood: return "marginal_likelihood";
     case PriorMethod::NoSpread: return "no_spread";
-    case PriorMethod::TinyPartition: return "tiny_partition";
+    case PriorMethod::SmallPartition: return "small_partition";
     case PriorMethod::AllZero: return "all_zero";
     case PriorMethod::NoExposure: return "no_exposure";
     case PriorMethod::Empty: return "empty";
+    case PriorMethod::Given: return "given";
     }
     return "unknown";
 }
@@ -490,50 +506,44 @@ Prior fit_prior(const std::vector<Entity>& entities)
     const FitData d = make_fit_data(entities, canonical_order(entities), scale);
     Prior p = fit_scaled(entities, d);
     p.beta *= scale;  // exact: scale is a power of two
-    p.mean = p.method == PriorMethod::Empty ? 0.0 : (std::isinf(p.beta) ? 0.0 : p.alpha / p.beta);
+    p.mean = p.beta > 0.0 ? p.alpha / p.beta : 0.0;
     return p;
 }
 
-Leaderboard score_partition(const std::vector<Entity>& entities, double quantile, double rank_interval_level)
+namespace {
+
+// Scores, ranks and rank intervals for a given prior (beta in rescaled units), in place.
+// undefined: the NoExposure case, where every rate statistic is NaN and everyone ties.
+void score_scaled(const std::vector<Entity>& entities, const std::vector<std::size_t>& order, double scale,
+                  double alpha, double beta_s, double quantile, double rank_interval_level, bool undefined,
+                  std::vector<EntityResult>& results)
 {
-    check_probability(quantile, "quantile");
-    check_probability(rank_interval_level, "rank_interval_level");
-    validate_all(entities);
-
     const std::size_t n = entities.size();
-    const double scale = exposure_scale(entities);
-    const std::vector<std::size_t> order = canonical_order(entities);
-    const FitData d = make_fit_data(entities, order, scale);
-
-    Leaderboard board;
-    board.prior = fit_scaled(entities, d);
-    const double alpha = board.prior.alpha;
-    const double beta_s = board.prior.beta;  // rescaled units
-    board.prior.beta = beta_s * scale;
-    board.prior.mean = n == 0 ? 0.0 : (std::isinf(beta_s) ? 0.0 : alpha / board.prior.beta);
-    board.results.resize(n);
+    results.assign(n, EntityResult{});
     if (n == 0)
-        return board;
+        return;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
 
     // Scores, intervals and posteriors in rescaled units. The Gamma quantiles depend on the value
     // only (the exposure just divides), so they are computed once per distinct value: the rows
     // arrive grouped by value in canonical order.
     const double p_lo = 0.5 * (1.0 - rank_interval_level);
-    std::vector<double> score(n), lo(n), hi(n);
-    const bool point_mass = std::isinf(beta_s);
+    std::vector<double> score(n, 0.0), lo(n, 0.0), hi(n, 0.0);
     double q_score = 0.0, q_lo = 0.0, q_hi = 0.0;
     std::int64_t cached_value = -1;
     for_each_index(n, [&](std::size_t k) {
         const std::size_t i = order[k];
         const Entity& x = entities[i];
-        EntityResult& r = board.results[i];
+        EntityResult& r = results[i];
         const double v = static_cast<double>(x.value);
         const double e = x.exposure / scale;
+        const double b = beta_s + e;
         r.posterior_alpha = alpha + v;
-        r.posterior_beta = (beta_s + e) * scale;
-        if (point_mass) {  // NoExposure: all values and exposures are 0
+        r.posterior_beta = b * scale;
+        if (undefined) {
+            r.score = r.rate_lower = r.rate_upper = r.posterior_mean = nan;
             r.shrinkage = 1.0;
-            return;        // every rate statistic is 0
+            return;  // score[i] etc. stay 0: all tie
         }
         if (x.value != cached_value) {
             const double a = alpha + v;
@@ -542,7 +552,6 @@ Leaderboard score_partition(const std::vector<Entity>& entities, double quantile
             q_hi = checked_quantile(math::gamma_q_inv(a, p_lo));
             cached_value = x.value;
         }
-        const double b = beta_s + e;
         score[i] = q_score / b;
         lo[i] = std::min(score[i], q_lo / b);
         hi[i] = std::max(score[i], q_hi / b);
@@ -561,7 +570,7 @@ Leaderboard score_partition(const std::vector<Entity>& entities, double quantile
     for_each_index(n, [&](std::size_t k) {
         const std::size_t i = by_score[k];
         const bool tie = k > 0 && score[by_score[k - 1]] == score[i];
-        board.results[i].rank = tie ? board.results[by_score[k - 1]].rank : static_cast<std::int64_t>(k + 1);
+        results[i].rank = tie ? results[by_score[k - 1]].rank : static_cast<std::int64_t>(k + 1);
     });
 
     // Rank intervals by interval separation (a deterministic, O(n log n) league-table interval in
@@ -577,9 +586,56 @@ Leaderboard score_partition(const std::vector<Entity>& entities, double quantile
     for_each_index(n, [&](std::size_t i) {
         const auto above = lo_sorted.end() - std::upper_bound(lo_sorted.begin(), lo_sorted.end(), hi[i]);
         const auto below = std::lower_bound(hi_sorted.begin(), hi_sorted.end(), lo[i]) - hi_sorted.begin();
-        board.results[i].rank_lower = 1 + static_cast<std::int64_t>(above);
-        board.results[i].rank_upper = count - static_cast<std::int64_t>(below);
+        results[i].rank_lower = 1 + static_cast<std::int64_t>(above);
+        results[i].rank_upper = count - static_cast<std::int64_t>(below);
     });
+}
+
+}  // namespace
+
+Leaderboard score_partition(const std::vector<Entity>& entities, double quantile, double rank_interval_level)
+{
+    check_probability(quantile, "quantile");
+    check_probability(rank_interval_level, "rank_interval_level");
+    validate_all(entities);
+
+    const double scale = exposure_scale(entities);
+    const std::vector<std::size_t> order = canonical_order(entities);
+    const FitData d = make_fit_data(entities, order, scale);
+
+    Leaderboard board;
+    board.prior = fit_scaled(entities, d);
+    const double beta_s = board.prior.beta;  // rescaled units
+    board.prior.beta = beta_s * scale;       // exact: scale is a power of two
+    board.prior.mean = beta_s > 0.0 ? board.prior.alpha / board.prior.beta : 0.0;
+    score_scaled(entities, order, scale, board.prior.alpha, beta_s, quantile, rank_interval_level,
+                 board.prior.method == PriorMethod::NoExposure, board.results);
+    return board;
+}
+
+Leaderboard score_with_prior(const std::vector<Entity>& entities, double alpha, double beta, double quantile,
+                             double rank_interval_level)
+{
+    check_probability(quantile, "quantile");
+    check_probability(rank_interval_level, "rank_interval_level");
+    if (!(alpha > 0.0) || !std::isfinite(alpha))
+        throw Error(ErrorKind::InvalidParameter, "alpha must be a finite number > 0");
+    if (!(beta > 0.0) || !std::isfinite(beta))
+        throw Error(ErrorKind::InvalidParameter, "beta must be a finite number > 0");
+    validate_all(entities);
+
+    const double scale = exposure_scale(entities);
+    const std::vector<std::size_t> order = canonical_order(entities);
+    Leaderboard board;
+    board.prior.method = PriorMethod::Given;
+    board.prior.alpha = alpha;
+    board.prior.beta = beta;
+    board.prior.mean = alpha / beta;
+    board.prior.n = entities.size();
+    for (const Entity& x : entities)
+        board.prior.n_informative += x.exposure > 0.0 ? 1 : 0;
+    board.prior.log_likelihood = entities.empty() ? 0.0 : marginal_log_likelihood(entities, alpha, beta);
+    score_scaled(entities, order, scale, alpha, beta / scale, quantile, rank_interval_level, false, board.results);
     return board;
 }
 

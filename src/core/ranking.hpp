@@ -32,12 +32,14 @@ enum class PriorMethod {
     MarginalLikelihood,  // maximum negative-binomial marginal likelihood, interior optimum
     NoSpread,            // likelihood keeps rising with alpha (no between-entity variation beyond
                          // Poisson noise): alpha capped at kAlphaMax, i.e. near-complete pooling
-    TinyPartition,       // fewer than kMinInformative entities with exposure > 0: alpha = 1,
+    SmallPartition,      // fewer than kMinRows rows (or fewer than 2 with exposure > 0): alpha = 1,
                          // prior mean = pooled rate (sum value / sum exposure)
     AllZero,             // no value anywhere: alpha = 0.5, beta = total exposure (the Jeffreys
                          // posterior of a common rate after zero events), so scores are near 0
-    NoExposure,          // every exposure is 0 (so every value is 0): nothing to learn; scores 0
+    NoExposure,          // every exposure is 0 (so every value is 0): nothing to learn; alpha 0.5,
+                         // beta 0; scores and rate bounds NaN (NULL in SQL), everyone ties at 1
     Empty,               // no rows
+    Given,               // supplied by the caller (score_with_prior)
 };
 
 const char* prior_method_name(PriorMethod method) noexcept;
@@ -58,9 +60,10 @@ struct Prior {
 // Fit limits, public so the SQL layer can document them.
 inline constexpr double kAlphaMin = 1e-6;
 inline constexpr double kAlphaMax = 1e7;
-inline constexpr std::size_t kMinInformative = 3;
+inline constexpr std::size_t kMinRows = 10;
 
-// Per-entity result, in the caller's exposure units. All doubles are finite.
+// Per-entity result, in the caller's exposure units. All doubles are finite, except the rate
+// statistics (NaN) and posterior_beta (0) in the NoExposure case.
 struct EntityResult {
     double posterior_alpha = 0.0;   // alpha + value
     double posterior_beta = 0.0;    // beta + exposure
@@ -99,7 +102,22 @@ double marginal_log_likelihood(const std::vector<Entity>& entities, double alpha
 //   rank_upper_i = n - #{j : hi_j < lo_i}   (all but the entities clearly worse).
 // quantile and rank_interval_level must lie in (0, 1), else Error(InvalidParameter) naming them.
 // Deterministic and independent of the order of `entities`; O(n log n).
+//
+// Burning exposure: for a fixed prior, adding exposure to a row without adding value lowers its
+// score, rate bounds and rank bounds and never improves its rank (the posterior quantile falls as
+// beta + e grows; the others do not move). The SmallPartition and AllZero priors keep this when
+// refitted (proof: with alpha fixed and beta = alpha * sum e / sum v, the score ratio of the row
+// to any other never rises). A refitted maximum-likelihood prior moves every score a little,
+// which can lift the row's own score together with the whole board (about 1% of random trials,
+// see ranking_test.cpp); its rank did not improve in any of those trials with >= kMinRows rows,
+// but that is tested, not proved. To make both properties exact, freeze the prior: fit it once
+// (e.g. on a previous period) and score with score_with_prior.
 Leaderboard score_partition(const std::vector<Entity>& entities, double quantile = 0.1,
                             double rank_interval_level = 0.8);
+
+// Scores and ranks with a given Gamma(alpha, beta) prior (beta in the caller's exposure units)
+// instead of a fitted one; prior.method is Given. alpha and beta must be finite and > 0.
+Leaderboard score_with_prior(const std::vector<Entity>& entities, double alpha, double beta,
+                             double quantile = 0.1, double rank_interval_level = 0.8);
 
 }  // namespace uv::ranking

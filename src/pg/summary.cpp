@@ -3,6 +3,7 @@
 #include "pg/summary.hpp"
 
 extern "C" {
+#include "common/hashfn.h"
 #include "libpq/pqformat.h"
 }
 
@@ -96,6 +97,14 @@ UV_FUNCTION(usage_summary_eq)
 UV_FUNCTION(usage_summary_ne)
 {
     PG_RETURN_BOOL(!(uv::pg::read_summary(PG_GETARG_DATUM(0)) == uv::pg::read_summary(PG_GETARG_DATUM(1))));
+}
+
+// Hash of the canonical stored form, so GROUP BY, DISTINCT and UNION work on summaries.
+UV_FUNCTION(usage_summary_hash)
+{
+    uint8_t canonical[uv::kStoredSummarySize];
+    uv::to_stored(uv::pg::read_summary(PG_GETARG_DATUM(0)), canonical);
+    return hash_any(canonical, sizeof canonical);
 }
 
 // usage_agg(tokens, merged_changes): like sum(), a NULL argument contributes nothing and a row

@@ -1,0 +1,48 @@
+-- The SQL contract of DESIGN.md and the script hygiene of STYLE.md: names, signatures,
+-- volatility, strictness, parallel safety, comments, no SECURITY DEFINER.
+BEGIN;
+SET LOCAL search_path = usage_value, public;
+SELECT plan(21);
+
+SELECT has_type('usage_value', 'usage_summary', 'type usage_summary exists');
+SELECT has_function('usage_value', 'usage_agg', ARRAY['bigint', 'bigint']);
+SELECT has_function('usage_value', 'rollup', ARRAY['usage_summary']);
+SELECT has_function('usage_value', 'tokens_per_merged_change', ARRAY['bigint', 'bigint']);
+SELECT has_function('usage_value', 'tokens_per_merged_change', ARRAY['usage_summary']);
+SELECT has_function('usage_value', 'tokens_per_merged_change_lower', ARRAY['usage_summary', 'double precision']);
+SELECT has_function('usage_value', 'tokens_per_merged_change_upper', ARRAY['usage_summary', 'double precision']);
+SELECT has_function('usage_value', 'billable_tokens', ARRAY['bigint', 'bigint', 'bigint', 'bigint', 'text']);
+SELECT function_returns('usage_value', 'usage_agg', ARRAY['bigint', 'bigint'], 'usage_summary');
+SELECT function_returns('usage_value', 'tokens_per_merged_change', ARRAY['bigint', 'bigint'], 'double precision');
+SELECT is_aggregate('usage_value', 'usage_agg', ARRAY['bigint', 'bigint']);
+SELECT is_aggregate('usage_value', 'rollup', ARRAY['usage_summary']);
+
+-- The state of usage_agg is usage_summary itself (not internal), with a combine function.
+SELECT results_eq(
+    $$SELECT a.aggtranstype::regtype::text, a.aggcombinefn <> 0
+      FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname = 'usage_value' AND p.proname = 'usage_agg'$$,
+    $$VALUES ('usage_summary'::text, true)$$,
+    'usage_agg keeps usage_summary as its state and has a combine function');
+SELECT is((SELECT count(*) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+           WHERE p.pronamespace = 'usage_value'::regnamespace AND (a.aggcombinefn = 0 OR p.proparallel <> 's')),
+          0::bigint, 'every aggregate has a combine function and is PARALLEL SAFE');
+SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'usage_value'::regnamespace AND proparallel <> 's'),
+          0::bigint, 'every function is PARALLEL SAFE');
+SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'usage_value'::regnamespace AND provolatile <> 'i'
+           AND prokind <> 'a'), 0::bigint, 'every function of the current surface is IMMUTABLE');
+SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'usage_value'::regnamespace AND prosecdef),
+          0::bigint, 'no SECURITY DEFINER function');
+SELECT is((SELECT array_agg(proname ORDER BY proname) FROM pg_proc
+           WHERE pronamespace = 'usage_value'::regnamespace AND obj_description(oid, 'pg_proc') IS NULL),
+          NULL::name[], 'every function and aggregate has a COMMENT');
+SELECT isnt(obj_description('usage_value.usage_summary'::regtype, 'pg_type'), NULL, 'usage_summary has a COMMENT');
+-- Functions returning internal must take internal (else any user could call them).
+SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'usage_value'::regnamespace
+           AND prorettype = 'internal'::regtype AND NOT 'internal'::regtype = ANY (proargtypes)),
+          0::bigint, 'no function returns internal without an internal argument');
+SELECT is((SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'usage_value'),
+          'usage_value', 'the extension lives in schema usage_value');
+
+SELECT * FROM finish();
+ROLLBACK;

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Hundreds of randomly mutated usage_summary values loaded with COPY ... (FORMAT binary), the
+path by which any user reaches usage_summary_recv. Each load either stores a valid summary or
+fails with a binary-format SQLSTATE; never XX000, never a crash; then every accessor and
+aggregate runs over whatever was accepted."""
+import os
+import random
+import re
+import struct
+import subprocess
+import tempfile
+
+PSQL = ["psql", "-X", "-q", "-At"]
+DB = "uv_binary_copy"
+MUTANTS = 600
+tests = []
+
+
+def ok(condition, description, detail=""):
+    tests.append(condition)
+    print(f"{'ok' if condition else 'not ok'} {len(tests)} - {description}")
+    if not condition and detail:
+        print("# " + detail.replace("\n", "\n# "))
+
+
+def psql(sql, db=DB, check=True):
+    return subprocess.run(PSQL + ["-v", f"ON_ERROR_STOP={1 if check else 0}", "-d", db],
+                          input=sql, capture_output=True, text=True, check=check)
+
+
+psql(f"DROP DATABASE IF EXISTS {DB}; CREATE DATABASE {DB};", db="postgres")
+psql("CREATE EXTENSION usage_value; CREATE TABLE loaded (s usage_value.usage_summary);")
+
+# A valid value's wire form, taken from the server itself.
+valid = bytes.fromhex(psql("SELECT encode(usage_value.usage_summary_send("
+                           "'(version:1,rows:12,tokens:4500000,merged_changes:9)'), 'hex')").stdout.strip())
+ok(len(valid) == 25 and valid[0] == 1, "the wire form is version byte + three int64")
+
+HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+TRAILER = struct.pack("!h", -1)
+
+
+def copy_file(value, length=None):
+    length = len(value) if length is None else length
+    return HEADER + struct.pack("!hi", 1, length) + value + TRAILER
+
+
+rng = random.Random(2026)
+
+
+def mutate(value):
+    v = bytearray(value)
+    for _ in range(rng.randint(1, 4)):
+        kind = rng.randrange(6)
+        if not v:
+            v = bytearray(value)
+        if kind == 0:                        # flip a bit
+            i = rng.randrange(len(v)); v[i] ^= 1 << rng.randrange(8)
+        elif kind == 1 and len(v) > 1:       # truncate
+            del v[rng.randrange(1, len(v)):]
+        elif kind == 2:                      # extend
+            v += bytes(rng.randrange(256) for _ in range(rng.randint(1, 9)))
+        elif kind == 3 and v:                # random version byte
+            v[0] = rng.randrange(256)
+        elif kind == 4 and len(v) >= 25:     # a negative or inconsistent count
+            at = rng.choice([1, 9, 17]); v[at:at + 8] = struct.pack("!q", rng.choice([-1, -(2**63), 0, 2**63 - 1]))
+        else:                                # random bytes of a random length
+            v = bytearray(rng.randrange(256) for _ in range(rng.randint(0, 40)))
+    return bytes(v)
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    script = ["\\set VERBOSITY sqlstate"]
+    for n in range(MUTANTS):
+        value = mutate(valid)
+        # Now and then also lie about the field length in the COPY framing.
+        length = rng.choice([None] * 8 + [len(value) + 1, max(len(value) - 1, 0), 0x7fffffff])
+        path = os.path.join(tmp, f"{n}.bin")
+        with open(path, "wb") as f:
+            f.write(copy_file(value, length))
+        script.append(f"\\copy loaded FROM '{path}' WITH (FORMAT binary)")
+    script.append("SELECT 'alive';")
+    result = psql("\n".join(script) + "\n", check=False)
+
+codes = re.findall(r"ERROR:\s+([0-9A-Z]{5})", result.stderr)
+accepted = int(psql("SELECT count(*) FROM loaded").stdout)
+ok(result.stdout.strip().endswith("alive"), "the backend survived every load", result.stderr[-2000:])
+ok(len(codes) + accepted == MUTANTS, f"every load either stored a row or failed ({accepted} stored, {len(codes)} failed)")
+ok("XX000" not in codes, "no internal error (XX000)")
+# 22P03 from usage_summary_recv; 08P01, 22P04 and 54000 from COPY's own framing checks.
+bad = sorted(set(codes) - {"22P03", "08P01", "22P04", "54000"})
+ok(not bad, "every failure is a binary-format error (22P03, 08P01, 22P04, 54000)", f"other codes: {bad}")
+ok(codes.count("22P03") > MUTANTS // 4, "the mutations do reach usage_summary_recv's validation")
+
+# Everything accepted is valid and usable by every function.
+check = psql("""
+SELECT count(*) FILTER (WHERE NOT (usage_value.row_count(s) >= 0 AND usage_value.tokens(s) >= 0
+                                   AND usage_value.merged_changes(s) >= 0))
+FROM loaded;
+SELECT count(*) FROM loaded WHERE s::text::usage_value.usage_summary OPERATOR(usage_value.<>) s;
+SELECT count(*) FROM (SELECT usage_value.tokens_per_merged_change(s), usage_value.tokens_per_merged_change_lower(s),
+                             usage_value.tokens_per_merged_change_upper(s, 0.8) FROM loaded) x;
+""", check=False)
+lines = check.stdout.split()
+ok(check.returncode == 0 and lines[:2] == ["0", "0"], "accepted values are valid and round-trip through text",
+   check.stdout + check.stderr)
+summed = psql("SELECT usage_value.rollup(s) FROM loaded;", check=False)
+ok(summed.returncode == 0 or "22003" in psql("\\set VERBOSITY sqlstate\nSELECT usage_value.rollup(s) FROM loaded;",
+                                              check=False).stderr,
+   "rollup over the accepted values succeeds or reports overflow (22003)", summed.stderr)
+
+psql(f"DROP DATABASE {DB};", db="postgres")
+print(f"1..{len(tests)}")
+raise SystemExit(0 if all(tests) else 1)
