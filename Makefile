@@ -6,8 +6,7 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" usage_value.con
 MODULE_big = usage_value
 
 # One list of sources, shared with CMakeLists.txt (which globs the same folders).
-# (burst and ranking are being written; they join the build when their glue lands)
-CORE_SRCS = $(filter-out src/core/burst.cpp src/core/ranking.cpp,$(sort $(wildcard src/core/*.cpp)))
+CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
 GLUE_SRCS = $(sort $(wildcard src/pg/*.cpp))
 OBJS      = $(CORE_SRCS:.cpp=.o) $(GLUE_SRCS:.cpp=.o)
 

@@ -175,3 +175,130 @@ CREATE FUNCTION @extschema@.billable_tokens(input_tokens bigint, output_tokens b
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.billable_tokens(bigint, bigint, bigint, bigint, text) IS
     'tokens of one usage record counted once: convention cache_separate (anthropic, claude_code) adds cache reads and writes to input; cache_included (openai, otel_genai, copilot) already has them inside input. NULL counts are 0';
+
+------------------------------------------------------------------------------------------------
+-- Burst inflation: token spikes above a developer's own baseline that delivered no output
+------------------------------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.burst_episode AS (
+    start_at timestamptz,              -- first bucket of the excursion
+    end_at timestamptz,                -- end of its last bucket (exclusive)
+    tokens bigint,                     -- tokens spent in [start_at, end_at)
+    baseline_tokens float8,            -- tokens the developer's own baseline expects there
+    merged_changes bigint,             -- merges in the episode and the attribution horizon after it
+    expected_merged_changes float8,    -- merges expected at the developer's usual tokens per merge
+    excess_tokens float8,              -- tokens - baseline_tokens
+    inflated_tokens float8,            -- the part of the excess that the merges do not explain
+    p_value float8,                    -- scan p-value, adjusted for every window and scale tried
+    is_inflation boolean               -- inflated_tokens > 0 (false: a sprint that delivered)
+);
+COMMENT ON TYPE @extschema@.burst_episode IS
+    'one significant excursion of token use above the developer''s baseline, as returned by burst_episodes';
+
+CREATE FUNCTION @extschema@.burst_transfn(internal, timestamptz, bigint, bigint) RETURNS internal
+    AS 'MODULE_PATHNAME', 'burst_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.burst_transfn(internal, timestamptz, bigint, bigint, interval) RETURNS internal
+    AS 'MODULE_PATHNAME', 'burst_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.burst_transfn(internal, timestamptz, bigint, bigint, interval, float8, interval, interval)
+    RETURNS internal
+    AS 'MODULE_PATHNAME', 'burst_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.burst_transfn(internal, timestamptz, bigint, bigint) IS
+    'transition function of burst_inflation and burst_episodes: adds one bucket';
+COMMENT ON FUNCTION @extschema@.burst_transfn(internal, timestamptz, bigint, bigint, interval) IS
+    'transition function of burst_inflation and burst_episodes: adds one bucket';
+COMMENT ON FUNCTION @extschema@.burst_transfn(internal, timestamptz, bigint, bigint, interval, float8, interval, interval) IS
+    'transition function of burst_inflation and burst_episodes: adds one bucket';
+CREATE FUNCTION @extschema@.burst_combine(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.burst_combine(internal, internal) IS
+    'combine function of burst_inflation and burst_episodes (parallel query)';
+CREATE FUNCTION @extschema@.burst_serialize(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.burst_serialize(internal) IS
+    'serialises a burst state for parallel query';
+CREATE FUNCTION @extschema@.burst_deserialize(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.burst_deserialize(bytea, internal) IS
+    'deserialises (and validates) a burst state for parallel query';
+CREATE FUNCTION @extschema@.burst_inflation_final(internal) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.burst_inflation_final(internal) IS
+    'final function of burst_inflation: the inflated share of tokens';
+CREATE FUNCTION @extschema@.burst_episodes_final(internal) RETURNS @extschema@.burst_episode[]
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.burst_episodes_final(internal) IS
+    'final function of burst_episodes: the episodes behind the score';
+
+CREATE AGGREGATE @extschema@.burst_inflation(bucket timestamptz, tokens bigint, merged_changes bigint) (
+    SFUNC = @extschema@.burst_transfn, STYPE = internal, FINALFUNC = @extschema@.burst_inflation_final,
+    COMBINEFUNC = @extschema@.burst_combine, SERIALFUNC = @extschema@.burst_serialize,
+    DESERIALFUNC = @extschema@.burst_deserialize, PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.burst_inflation(bucket timestamptz, tokens bigint, merged_changes bigint,
+                                             bucket_width interval) (
+    SFUNC = @extschema@.burst_transfn, STYPE = internal, FINALFUNC = @extschema@.burst_inflation_final,
+    COMBINEFUNC = @extschema@.burst_combine, SERIALFUNC = @extschema@.burst_serialize,
+    DESERIALFUNC = @extschema@.burst_deserialize, PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.burst_inflation(bucket timestamptz, tokens bigint, merged_changes bigint,
+                                             bucket_width interval, significance float8,
+                                             horizon interval, baseline interval) (
+    SFUNC = @extschema@.burst_transfn, STYPE = internal, FINALFUNC = @extschema@.burst_inflation_final,
+    COMBINEFUNC = @extschema@.burst_combine, SERIALFUNC = @extschema@.burst_serialize,
+    DESERIALFUNC = @extschema@.burst_deserialize, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.burst_inflation(timestamptz, bigint, bigint) IS
+    'share of tokens (0..1) spent in significant bursts above the developer''s own baseline that delivered no matching merged changes; daily buckets; one row per developer and bucket, any order';
+COMMENT ON AGGREGATE @extschema@.burst_inflation(timestamptz, bigint, bigint, interval) IS
+    'burst_inflation with the given bucket width (e.g. ''1 hour'')';
+COMMENT ON AGGREGATE @extschema@.burst_inflation(timestamptz, bigint, bigint, interval, float8, interval, interval) IS
+    'burst_inflation with bucket width, significance (default 0.01), attribution horizon (default 3 days) and baseline window (default 56 days)';
+
+CREATE AGGREGATE @extschema@.burst_episodes(bucket timestamptz, tokens bigint, merged_changes bigint) (
+    SFUNC = @extschema@.burst_transfn, STYPE = internal, FINALFUNC = @extschema@.burst_episodes_final,
+    COMBINEFUNC = @extschema@.burst_combine, SERIALFUNC = @extschema@.burst_serialize,
+    DESERIALFUNC = @extschema@.burst_deserialize, PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.burst_episodes(bucket timestamptz, tokens bigint, merged_changes bigint,
+                                            bucket_width interval) (
+    SFUNC = @extschema@.burst_transfn, STYPE = internal, FINALFUNC = @extschema@.burst_episodes_final,
+    COMBINEFUNC = @extschema@.burst_combine, SERIALFUNC = @extschema@.burst_serialize,
+    DESERIALFUNC = @extschema@.burst_deserialize, PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.burst_episodes(bucket timestamptz, tokens bigint, merged_changes bigint,
+                                            bucket_width interval, significance float8,
+                                            horizon interval, baseline interval) (
+    SFUNC = @extschema@.burst_transfn, STYPE = internal, FINALFUNC = @extschema@.burst_episodes_final,
+    COMBINEFUNC = @extschema@.burst_combine, SERIALFUNC = @extschema@.burst_serialize,
+    DESERIALFUNC = @extschema@.burst_deserialize, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.burst_episodes(timestamptz, bigint, bigint) IS
+    'the episodes behind burst_inflation, as an array of burst_episode (unnest it for rows); daily buckets';
+COMMENT ON AGGREGATE @extschema@.burst_episodes(timestamptz, bigint, bigint, interval) IS
+    'burst_episodes with the given bucket width';
+COMMENT ON AGGREGATE @extschema@.burst_episodes(timestamptz, bigint, bigint, interval, float8, interval, interval) IS
+    'burst_episodes with bucket width, significance, attribution horizon and baseline window';
+
+CREATE FUNCTION @extschema@.burst_score_add(internal, bigint) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.burst_score_add(internal, bigint) IS
+    'transition function of burst_score: adds the current row to the frame';
+CREATE FUNCTION @extschema@.burst_score_remove(internal, bigint) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.burst_score_remove(internal, bigint) IS
+    'inverse transition of burst_score: removes the row leaving the frame';
+CREATE FUNCTION @extschema@.burst_score_final(internal) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.burst_score_final(internal) IS
+    'final function of burst_score: surprise of the current row against the rest of the frame';
+-- No combine function: the score is defined against the current row of an ordered frame, which
+-- partial aggregation does not have. The aggregate is still PARALLEL SAFE (it runs above a
+-- parallel scan).
+CREATE AGGREGATE @extschema@.burst_score(tokens bigint) (
+    SFUNC = @extschema@.burst_score_add, STYPE = internal, FINALFUNC = @extschema@.burst_score_final,
+    MSFUNC = @extschema@.burst_score_add, MINVFUNC = @extschema@.burst_score_remove,
+    MSTYPE = internal, MFINALFUNC = @extschema@.burst_score_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.burst_score(bigint) IS
+    'robust surprise of the current bucket''s tokens against the rest of the frame (median/MAD on a log scale, zeros modelled apart): 0 typical, +2 as rare as a 2-sigma high; use OVER (PARTITION BY developer ORDER BY bucket ROWS BETWEEN n PRECEDING AND CURRENT ROW)';

@@ -25,6 +25,7 @@ extern "C" {
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #if PG_VERSION_NUM >= 160000
 #include "nodes/miscnodes.h"
 #endif
@@ -42,6 +43,31 @@ struct Failure {
 
 // Called inside a catch (...) block: records the current exception into failure.
 void capture_exception(Failure& failure) noexcept;
+
+// palloc in the current context that reports failure as std::bad_alloc (or a limit error)
+// instead of a longjmp, for use while C++ objects are alive.
+void* palloc_or_throw(size_t size);
+
+// Holds a C++ object in a PostgreSQL memory context: the object is deleted when the context is
+// reset or deleted (end of query, error, window partition restart), so its malloc'd memory never
+// outlives the aggregate state that points to it.
+template <typename T>
+struct ContextOwned {
+    T* object;
+    MemoryContextCallback callback;
+};
+
+template <typename T>
+T* make_context_owned(MemoryContext context)
+{
+    // palloc first, while no C++ object exists; then construct; then register the deleter.
+    auto* holder = static_cast<ContextOwned<T>*>(MemoryContextAllocZero(context, sizeof(ContextOwned<T>)));
+    holder->object = new T();
+    holder->callback.func = [](void* arg) { delete static_cast<ContextOwned<T>*>(arg)->object; };
+    holder->callback.arg = holder;
+    MemoryContextRegisterResetCallback(context, &holder->callback);
+    return holder->object;
+}
 
 // Raises failure as a PostgreSQL error. For input functions called by pg_input_is_valid and
 // friends (PostgreSQL 16+), the error is saved softly instead and the caller returns NULL.

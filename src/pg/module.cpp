@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <exception>
 #include <new>
+#include <string>
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -60,6 +61,16 @@ void capture_exception(Failure& failure) noexcept
         failure.sqlstate = ERRCODE_INTERNAL_ERROR;
         snprintf(failure.message, sizeof failure.message, "usage_value internal error: unknown exception");
     }
+}
+
+void* palloc_or_throw(size_t size)
+{
+    if (!AllocSizeIsValid(size))
+        throw uv::Error(uv::ErrorKind::LimitExceeded, "result of " + std::to_string(size) + " bytes exceeds 1 GB");
+    void* p = palloc_extended(size, MCXT_ALLOC_NO_OOM);
+    if (p == nullptr)
+        throw std::bad_alloc();
+    return p;
 }
 
 void raise_failure(const Failure& failure, FunctionCallInfo fcinfo)

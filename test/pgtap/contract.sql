@@ -2,7 +2,7 @@
 -- volatility, strictness, parallel safety, comments, no SECURITY DEFINER.
 BEGIN;
 SET LOCAL search_path = usage_value, public;
-SELECT plan(21);
+SELECT plan(22);
 
 SELECT has_type('usage_value', 'usage_summary', 'type usage_summary exists');
 SELECT has_function('usage_value', 'usage_agg', ARRAY['bigint', 'bigint']);
@@ -24,9 +24,14 @@ SELECT results_eq(
       WHERE n.nspname = 'usage_value' AND p.proname = 'usage_agg'$$,
     $$VALUES ('usage_summary'::text, true)$$,
     'usage_agg keeps usage_summary as its state and has a combine function');
+-- burst_score alone has no combine function: its score is defined against the current row of an
+-- ordered window frame, which a partial aggregate does not have.
+SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+           WHERE p.pronamespace = 'usage_value'::regnamespace AND a.aggcombinefn = 0),
+          ARRAY['burst_score'], 'every aggregate but the window-only burst_score has a combine function');
 SELECT is((SELECT count(*) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
-           WHERE p.pronamespace = 'usage_value'::regnamespace AND (a.aggcombinefn = 0 OR p.proparallel <> 's')),
-          0::bigint, 'every aggregate has a combine function and is PARALLEL SAFE');
+           WHERE p.pronamespace = 'usage_value'::regnamespace AND p.proparallel <> 's'),
+          0::bigint, 'every aggregate is PARALLEL SAFE');
 SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'usage_value'::regnamespace AND proparallel <> 's'),
           0::bigint, 'every function is PARALLEL SAFE');
 SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'usage_value'::regnamespace AND provolatile <> 'i'

@@ -1,0 +1,329 @@
+// SQL face of burst inflation: the burst_inflation and burst_episodes aggregates (internal state
+// holding a core BurstAccumulator, serialisable for parallel query) and the burst_score moving
+// window aggregate (internal state holding a core WindowScore).
+#include "core/burst.hpp"
+#include "pg/glue.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "datatype/timestamp.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+}
+
+#include <cmath>
+#include <string>
+
+namespace {
+
+using uv::Error;
+using uv::ErrorKind;
+using uv::burst::BurstAccumulator;
+using uv::burst::BurstParams;
+
+constexpr int64 kSecondsPerDay = 86400;
+
+// One developer's series and the parameters it is analysed with, fixed by the first row.
+struct BurstState {
+    BurstAccumulator series;
+    BurstParams params;
+    bool has_params = false;
+};
+
+// The state of burst_score: the frame, and whether the current row's tokens were NULL.
+struct ScoreState {
+    uv::burst::WindowScore frame;
+    bool current_is_null = false;
+};
+
+MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char* function)
+{
+    MemoryContext context;
+    if (!AggCheckCallContext(fcinfo, &context))
+        throw Error(ErrorKind::Internal, std::string(function) + " called outside an aggregate");
+    return context;
+}
+
+// Whole seconds of a fixed-length interval (months have no fixed length).
+int64 interval_seconds(const Interval* interval, const char* argument)
+{
+    if (interval->month != 0)
+        throw Error(ErrorKind::InvalidParameter,
+                    std::string(argument) + " must be a fixed length in days, hours, minutes or seconds, not months");
+    int64 microseconds;
+    if (__builtin_mul_overflow(int64(interval->day), int64(USECS_PER_DAY), &microseconds) ||
+        __builtin_add_overflow(microseconds, interval->time, &microseconds))
+        throw Error(ErrorKind::InvalidParameter, std::string(argument) + " is out of range");
+    if (microseconds % USECS_PER_SEC != 0)
+        throw Error(ErrorKind::InvalidParameter, std::string(argument) + " must be a whole number of seconds");
+    return microseconds / USECS_PER_SEC;
+}
+
+int64 ceil_div(int64 a, int64 b) { return a / b + (a % b != 0 ? 1 : 0); }
+
+// Parameters from the optional arguments after (bucket, tokens, merged_changes):
+// bucket_width [, significance, horizon, baseline]. Each must be non-NULL.
+BurstParams read_params(FunctionCallInfo fcinfo, int first)
+{
+    const int given = PG_NARGS() - first;
+    for (int i = first; i < PG_NARGS(); ++i)
+        if (PG_ARGISNULL(i)) {
+            static const char* names[] = {"bucket_width", "significance", "horizon", "baseline"};
+            throw Error(ErrorKind::InvalidParameter, std::string(names[i - first]) + " must not be NULL");
+        }
+    int64 width = kSecondsPerDay;
+    if (given >= 1) {
+        width = interval_seconds(PG_GETARG_INTERVAL_P(first), "bucket_width");
+        if (width <= 0)
+            throw Error(ErrorKind::InvalidParameter, "bucket_width must be positive");
+    }
+    BurstParams params = uv::burst::default_params(width);
+    if (given >= 4) {
+        params.alpha = PG_GETARG_FLOAT8(first + 1);
+        const int64 horizon = interval_seconds(PG_GETARG_INTERVAL_P(first + 2), "horizon");
+        const int64 baseline = interval_seconds(PG_GETARG_INTERVAL_P(first + 3), "baseline");
+        if (horizon < 0)
+            throw Error(ErrorKind::InvalidParameter, "horizon must not be negative");
+        if (baseline <= 0)
+            throw Error(ErrorKind::InvalidParameter, "baseline must be positive");
+        params.horizon_buckets = ceil_div(horizon, width);
+        params.baseline_buckets = ceil_div(baseline, width);
+    }
+    uv::burst::validate(params);
+    return params;
+}
+
+bool same_params(const BurstParams& a, const BurstParams& b)
+{
+    return a.bucket_seconds == b.bucket_seconds && a.baseline_buckets == b.baseline_buckets &&
+           a.alpha == b.alpha && a.horizon_buckets == b.horizon_buckets &&
+           a.max_episode_buckets == b.max_episode_buckets && a.seasonal == b.seasonal;
+}
+
+void adopt_params(BurstState& state, const BurstParams& params)
+{
+    if (!state.has_params) {
+        state.params = params;
+        state.has_params = true;
+    } else if (!same_params(state.params, params)) {
+        throw Error(ErrorKind::InvalidParameter,
+                    "bucket_width, significance, horizon and baseline must be the same for every row of a group");
+    }
+}
+
+// Bucket index: floor(seconds since 1970-01-01 UTC / width).
+int64 bucket_index(TimestampTz bucket, int64 width)
+{
+    if (TIMESTAMP_NOT_FINITE(bucket))
+        throw Error(ErrorKind::InvalidParameter, "bucket must be a finite timestamp");
+    const int64 seconds = bucket / USECS_PER_SEC - (bucket % USECS_PER_SEC < 0 ? 1 : 0) +
+                          (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * kSecondsPerDay;
+    return seconds / width - (seconds % width < 0 ? 1 : 0);
+}
+
+TimestampTz bucket_start(int64 index, int64 width)
+{
+    return TimestampTz((index * width - (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * kSecondsPerDay) * USECS_PER_SEC);
+}
+
+BurstState* burst_state_arg(FunctionCallInfo fcinfo, int argument)
+{
+    return PG_ARGISNULL(argument) ? nullptr : reinterpret_cast<BurstState*>(PG_GETARG_POINTER(argument));
+}
+
+}  // namespace
+
+// burst_inflation / burst_episodes transition: (state, bucket, tokens, merged_changes
+// [, bucket_width [, significance, horizon, baseline]]). A NULL bucket skips the row; NULL
+// tokens or merged_changes contribute nothing, as in usage_agg.
+UV_FUNCTION(burst_transfn)
+{
+    MemoryContext context = aggregate_context(fcinfo, "burst_transfn");
+    BurstState* state = burst_state_arg(fcinfo, 0);
+    if (state == nullptr)
+        state = uv::pg::make_context_owned<BurstState>(context);
+    if (!state->has_params)
+        adopt_params(*state, read_params(fcinfo, 4));
+    else if (PG_NARGS() > 4)
+        adopt_params(*state, read_params(fcinfo, 4));
+    if (PG_ARGISNULL(1) || (PG_ARGISNULL(2) && PG_ARGISNULL(3)))
+        PG_RETURN_POINTER(state);
+    state->series.add(bucket_index(PG_GETARG_TIMESTAMPTZ(1), state->params.bucket_seconds),
+                      PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2), PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3));
+    PG_RETURN_POINTER(state);
+}
+
+// Parallel combine: merges the second series into the first (a fresh one when the first is NULL).
+UV_FUNCTION(burst_combine)
+{
+    MemoryContext context = aggregate_context(fcinfo, "burst_combine");
+    BurstState* left = burst_state_arg(fcinfo, 0);
+    const BurstState* right = burst_state_arg(fcinfo, 1);
+    if (right == nullptr) {
+        if (left == nullptr)
+            PG_RETURN_NULL();
+        PG_RETURN_POINTER(left);
+    }
+    if (left == nullptr)
+        left = uv::pg::make_context_owned<BurstState>(context);
+    if (right->has_params)
+        adopt_params(*left, right->params);
+    left->series.merge(right->series);
+    PG_RETURN_POINTER(left);
+}
+
+// Serial form for parallel query: u8 has_params, then the parameters as int64/float8, then the
+// core's validated accumulator bytes.
+UV_FUNCTION(burst_serialize)
+{
+    const BurstState* state = reinterpret_cast<const BurstState*>(PG_GETARG_POINTER(0));
+    const BurstParams& p = state->params;
+    const int64 fields[] = {p.bucket_seconds, p.baseline_buckets, p.horizon_buckets, p.max_episode_buckets,
+                            int64(p.seasonal)};
+    const size_t header = 1 + sizeof fields + sizeof p.alpha;
+    bytea* result;
+    {
+        const std::vector<uint8_t> series = state->series.serialize();
+        result = static_cast<bytea*>(uv::pg::palloc_or_throw(VARHDRSZ + header + series.size()));
+        SET_VARSIZE(result, VARHDRSZ + header + series.size());
+        char* out = VARDATA(result);
+        out[0] = state->has_params ? 1 : 0;
+        memcpy(out + 1, fields, sizeof fields);
+        memcpy(out + 1 + sizeof fields, &p.alpha, sizeof p.alpha);
+        memcpy(out + header, series.data(), series.size());
+    }
+    PG_RETURN_BYTEA_P(result);
+}
+
+UV_FUNCTION(burst_deserialize)
+{
+    MemoryContext context = aggregate_context(fcinfo, "burst_deserialize");
+    bytea* bytes = PG_GETARG_BYTEA_PP(0);
+    const char* data = VARDATA_ANY(bytes);
+    const size_t size = VARSIZE_ANY_EXHDR(bytes);
+    int64 fields[5];
+    double alpha;
+    const size_t header = 1 + sizeof fields + sizeof alpha;
+    if (size < header || static_cast<uint8_t>(data[0]) > 1)
+        throw Error(ErrorKind::InvalidBinary, "invalid burst state: bad header");
+    memcpy(fields, data + 1, sizeof fields);
+    memcpy(&alpha, data + 1 + sizeof fields, sizeof alpha);
+    BurstState* state = uv::pg::make_context_owned<BurstState>(context);
+    state->series = BurstAccumulator::deserialize(reinterpret_cast<const uint8_t*>(data) + header, size - header);
+    if (data[0] == 1) {
+        BurstParams p;
+        p.bucket_seconds = fields[0];
+        p.baseline_buckets = fields[1];
+        p.horizon_buckets = fields[2];
+        p.max_episode_buckets = fields[3];
+        p.seasonal = fields[4] != 0;
+        p.alpha = alpha;
+        uv::burst::validate(p);
+        state->params = p;
+        state->has_params = true;
+    }
+    PG_RETURN_POINTER(state);
+}
+
+// burst_inflation: share of the developer's tokens in bursts that delivered no matching output.
+UV_FUNCTION(burst_inflation_final)
+{
+    const BurstState* state = burst_state_arg(fcinfo, 0);
+    if (state == nullptr || state->series.empty())
+        PG_RETURN_NULL();
+    PG_RETURN_FLOAT8(uv::burst::analyze(state->series, state->params).inflation_share);
+}
+
+namespace {
+
+// An episode as plain data, copied out of the core result before any PostgreSQL call.
+struct EpisodeRow {
+    int64 start_bucket, end_bucket, tokens, merged_changes;
+    double baseline_tokens, expected_merged_changes, excess_tokens, inflated_tokens, p_value;
+};
+
+}  // namespace
+
+// burst_episodes: every significant excursion as a usage_value.burst_episode, sprints included
+// (their inflated_tokens is 0), ordered by start.
+UV_FUNCTION(burst_episodes_final)
+{
+    const BurstState* state = burst_state_arg(fcinfo, 0);
+    if (state == nullptr || state->series.empty())
+        PG_RETURN_NULL();
+    const int64 width = state->params.bucket_seconds;
+    EpisodeRow* rows;
+    size_t count;
+    {
+        const uv::burst::BurstResult result = uv::burst::analyze(state->series, state->params);
+        count = result.episodes.size();
+        rows = static_cast<EpisodeRow*>(uv::pg::palloc_or_throw(sizeof(EpisodeRow) * (count + 1)));
+        for (size_t i = 0; i < count; ++i) {
+            const uv::burst::Episode& e = result.episodes[i];
+            rows[i] = {e.start_bucket, e.end_bucket,        e.tokens,          e.merged_changes, e.baseline_tokens,
+                       e.expected_merged_changes, e.excess_tokens, e.inflated_tokens, e.p_value};
+        }
+    }
+    // From here on only PostgreSQL calls: build an array of the composite type.
+    Oid element_type = get_fn_expr_rettype(fcinfo->flinfo);
+    element_type = get_element_type(element_type);
+    TupleDesc descriptor = lookup_rowtype_tupdesc_copy(element_type, -1);
+    descriptor = BlessTupleDesc(descriptor);
+    Datum* elements = static_cast<Datum*>(palloc(sizeof(Datum) * (count + 1)));
+    for (size_t i = 0; i < count; ++i) {
+        const EpisodeRow& r = rows[i];
+        Datum values[10] = {
+            TimestampTzGetDatum(bucket_start(r.start_bucket, width)),
+            TimestampTzGetDatum(bucket_start(r.end_bucket + 1, width)),
+            Int64GetDatum(r.tokens),
+            Float8GetDatum(r.baseline_tokens),
+            Int64GetDatum(r.merged_changes),
+            Float8GetDatum(r.expected_merged_changes),
+            Float8GetDatum(r.excess_tokens),
+            Float8GetDatum(r.inflated_tokens),
+            Float8GetDatum(r.p_value),
+            BoolGetDatum(r.inflated_tokens > 0.0),
+        };
+        bool nulls[10] = {false};
+        elements[i] = HeapTupleGetDatum(heap_form_tuple(descriptor, values, nulls));
+    }
+    int16 length;
+    bool by_value;
+    char align;
+    get_typlenbyvalalign(element_type, &length, &by_value, &align);
+    PG_RETURN_ARRAYTYPE_P(construct_array(elements, int(count), element_type, length, by_value, align));
+}
+
+// burst_score(tokens) OVER (... ROWS BETWEEN n PRECEDING AND CURRENT ROW): the frame in a
+// core WindowScore; the current row is the one added last.
+UV_FUNCTION(burst_score_add)
+{
+    MemoryContext context = aggregate_context(fcinfo, "burst_score_add");
+    ScoreState* state = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<ScoreState*>(PG_GETARG_POINTER(0));
+    if (state == nullptr)
+        state = uv::pg::make_context_owned<ScoreState>(context);
+    state->current_is_null = PG_ARGISNULL(1);
+    if (!state->current_is_null)
+        state->frame.add(PG_GETARG_INT64(1));
+    PG_RETURN_POINTER(state);
+}
+
+UV_FUNCTION(burst_score_remove)
+{
+    ScoreState* state = reinterpret_cast<ScoreState*>(PG_GETARG_POINTER(0));
+    if (!PG_ARGISNULL(1))
+        state->frame.remove(PG_GETARG_INT64(1));
+    PG_RETURN_POINTER(state);
+}
+
+UV_FUNCTION(burst_score_final)
+{
+    const ScoreState* state = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<const ScoreState*>(PG_GETARG_POINTER(0));
+    if (state == nullptr || state->current_is_null)
+        PG_RETURN_NULL();
+    PG_RETURN_FLOAT8(state->frame.score());
+}
