@@ -84,6 +84,11 @@ BurstParams read_params(FunctionCallInfo fcinfo, int first)
     BurstParams params = uv::burst::default_params(width);
     if (given >= 4) {
         params.alpha = PG_GETARG_FLOAT8(first + 1);
+        if (!(params.alpha > 0.0 && params.alpha <= 0.5)) {  // also rejects NaN
+            char got[32];
+            snprintf(got, sizeof got, "%g", params.alpha);
+            throw Error(ErrorKind::InvalidParameter, std::string("significance must be in (0, 0.5] (got ") + got + ")");
+        }
         const int64 horizon = interval_seconds(PG_GETARG_INTERVAL_P(first + 2), "horizon");
         const int64 baseline = interval_seconds(PG_GETARG_INTERVAL_P(first + 3), "baseline");
         if (horizon < 0)
