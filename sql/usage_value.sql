@@ -302,3 +302,63 @@ CREATE AGGREGATE @extschema@.burst_score(tokens bigint) (
 );
 COMMENT ON AGGREGATE @extschema@.burst_score(bigint) IS
     'robust surprise of the current bucket''s tokens against the rest of the frame (median/MAD on a log scale, zeros modelled apart): 0 typical, +2 as rare as a 2-sigma high; use OVER (PARTITION BY developer ORDER BY bucket ROWS BETWEEN n PRECEDING AND CURRENT ROW)';
+
+------------------------------------------------------------------------------------------------
+-- Fair leaderboards: value per token with empirical-Bayes shrinkage, ranked on a lower bound
+------------------------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.fair_score(value bigint, exposure float8, quantile float8 DEFAULT 0.1)
+    RETURNS float8 AS 'MODULE_PATHNAME' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_score(bigint, float8, float8) IS
+    'fair score of a row in its window partition: the posterior lower quantile (default 10%) of value per unit exposure under a Gamma-Poisson prior fitted to the partition by marginal likelihood; use OVER (PARTITION BY cohort)';
+
+CREATE FUNCTION @extschema@.fair_score(value bigint, exposure float8, quantile float8,
+                                       prior_alpha float8, prior_beta float8)
+    RETURNS float8 AS 'MODULE_PATHNAME', 'fair_score' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_score(bigint, float8, float8, float8, float8) IS
+    'fair score against a given Gamma(prior_alpha, prior_beta) prior (e.g. one fitted on a previous period) instead of one fitted to the partition';
+
+CREATE FUNCTION @extschema@.fair_rank(value bigint, exposure float8, quantile float8 DEFAULT 0.1)
+    RETURNS bigint AS 'MODULE_PATHNAME' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_rank(bigint, float8, float8) IS
+    'rank by fair_score within the window partition, 1 = best; ties share a rank as in rank()';
+
+CREATE FUNCTION @extschema@.fair_rank(value bigint, exposure float8, quantile float8,
+                                      prior_alpha float8, prior_beta float8)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'fair_rank' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_rank(bigint, float8, float8, float8, float8) IS
+    'rank by fair_score against a given Gamma(prior_alpha, prior_beta) prior';
+
+CREATE FUNCTION @extschema@.fair_rank_lower(value bigint, exposure float8, quantile float8 DEFAULT 0.1,
+                                            level float8 DEFAULT 0.8)
+    RETURNS bigint AS 'MODULE_PATHNAME' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_rank_lower(bigint, float8, float8, float8) IS
+    'best plausible rank: 1 + the number of rows whose central posterior interval (at level) lies entirely above this row''s';
+
+CREATE FUNCTION @extschema@.fair_rank_upper(value bigint, exposure float8, quantile float8 DEFAULT 0.1,
+                                            level float8 DEFAULT 0.8)
+    RETURNS bigint AS 'MODULE_PATHNAME' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_rank_upper(bigint, float8, float8, float8) IS
+    'worst plausible rank: the partition size minus the number of rows whose central posterior interval lies entirely below this row''s';
+
+CREATE TYPE @extschema@.fair_detail AS (
+    score float8,             -- fair_score
+    rank bigint,              -- fair_rank
+    rank_lower bigint,        -- fair_rank_lower
+    rank_upper bigint,        -- fair_rank_upper
+    posterior_mean float8,    -- (alpha + value) / (beta + exposure)
+    rate_lower float8,        -- central posterior interval of value per unit exposure, at level
+    rate_upper float8,
+    shrinkage float8,         -- weight on the prior mean: beta / (beta + exposure)
+    prior_alpha float8,       -- the partition's fitted Gamma prior: shape
+    prior_beta float8,        --   and rate (in exposure units)
+    prior_mean float8,        -- alpha / beta: the cohort's typical value per unit exposure
+    prior_method text         -- marginal_likelihood, or the fallback used (see README)
+);
+COMMENT ON TYPE @extschema@.fair_detail IS 'everything behind a fair_score, as returned by fair_detail';
+
+CREATE FUNCTION @extschema@.fair_detail(value bigint, exposure float8, quantile float8 DEFAULT 0.1,
+                                        level float8 DEFAULT 0.8)
+    RETURNS @extschema@.fair_detail AS 'MODULE_PATHNAME' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_detail(bigint, float8, float8, float8) IS
+    'explains a fair_score: score, rank and rank interval, posterior, shrinkage and the partition''s fitted prior; (fair_detail(...) OVER w).* expands it';
