@@ -68,6 +68,26 @@ CallParams read_call_params(FunctionCallInfo fcinfo, WindowObject window, bool t
         p.alpha = float_argument(window, 3, "prior_alpha");
         p.beta = float_argument(window, 4, "prior_beta");
     }
+    // Checked here too so that errors name the SQL arguments.
+    const struct {
+        double value;
+        const char* name;
+        bool unit_interval;
+    } checks[] = {{p.quantile, "quantile", true}, {p.level, "level", true},
+                  {p.alpha, "prior_alpha", false}, {p.beta, "prior_beta", false}};
+    for (const auto& c : checks) {
+        if (!c.unit_interval && !p.has_prior)
+            continue;
+        const bool ok = c.unit_interval ? (c.value > 0.0 && c.value < 1.0) : (std::isfinite(c.value) && c.value > 0.0);
+        if (!ok) {
+            char got[32];
+            snprintf(got, sizeof got, "%g", c.value);
+            throw Error(ErrorKind::InvalidParameter,
+                        std::string(c.name) + (c.unit_interval ? " must be between 0 and 1, exclusive (got "
+                                                               : " must be a finite number > 0 (got ") +
+                            got + ")");
+        }
+    }
     return p;
 }
 
