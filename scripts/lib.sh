@@ -4,6 +4,8 @@
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_MAJOR=${PG_MAJOR:-15}
 PGBIN=/usr/lib/postgresql/$PG_MAJOR/bin
+# The demo cluster is .cluster/ on port 54329; scripts/test uses its own, .test-cluster/ on 54330.
+CLUSTER_NAME=${UV_CLUSTER_NAME:-cluster}
 PORT=${UV_PORT:-54329}
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -21,17 +23,17 @@ else
     SUDO=sudo
 fi
 
-# The cluster lives in the project folder (.cluster/, git-ignored) when its owner can reach it.
+# The cluster lives in the project folder (.cluster/ or .test-cluster/, git-ignored) when its owner can reach it.
 # A clone under a folder the owner cannot traverse (e.g. /root) falls back to one under /tmp.
 # Unix socket paths are limited to ~100 bytes, hence the short fallback for deep clones too.
 cluster_dir() {
-    local dir=$ROOT/.cluster
+    local dir=$ROOT/.$CLUSTER_NAME
     mkdir -p "$dir"
     [ "$OWNER" = "$(id -un)" ] || chown "$OWNER" "$dir"
     if as_owner test -w "$dir" -a -x "$dir" && [ ${#dir} -lt 80 ]; then
         echo "$dir"
     else
-        dir=/tmp/usage_value-$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)
+        dir=/tmp/usage_value-$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)-$CLUSTER_NAME
         mkdir -p "$dir" && chown "$OWNER" "$dir"
         echo "$dir"
     fi

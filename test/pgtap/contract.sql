@@ -2,7 +2,7 @@
 -- volatility, strictness, parallel safety, comments, no SECURITY DEFINER.
 BEGIN;
 SET LOCAL search_path = usage_value, public;
-SELECT plan(22);
+SELECT plan(28);
 
 SELECT has_type('usage_value', 'usage_summary', 'type usage_summary exists');
 SELECT has_function('usage_value', 'usage_agg', ARRAY['bigint', 'bigint']);
@@ -12,6 +12,14 @@ SELECT has_function('usage_value', 'tokens_per_merged_change', ARRAY['usage_summ
 SELECT has_function('usage_value', 'tokens_per_merged_change_lower', ARRAY['usage_summary', 'double precision']);
 SELECT has_function('usage_value', 'tokens_per_merged_change_upper', ARRAY['usage_summary', 'double precision']);
 SELECT has_function('usage_value', 'billable_tokens', ARRAY['bigint', 'bigint', 'bigint', 'bigint', 'text']);
+SELECT has_function('usage_value', 'burst_inflation', ARRAY['timestamp with time zone', 'bigint', 'bigint', 'interval']);
+SELECT has_function('usage_value', 'burst_episodes', ARRAY['timestamp with time zone', 'bigint', 'bigint', 'interval']);
+SELECT has_function('usage_value', 'burst_score', ARRAY['bigint']);
+SELECT has_function('usage_value', 'fair_score', ARRAY['bigint', 'double precision', 'double precision']);
+SELECT has_function('usage_value', 'fair_rank', ARRAY['bigint', 'double precision', 'double precision']);
+SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'usage_value'::regnamespace
+           AND proname IN ('fair_score', 'fair_rank', 'fair_rank_lower', 'fair_rank_upper', 'fair_detail') AND prokind <> 'w'),
+          0::bigint, 'the fair_* functions are window functions');
 SELECT function_returns('usage_value', 'usage_agg', ARRAY['bigint', 'bigint'], 'usage_summary');
 SELECT function_returns('usage_value', 'tokens_per_merged_change', ARRAY['bigint', 'bigint'], 'double precision');
 SELECT is_aggregate('usage_value', 'usage_agg', ARRAY['bigint', 'bigint']);
@@ -32,10 +40,17 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_aggregat
 SELECT is((SELECT count(*) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
            WHERE p.pronamespace = 'usage_value'::regnamespace AND p.proparallel <> 's'),
           0::bigint, 'every aggregate is PARALLEL SAFE');
-SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'usage_value'::regnamespace AND proparallel <> 's'),
-          0::bigint, 'every function is PARALLEL SAFE');
-SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'usage_value'::regnamespace AND provolatile <> 'i'
-           AND prokind <> 'a'), 0::bigint, 'every function of the current surface is IMMUTABLE');
+-- Volatility and parallel safety as intended: the computations are IMMUTABLE and PARALLEL SAFE;
+-- the binding functions create or refresh objects (VOLATILE, PARALLEL UNSAFE); _check_column
+-- reads the catalog (STABLE).
+SELECT is((SELECT array_agg(proname::text ORDER BY proname) FROM pg_proc
+           WHERE pronamespace = 'usage_value'::regnamespace AND proparallel <> 's'),
+          ARRAY['create_leaderboard', 'drop_leaderboard', 'refresh_leaderboard'],
+          'every function is PARALLEL SAFE except the three that create, refresh or drop objects');
+SELECT is((SELECT array_agg(proname::text || ':' || provolatile::text ORDER BY proname) FROM pg_proc
+           WHERE pronamespace = 'usage_value'::regnamespace AND provolatile <> 'i' AND prokind <> 'a'),
+          ARRAY['_check_column:s', 'create_leaderboard:v', 'drop_leaderboard:v', 'refresh_leaderboard:v'],
+          'every computation is IMMUTABLE; catalog readers STABLE; object makers VOLATILE');
 SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'usage_value'::regnamespace AND prosecdef),
           0::bigint, 'no SECURITY DEFINER function');
 SELECT is((SELECT array_agg(proname ORDER BY proname) FROM pg_proc

@@ -1,0 +1,99 @@
+-- create_leaderboard / refresh_leaderboard / drop_leaderboard over tables with hostile names:
+-- the objects, their unique indexes, concurrent refresh, pg_cron, privacy, and no injection.
+BEGIN;
+SET LOCAL search_path = usage_value, public;
+SELECT plan(21);
+
+CREATE SCHEMA "odd schema; --";
+CREATE TABLE public.victim (x int);
+-- Identifiers with quotes, spaces and semicolons.
+CREATE TABLE "odd schema; --"."usage""; DROP TABLE victim; --" (
+    "dev id" text, "at time" timestamptz, "in tok" bigint, "out tok" bigint, "cache r" bigint, "cache w" bigint, "src" text);
+CREATE TABLE "odd schema; --"."prs ); DROP TABLE victim" ("author ""x""" text, "merged at" timestamptz);
+CREATE TABLE "odd schema; --".members ("who" text, "team; name" text, "level" text);
+
+-- 8 developers in two teams (6 and 2) over 10 weeks: hourly calls on weekdays, merges on Tuesdays.
+INSERT INTO "odd schema; --".members
+SELECT 'd' || i, CASE WHEN i <= 6 THEN 'big team' ELSE 'small team' END, CASE WHEN i % 2 = 0 THEN 'senior' ELSE 'junior' END
+FROM generate_series(1, 8) i;
+INSERT INTO "odd schema; --"."usage""; DROP TABLE victim; --"
+SELECT 'd' || i, d + interval '10 hours', 30000 + 5000 * i, 800, 20000, 1000, CASE WHEN i % 2 = 0 THEN 'claude_code' ELSE 'otel_genai' END
+FROM generate_series(1, 8) i, generate_series('2026-01-05'::timestamptz, '2026-03-15', '1 day') d
+WHERE extract(isodow FROM d) <= 5;
+INSERT INTO "odd schema; --"."prs ); DROP TABLE victim"
+SELECT 'd' || i, d + interval '15 hours'
+FROM generate_series(1, 8) i, generate_series('2026-01-06'::timestamptz, '2026-03-10', '7 days') d;
+
+SELECT is((
+    SELECT array_agg(o) FROM create_leaderboard(
+        name => 'board "1"', usage_table => '"odd schema; --"."usage""; DROP TABLE victim; --"',
+        developer_column => 'dev id', time_column => 'at time',
+        input_tokens_column => 'in tok', output_tokens_column => 'out tok',
+        cache_read_column => 'cache r', cache_creation_column => 'cache w', convention_column => 'src',
+        changes_table => '"odd schema; --"."prs ); DROP TABLE victim"', author_column => 'author "x"',
+        merged_at_column => 'merged at',
+        team_table => '"odd schema; --".members', team_member_column => 'who', team_column => 'team; name',
+        cohort_column => 'level', period => 'month', min_group_size => 3,
+        target_schema => 'odd schema; --', refresh_schedule => '17 3 * * *') o),
+    ARRAY['"odd schema; --"."board ""1""_buckets"', '"odd schema; --"."board ""1""_episodes"',
+          '"odd schema; --"."board ""1""_periods"', '"odd schema; --"."board ""1""_leaderboard"',
+          '"odd schema; --"."board ""1""_team_leaderboard"', 'pg_cron job usage_value:odd schema; --.board "1" (17 3 * * *)'],
+    'create_leaderboard makes three materialized views, two views and a pg_cron job, all quoted');
+SELECT has_table('public', 'victim', 'hostile identifiers inject nothing: the victim table still exists');
+SELECT is((SELECT count(*) FROM pg_matviews WHERE schemaname = 'odd schema; --'), 3::bigint, 'three materialized views');
+SELECT is((SELECT count(*) FROM pg_indexes i JOIN pg_index x ON x.indexrelid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass
+           WHERE i.schemaname = 'odd schema; --' AND x.indisunique AND x.indpred IS NULL), 3::bigint,
+          'each materialized view has the unique index REFRESH ... CONCURRENTLY needs');
+SELECT ok((SELECT reloptions @> ARRAY['security_invoker=true'] FROM pg_class WHERE oid = '"odd schema; --"."board ""1""_leaderboard"'::regclass),
+          'the per-person leaderboard view is security_invoker');
+
+-- Contents: token accounting, merges, periods, cohorts.
+SELECT is((SELECT sum(tokens) FROM "odd schema; --"."board ""1""_buckets"),
+          (SELECT sum(billable_tokens("in tok", "out tok", "cache r", "cache w", src)) FROM "odd schema; --"."usage""; DROP TABLE victim; --"),
+          'bucket tokens are the billable tokens of every usage row, counted once');
+SELECT is((SELECT sum(merged_changes) FROM "odd schema; --"."board ""1""_buckets"), 80::numeric,
+          'every merged change lands in a bucket');
+SELECT is((SELECT count(DISTINCT period_start) FROM "odd schema; --"."board ""1""_leaderboard"), 3::bigint, 'three monthly periods');
+SELECT is((SELECT array_agg(DISTINCT cohort ORDER BY cohort) FROM "odd schema; --"."board ""1""_leaderboard"),
+          ARRAY['junior', 'senior'], 'ranked within cohorts');
+SELECT is((SELECT count(*) FROM "odd schema; --"."board ""1""_leaderboard" l
+           WHERE fair_rank IS NULL OR NOT (fair_rank_lower <= fair_rank AND fair_rank <= fair_rank_upper)), 0::bigint,
+          'every developer ranked, rank inside its interval');
+-- Privacy: the small team (2 < 3 developers) is suppressed.
+SELECT is((SELECT array_agg(DISTINCT team) FROM "odd schema; --"."board ""1""_team_leaderboard"), ARRAY['big team'],
+          'teams below min_group_size are suppressed');
+
+-- New telemetry, then a concurrent refresh.
+INSERT INTO "odd schema; --"."usage""; DROP TABLE victim; --" VALUES ('d1', '2026-03-16 10:00', 123456789, 0, 0, 0, 'claude_code');
+SELECT lives_ok($$SELECT refresh_leaderboard('board "1"', 'odd schema; --')$$, 'refresh_leaderboard refreshes concurrently');
+SELECT is((SELECT sum(tokens) FROM "odd schema; --"."board ""1""_periods" WHERE developer_id = 'd1' AND period_start = '2026-03-01'),
+          (SELECT sum(billable_tokens("in tok", "out tok", "cache r", "cache w", src)) FROM "odd schema; --"."usage""; DROP TABLE victim; --"
+           WHERE "dev id" = 'd1' AND "at time" >= '2026-03-01'), 'the refresh picked up the new telemetry');
+SELECT is((SELECT command FROM cron.job WHERE jobname = 'usage_value:odd schema; --.board "1"'),
+          'SELECT usage_value.refresh_leaderboard(''board "1"'', ''odd schema; --'')', 'pg_cron runs the refresh');
+
+-- A BI role granted only the team view reads it and nothing per person.
+CREATE ROLE uv_bi_reader;
+GRANT USAGE ON SCHEMA "odd schema; --" TO uv_bi_reader;
+GRANT SELECT ON "odd schema; --"."board ""1""_team_leaderboard" TO uv_bi_reader;
+SET LOCAL ROLE uv_bi_reader;
+SELECT lives_ok($$SELECT count(*) FROM "odd schema; --"."board ""1""_team_leaderboard"$$, 'a BI role reads the team view');
+SELECT throws_ok($$SELECT count(*) FROM "odd schema; --"."board ""1""_periods"$$, '42501', NULL, '... but not per-person rows');
+SELECT throws_ok($$SELECT count(*) FROM "odd schema; --"."board ""1""_leaderboard"$$, '42501', NULL,
+                 '... nor the per-person board, even through the view (security_invoker)');
+RESET ROLE;
+
+-- Errors name the argument.
+SELECT throws_ok($$SELECT create_leaderboard('x', 'public.victim', 'nope', 'x', 'public.victim', 'x', 'x', tokens_column => 'x')$$,
+                 '42703', 'developer_column: table public.victim has no column nope', 'a missing column is named');
+SELECT throws_ok($$SELECT create_leaderboard('board "1"', '"odd schema; --"."usage""; DROP TABLE victim; --"', 'dev id', 'at time',
+                   '"odd schema; --"."prs ); DROP TABLE victim"', 'author "x"', 'merged at', tokens_column => 'in tok', period => 'fortnight')$$,
+                 '22023', 'period must be day, week, month or quarter (got fortnight)', 'a bad period is refused');
+
+-- Dropping removes everything, including the cron job.
+SELECT lives_ok($$SELECT drop_leaderboard('board "1"', 'odd schema; --')$$, 'drop_leaderboard');
+SELECT is((SELECT count(*) FROM pg_class WHERE relnamespace = '"odd schema; --"'::regnamespace AND relname LIKE 'board%')
+          + (SELECT count(*) FROM cron.job WHERE jobname LIKE 'usage_value:odd%'), 0::bigint, 'no object and no job left');
+
+SELECT * FROM finish();
+ROLLBACK;
