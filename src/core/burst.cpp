@@ -113,18 +113,48 @@ double clamp_score(double z)
     return std::min(kScoreCap, std::max(-kScoreCap, z));
 }
 
-// Pseudo-observations of the pooled scale in a slot's own scale.
-constexpr double kSlotShrink = 4.0;
+// Efficiency of the winsorised SD relative to the SD at the normal: the sampling variance of its
+// logarithm from a observations is about 1 / (2 * kScaleEff * (a - 1)).
+constexpr double kScaleEff = 0.85;
+// Above this many degrees of freedom the Student-t correction is negligible.
+constexpr double kMaxDf = 1000.0;
 
-// 1.4826 * MAD of v (reorders v); 0 for an empty v.
-double mad_sigma(std::vector<double>& v)
+// Winsorised standard deviation (one step of Huber's Proposal 2, started from the MAD): residuals
+// are clipped at +-kWinsor MAD-scales around their median and the root mean square is divided by
+// its normal-consistency factor. About 90% efficient at the normal against the MAD's 37%, with
+// bounded influence; it matters because a noisy scale is what fattens the tail of the scores.
+constexpr double kWinsor = 2.5;
+double robust_sigma(std::vector<double>& v)
 {
     if (v.empty())
         return 0.0;
     double c = median_inplace(v);
-    for (double& x : v)
-        x = std::fabs(x - c);
-    return kMadScale * median_inplace(v);
+    std::vector<double> dev(v.size());
+    for (size_t i = 0; i < v.size(); ++i)
+        dev[i] = std::fabs(v[i] - c);
+    double s0 = kMadScale * median_inplace(dev);
+    if (!(s0 > 0))
+        return 0.0;
+    const double cut = kWinsor * s0;
+    double ss = 0;
+    for (double x : v) {
+        double d = std::min(cut, std::fabs(x - c));
+        ss += d * d;
+    }
+    // E[min(|Z|, k)^2] for a standard normal Z.
+    const double k = kWinsor, tail = math::normal_upper_tail(k);
+    const double kappa = (1.0 - 2.0 * tail) - 2.0 * k * kInvSqrt2Pi * std::exp(-0.5 * k * k) + 2.0 * k * k * tail;
+    return std::sqrt(ss / static_cast<double>(v.size()) / kappa);
+}
+
+// Median of the sorted values x without x[skip] (skip == x.size(): without none); x has at
+// least one value besides the skipped one.
+double median_without(const std::vector<double>& x, size_t skip)
+{
+    const size_t a = x.size();
+    const size_t m = skip < a ? a - 1 : a;
+    auto at = [&](size_t j) { return x[skip < a && j >= skip ? j + 1 : j]; };
+    return m % 2 == 1 ? at(m / 2) : 0.5 * (at(m / 2 - 1) + at(m / 2));
 }
 
 // Median of the sorted values x[0, a) without x[skip] (skip == a: without none), shrunk towards
@@ -150,12 +180,22 @@ double shrunk_sigma(double mad_sigma, double active)
 // (mid-p for the point mass at zero) is mapped to Phi^-1(u). Above the zero mass the score has an
 // exactly normal upper tail, which is what the scan tests; it is computed from the upper tail
 // p * Phi(-z) so that rare high buckets keep their precision.
-double hurdle_score(int64_t tokens, double p, double level, double sigma)
+// Normal score with the same tail probability as Student's t with df degrees of freedom at t
+// (Wallace's 1959 approximation, accurate to ~0.02 for df >= 3 in the range used here).
+double t_to_normal(double t, double df)
+{
+    if (!(df < kMaxDf))
+        return t;
+    double z = (8.0 * df + 1.0) / (8.0 * df + 3.0) * std::sqrt(df * std::log1p(t * t / df));
+    return t < 0 ? -z : z;
+}
+
+double hurdle_score(int64_t tokens, double p, double level, double sigma, double df)
 {
     double q = 1.0 - p;
     if (tokens == 0)
         return clamp_score(math::normal_quantile(0.5 * q));
-    double lz = (std::log(static_cast<double>(tokens)) - level) / sigma;
+    double lz = t_to_normal((std::log(static_cast<double>(tokens)) - level) / sigma, df);
     double upper = p * math::normal_upper_tail(lz);
     if (!(upper > 1e-300))
         return kScoreCap;
@@ -213,20 +253,24 @@ Series densify(const BurstAccumulator& acc, const BurstParams& params)
         ticker.tick();
     }
 
-    // Seasonal slots: hour of week (or the bucket's slot of week when buckets are wider than an
-    // hour) when the bucket width divides a day, so that every week has the same slots. Slot 0 is
-    // Monday 00:00 UTC; 1970-01-01 was a Thursday, hence the three-day shift.
+    // Seasonal slots: hour of day (or the bucket's part of the day when buckets are wider than
+    // an hour) times day type, weekday or weekend (UTC), when the bucket width divides a day.
+    // 48 slots rather than 168 hour-of-week slots: eight weeks give each weekday hour 40
+    // observations instead of 8, and per-slot estimates from 8 observations made ordinary highs
+    // look like 4-sigma events. 1970-01-01 was a Thursday, hence the three-day shift.
     s.slot.assign(s.n, 0);
     int64_t w = params.bucket_seconds;
     if (params.seasonal && w <= kDay && kDay % w == 0) {
         int64_t slot_len = std::max<int64_t>(w, 3600);
         int64_t per_week = kWeek / w;
-        s.n_slots = static_cast<size_t>(kWeek / slot_len);
+        int64_t per_day = kDay / slot_len;
+        s.n_slots = static_cast<size_t>(2 * per_day);
         s.week_buckets = static_cast<size_t>(per_week);
         int64_t pos = ((s.first_bucket % per_week) + per_week) % per_week;
         for (size_t i = 0; i < s.n; ++i) {
             int64_t secs = (pos * w + 3 * kDay) % kWeek;
-            s.slot[i] = static_cast<uint16_t>(secs / slot_len);
+            int64_t weekend = secs >= 5 * kDay ? 1 : 0;
+            s.slot[i] = static_cast<uint16_t>(weekend * per_day + (secs % kDay) / slot_len);
             if (++pos == per_week)
                 pos = 0;
             ticker.tick();
@@ -240,6 +284,8 @@ Series densify(const BurstAccumulator& acc, const BurstParams& params)
 
 struct Baseline {
     std::vector<double> p, level, sigma;
+    std::vector<double> df;    // Student-t degrees of freedom of the log-scale
+    std::vector<double> mean;  // expected tokens of the bucket
 };
 
 Baseline estimate_baseline(const Series& s, const std::vector<uint8_t>& excluded, size_t window)
@@ -249,6 +295,8 @@ Baseline estimate_baseline(const Series& s, const std::vector<uint8_t>& excluded
     b.p.resize(n);
     b.level.resize(n);
     b.sigma.resize(n);
+    b.df.resize(n);
+    b.mean.resize(n);
 
     // Series-wide fallbacks for windows with no usable data (everything excluded, or all zero).
     double global_level = 0.0;
@@ -284,6 +332,7 @@ Baseline estimate_baseline(const Series& s, const std::vector<uint8_t>& excluded
     std::vector<std::vector<double>> slot_logs(s.n_slots);
     std::vector<double> slot_n(s.n_slots), slot_p(s.n_slots), slot_level(s.n_slots), slot_sigma(s.n_slots);
     std::vector<size_t> slot_first(s.n_slots + 1);
+    std::vector<double> slot_sum(s.n_slots), slot_mean(s.n_slots), slot_own(s.n_slots), slot_df(s.n_slots);
     std::vector<double> all_logs, resid, scratch;
     InterruptTicker ticker;
 
@@ -300,14 +349,17 @@ Baseline estimate_baseline(const Series& s, const std::vector<uint8_t>& excluded
         for (auto& v : slot_logs)
             v.clear();
         std::fill(slot_n.begin(), slot_n.end(), 0.0);
+        std::fill(slot_sum.begin(), slot_sum.end(), 0.0);
         all_logs.clear();
-        double used = 0;
+        double used = 0, used_sum = 0;
         for (size_t i = ws; i < we; ++i) {
             ticker.tick();
             if (excluded[i])
                 continue;
             used += 1;
             slot_n[s.slot[i]] += 1;
+            slot_sum[s.slot[i]] += static_cast<double>(s.tokens[i]);
+            used_sum += static_cast<double>(s.tokens[i]);
             if (s.tokens[i] > 0) {
                 double l = std::log(static_cast<double>(s.tokens[i]));
                 slot_logs[s.slot[i]].push_back(l);
@@ -316,7 +368,8 @@ Baseline estimate_baseline(const Series& s, const std::vector<uint8_t>& excluded
         }
         const double active = static_cast<double>(all_logs.size());
         double p_all = used > 0 ? (active + 0.5) / (used + 1.0) : global_p;
-        double level_all = active > 0 ? median_inplace(all_logs) : global_level;
+        std::sort(all_logs.begin(), all_logs.end());
+        double level_all = active > 0 ? median_without(all_logs, all_logs.size()) : global_level;
 
         // Level per slot: the median of its active ln(tokens), shrunk towards the window median.
         // Scale: from leave-one-out residuals (each active bucket against the shrunk median of
@@ -331,42 +384,118 @@ Baseline estimate_baseline(const Series& s, const std::vector<uint8_t>& excluded
             const size_t a = logs.size();
             slot_p[k] = (static_cast<double>(a) + kShrink * p_all) / (slot_n[k] + kShrink);
             slot_level[k] = shrunk_level(logs, a, a, level_all);
+            // Expected tokens: the slot's plain mean (zeros included) shrunk towards the window's.
+            // Unbiased, unlike a log-normal mean rebuilt from shrunk rates and scales, and its
+            // noise averages out over the many buckets of an episode.
+            double mean_all = used > 0 ? used_sum / used : 0.0;
+            slot_mean[k] = (slot_sum[k] + kShrink * mean_all) / (slot_n[k] + kShrink);
             slot_first[k] = resid.size();
             for (size_t i = 0; i < a; ++i)
                 resid.push_back(logs[i] - shrunk_level(logs, a, i, level_all));
         }
         slot_first[s.n_slots] = resid.size();
-        // Pooled scale: MAD of all leave-one-out residuals. Per slot: its own MAD (from three
-        // active buckets on) shrunk towards the pooled one with kSlotShrink pseudo-observations,
-        // so a nightly job with a steady size does not make a human's hours look calm, nor the
-        // reverse.
-        scratch.assign(resid.begin(), resid.end());
-        const double pooled = shrunk_sigma(mad_sigma(scratch), active);
+        // Scales. Each slot's own scale is the winsorised SD of its leave-one-out residuals;
+        // the pooled scale is the median of the slots' own scales weighted by their active
+        // counts (so one steady nightly job does not make a human's hours look calm), shrunk
+        // towards kPriorSigma. Slot scales are then shrunk towards the pooled one on the log
+        // scale by empirical Bayes (James-Stein): the between-slot variance tau2 is estimated by
+        // the method of moments, and a slot keeps its own scale only to the extent that the slots
+        // really differ (a nightly job does; a human's hours usually do not). Without this step
+        // the sampling noise of per-slot scales fattens the tail of the scores several-fold.
+        // The remaining uncertainty of the log-scale gives the Student-t degrees of freedom.
+        std::fill(slot_own.begin(), slot_own.end(), 0.0);
+        std::vector<std::pair<double, double>> wmed;
         for (size_t k = 0; k < s.n_slots; ++k) {
             size_t lo = slot_first[k], hi = slot_first[k + 1];
-            double a = static_cast<double>(hi - lo);
-            if (hi - lo < 3) {
-                slot_sigma[k] = pooled;
+            if (hi - lo < 3)
                 continue;
-            }
             scratch.assign(resid.begin() + static_cast<std::ptrdiff_t>(lo), resid.begin() + static_cast<std::ptrdiff_t>(hi));
-            double own = mad_sigma(scratch);
-            slot_sigma[k] = std::sqrt((a * own * own + kSlotShrink * pooled * pooled) / (a + kSlotShrink));
+            double own = robust_sigma(scratch);
+            if (own > 0) {
+                slot_own[k] = own;
+                wmed.emplace_back(own, static_cast<double>(hi - lo));
+            }
+        }
+        double pooled_raw;
+        if (!wmed.empty()) {
+            std::sort(wmed.begin(), wmed.end());
+            double total = 0, acc = 0;
+            for (const auto& x : wmed)
+                total += x.second;
+            pooled_raw = wmed.back().first;
+            for (const auto& x : wmed) {
+                acc += x.second;
+                if (acc >= 0.5 * total) {
+                    pooled_raw = x.first;
+                    break;
+                }
+            }
+        } else {
+            scratch.assign(resid.begin(), resid.end());
+            pooled_raw = robust_sigma(scratch);
+        }
+        const double pooled = shrunk_sigma(pooled_raw, active);
+        const double l0 = std::log(pooled);
+        const double v0 = 1.0 / (2.0 * kScaleEff * std::max(1.0, active - 1.0) + 2.0 * kShrink);
+        double num = 0, den = 0;
+        for (size_t k = 0; k < s.n_slots; ++k) {
+            if (!(slot_own[k] > 0))
+                continue;
+            double a = static_cast<double>(slot_first[k + 1] - slot_first[k]);
+            double vk = 1.0 / (2.0 * kScaleEff * (a - 1.0));
+            double d = std::log(slot_own[k]) - l0;
+            num += a * (d * d - vk);
+            den += a;
+        }
+        const double tau2 = den > 0 ? std::max(0.0, num / den) : 0.0;
+        for (size_t k = 0; k < s.n_slots; ++k) {
+            double post_var;
+            if (slot_own[k] > 0) {
+                double a = static_cast<double>(slot_first[k + 1] - slot_first[k]);
+                double vk = 1.0 / (2.0 * kScaleEff * (a - 1.0));
+                double lam = tau2 / (tau2 + vk);
+                slot_sigma[k] = std::exp(l0 + lam * (std::log(slot_own[k]) - l0));
+                post_var = lam * vk + (1.0 - lam) * (1.0 - lam) * v0;
+            } else {
+                slot_sigma[k] = pooled;
+                post_var = tau2 + v0;
+            }
+            slot_df[k] = std::min(kMaxDf, std::max(1.0, 1.0 / (2.0 * post_var)));
         }
         for (size_t i = bs; i < be; ++i) {
-            b.p[i] = slot_p[s.slot[i]];
-            b.level[i] = slot_level[s.slot[i]];
-            b.sigma[i] = slot_sigma[s.slot[i]];
+            const size_t k = s.slot[i];
+            b.sigma[i] = slot_sigma[k];
+            b.df[i] = slot_df[k];
+            b.mean[i] = slot_mean[k];
+            if (i < ws || i >= we || excluded[i]) {
+                b.p[i] = slot_p[k];
+                b.level[i] = slot_level[k];
+                continue;
+            }
+            // Leave-one-out: a bucket is scored against its slot without itself. In-sample, a
+            // light user's one 50x Saturday would be half of its own slot's evidence (the only
+            // active Saturday) and hide behind itself.
+            // The window-wide values it is shrunk towards leave it out too.
+            const bool act = s.tokens[i] > 0;
+            const double p_loo = used > 1 ? (active - (act ? 1.0 : 0.0) + 0.5) / used : p_all;
+            b.p[i] = (static_cast<double>(slot_logs[k].size()) - (act ? 1.0 : 0.0) + kShrink * p_loo) /
+                     (slot_n[k] - 1.0 + kShrink);
+            if (act) {
+                const auto& logs = slot_logs[k];
+                double l = std::log(static_cast<double>(s.tokens[i]));
+                size_t at_all = static_cast<size_t>(std::lower_bound(all_logs.begin(), all_logs.end(), l) - all_logs.begin());
+                double level_loo = all_logs.size() > 1 ? median_without(all_logs, std::min(at_all, all_logs.size() - 1)) : global_level;
+                size_t at = static_cast<size_t>(std::lower_bound(logs.begin(), logs.end(), l) - logs.begin());
+                b.level[i] = shrunk_level(logs, logs.size(), std::min(at, logs.size() - 1), level_loo);
+            } else {
+                b.level[i] = slot_level[k];
+            }
         }
     }
     return b;
 }
 
-// Expected tokens of a bucket: p * E[tokens | active], the log-normal mean exp(level + sigma^2/2).
-double expected_tokens(const Baseline& b, size_t i)
-{
-    return b.p[i] * std::exp(b.level[i] + 0.5 * b.sigma[i] * b.sigma[i]);
-}
+double expected_tokens(const Baseline& b, size_t i) { return b.mean[i]; }
 
 // ---------------------------------------------------------------------------------------------
 // Multi-scale scan.
@@ -388,7 +517,7 @@ std::vector<size_t> scan_scales(size_t n, size_t max_len)
 
 // Finds significant, non-overlapping excursions of the score series e.
 std::vector<Window> scan(const std::vector<double>& e, const std::vector<uint8_t>& excluded, size_t max_len,
-                         double alpha)
+                         double alpha, size_t corr_len)
 {
     const size_t n = e.size();
     std::vector<double> prefix(n + 1, 0.0);
@@ -400,14 +529,20 @@ std::vector<Window> scan(const std::vector<double>& e, const std::vector<uint8_t
     // Variance inflation per scale, from the developer's own series: the mean square of sums
     // over disjoint windows (outside earlier episodes) divided by w. It absorbs correlation
     // between neighbouring buckets (busy days, sessions) and misfit of the baseline; floored at
-    // 1 and non-decreasing in w (positive correlation only accumulates). Scales with fewer than
-    // 16 disjoint windows inherit the last estimate.
+    // 1 and non-decreasing in w (positive correlation only accumulates). The mean square is
+    // trimmed (the largest tenth of the squared sums dropped, corrected to the chi-square(1)
+    // mean of what is kept), so the excursion being looked for does not raise its own bar.
+    // It is measured only up to corr_len buckets (one day): longer scales inherit the one-day
+    // value, i.e. correlation is assumed to end within a day once the baseline has taken out
+    // the weekly rhythm and slow trends. Measuring it at two-week scales (4 windows in 60 days)
+    // let a two-week drip inflate its own variance tenfold and hide. Scales with fewer than 16
+    // disjoint windows inherit the last estimate too.
     std::vector<double> vif(scales.size(), 1.0);
     double last = 1.0;
+    std::vector<double> sq;
     for (size_t k = 0; k < scales.size(); ++k) {
         size_t w = scales[k];
-        double ss = 0;
-        size_t used = 0;
+        sq.clear();
         for (size_t s = 0; s + w <= n; s += w) {
             bool clean = true;
             for (size_t i = s; i < s + w && clean; ++i)
@@ -416,11 +551,22 @@ std::vector<Window> scan(const std::vector<double>& e, const std::vector<uint8_t
             if (!clean)
                 continue;
             double sum = prefix[s + w] - prefix[s];
-            ss += sum * sum;
-            ++used;
+            sq.push_back(sum * sum / static_cast<double>(w));
         }
-        if (used >= 16)
-            last = std::max(last, ss / static_cast<double>(used) / static_cast<double>(w));
+        if (sq.size() >= 16 && w < 2 * corr_len) {
+            size_t keep = sq.size() - (sq.size() + 9) / 10;
+            std::nth_element(sq.begin(), sq.begin() + static_cast<std::ptrdiff_t>(keep), sq.end());
+            double ss = 0;
+            for (size_t i = 0; i < keep; ++i)
+                ss += sq[i];
+            // E[X; X < q] for X ~ chi-square(1) with P(X < q) = g: 2 Phi(a) - 1 - 2 a phi(a),
+            // a = sqrt(q) = Phi^-1((1 + g) / 2).
+            double g = static_cast<double>(keep) / static_cast<double>(sq.size());
+            double a = math::normal_quantile(0.5 * (1.0 + g));
+            double kept_mean = (g - 2.0 * a * kInvSqrt2Pi * std::exp(-0.5 * a * a));
+            if (kept_mean > 0 && std::isfinite(kept_mean))
+                last = std::max(last, ss / static_cast<double>(sq.size()) / kept_mean);
+        }
         vif[k] = last;
     }
 
@@ -439,10 +585,10 @@ std::vector<Window> scan(const std::vector<double>& e, const std::vector<uint8_t
                           : std::min(static_cast<double>(n - w + 1), 2.0 * std::ceil(static_cast<double>(n) / w));
         double mult = n_scales * m;
         double z_cut = -math::normal_quantile(alpha / mult);
-        double denom = std::sqrt(static_cast<double>(w) * vif[k]);
+
         for (size_t s = 0; s + w <= n; ++s) {
             ticker.tick();
-            double z = (prefix[s + w] - prefix[s]) / denom;
+            double z = (prefix[s + w] - prefix[s]) / std::sqrt(vif[k] * static_cast<double>(w));
             if (!(z > z_cut))
                 continue;
             cand.push_back({std::min(1.0, math::normal_upper_tail(z) * mult), z, s, w});
@@ -710,14 +856,16 @@ BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
     std::vector<Window> episodes;
     Baseline base;
     std::vector<double> e(n);
+    // Correlation is measured up to one day (sessions, busy days) and assumed to end there.
+    const size_t corr_len = static_cast<size_t>(std::max<int64_t>(1, kDay / params.bucket_seconds));
     InterruptTicker ticker;
     for (int pass = 0; pass < 2; ++pass) {
         base = estimate_baseline(s, excluded, window);
         for (size_t i = 0; i < n; ++i) {
             ticker.tick();
-            e[i] = hurdle_score(s.tokens[i], base.p[i], base.level[i], base.sigma[i]) - hurdle_mean(base.p[i]);
+            e[i] = hurdle_score(s.tokens[i], base.p[i], base.level[i], base.sigma[i], base.df[i]) - hurdle_mean(base.p[i]);
         }
-        episodes = scan(e, excluded, max_len, params.alpha);
+        episodes = scan(e, excluded, max_len, params.alpha, corr_len);
         if (episodes.empty())
             break;
         if (pass == 0) {
@@ -754,7 +902,10 @@ BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
     double rate = out_tokens > 0 ? out_merges / out_tokens
                                  : static_cast<double>(acc.total_merged_changes()) / static_cast<double>(acc.total_tokens());
     res.usual_merges_per_token = rate;
+    const double merge_alpha = params.merge_alpha;
 
+    // Per-episode tokens, baseline, horizon tokens and merges.
+    std::vector<double> horizon_tok(episodes.size(), 0.0);
     for (size_t k = 0; k < episodes.size(); ++k) {
         const Window& w = episodes[k];
         Episode ep{};
@@ -765,37 +916,71 @@ BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
         for (size_t i = w.start; i <= w.end; ++i) {
             tok += s.tokens[i];
             base_tok += expected_tokens(base, i);
+            ticker.tick();
         }
-        double horizon_tok = 0;
         int64_t merges = 0;
         for (size_t i = w.start; i <= attr_end[k]; ++i)
             merges += s.merges[i];
         for (size_t i = w.end + 1; i <= attr_end[k]; ++i)
-            horizon_tok += static_cast<double>(s.tokens[i]);
-
+            horizon_tok[k] += static_cast<double>(s.tokens[i]);
         ep.tokens = tok;
         ep.baseline_tokens = base_tok;
         ep.merged_changes = merges;
         ep.excess_tokens = std::max(0.0, static_cast<double>(tok) - base_tok);
         ep.p_value = w.p_value;
         // Sprint hypothesis: every token of the episode and horizon was spent at usual efficiency.
-        double expected_all = rate * (static_cast<double>(tok) + horizon_tok);
-        // Inflation hypothesis: only the baseline part produced output.
-        double expected_base = rate * (std::min(base_tok, static_cast<double>(tok)) + horizon_tok);
-        ep.expected_merged_changes = expected_all;
-        ep.merge_p_value = poisson_lower_tail(merges, expected_all);
-        double m = static_cast<double>(merges);
-        bool explained = ep.merge_p_value >= params.merge_alpha && m > expected_base;
-        if (explained) {
-            ep.inflated_tokens = 0.0;
-        } else {
-            // Only the part of the excess that the extra merges do not pay for is inflation.
-            double f = expected_all > expected_base ? (m - expected_base) / (expected_all - expected_base) : 0.0;
-            f = std::min(1.0, std::max(0.0, f));
-            ep.inflated_tokens = ep.excess_tokens * (1.0 - f);
-        }
-        res.inflated_tokens += ep.inflated_tokens;
+        ep.expected_merged_changes = rate * (static_cast<double>(tok) + horizon_tok[k]);
         res.episodes.push_back(ep);
+    }
+
+    // Output test per group of episodes that start within one horizon of the previous one's
+    // end: their merges cannot be told apart (a sprint seen by the scan as three pieces is one
+    // sprint), so they are tested together and share the verdict.
+    for (size_t g0 = 0; g0 < episodes.size();) {
+        size_t g1 = g0 + 1;
+        while (g1 < episodes.size() && attr_end[g1 - 1] + 1 >= episodes[g1].start)
+            ++g1;
+        double tok = 0, base_tok = 0, hor = 0, excess = 0, m = 0;
+        for (size_t k = g0; k < g1; ++k) {
+            const Episode& ep = res.episodes[k];
+            tok += static_cast<double>(ep.tokens);
+            base_tok += std::min(ep.baseline_tokens, static_cast<double>(ep.tokens));
+            hor += horizon_tok[k];
+            excess += ep.excess_tokens;
+            m += static_cast<double>(ep.merged_changes);
+        }
+        // Sprint hypothesis: every token was spent at usual efficiency. Inflation hypothesis:
+        // only the baseline part produced output.
+        const double expected_all = rate * (tok + hor);
+        const double expected_base = rate * (base_tok + hor);
+        const double merge_p = poisson_lower_tail(static_cast<int64_t>(m), expected_all);
+        // Explained (a sprint) when the merges are at least as likely under the sprint hypothesis
+        // as under the inflation hypothesis (Poisson likelihood ratio >= 1, i.e. M >= m_star,
+        // between the two means) and not significantly short of the sprint's expectation.
+        // Otherwise the fraction of the excess the extra merges pay for is excused, the rest is
+        // inflation. With no usual output at all (rate 0) both hypotheses expect nothing; any
+        // merge in the window is then output the episode delivered.
+        double m_star;
+        if (expected_all <= expected_base)
+            m_star = expected_base > 0 ? expected_base : 0.5;
+        else if (expected_base > 0)
+            m_star = (expected_all - expected_base) / std::log(expected_all / expected_base);
+        else
+            m_star = 0.5;
+        const bool explained = merge_p >= merge_alpha && m >= m_star;
+        double f = 1.0;
+        if (!explained) {
+            f = expected_all > expected_base ? (m - expected_base) / (expected_all - expected_base) : 0.0;
+            f = std::min(1.0, std::max(0.0, f));
+        }
+        (void)excess;
+        for (size_t k = g0; k < g1; ++k) {
+            Episode& ep = res.episodes[k];
+            ep.merge_p_value = merge_p;
+            ep.inflated_tokens = ep.excess_tokens * (1.0 - f);
+            res.inflated_tokens += ep.inflated_tokens;
+        }
+        g0 = g1;
     }
     res.inflation_share = std::min(1.0, std::max(0.0, res.inflated_tokens / static_cast<double>(res.total_tokens)));
     return res;

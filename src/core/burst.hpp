@@ -2,38 +2,58 @@
 // their own seasonal baseline that delivered no matching merged output.
 //
 // Method, for analysts (the two-sentence version):
-//   Each bucket is compared with the developer's own usual use at that hour of the week (how often
-//   they are active then, and how much they use when active, estimated robustly from the
-//   surrounding eight weeks), and runs of unusually high use from a few hours up to two weeks are
-//   found with a multi-scale scan whose false-alarm rate is at most `alpha` per developer.
+//   Each bucket is compared with the developer's own usual use at that hour of the day on that
+//   kind of day (weekday or weekend): how often they are active then, and how much they use when
+//   active, estimated robustly from the surrounding eight weeks; runs of unusually high use from
+//   one bucket up to two weeks are found with a multi-scale scan whose false-alarm rate is
+//   designed to be at most `alpha` per developer.
 //   A run counts as inflation only to the extent that merged changes in it (plus a few days after)
-//   fall significantly short of what the developer's usual tokens-per-merge predicts.
+//   fall short of what the developer's usual tokens-per-merge predicts.
 //
 // Assumptions: token use in an active bucket is roughly log-normal around a level that depends on
-// the hour of week (day of week for daily buckets); whether a bucket is active at all is a separate
-// Bernoulli event with its own hour-of-week rate (a hurdle model, so zeros never blind the scale
-// estimate); buckets are independent given that baseline, except that correlation between
-// neighbouring buckets (busy days) is measured from the developer's own history and allowed for;
-// merged changes are Poisson with mean proportional to tokens.
+// the hour of day and the day type (weekday / weekend, UTC); whether a bucket is active at all is
+// a separate Bernoulli event with its own rate per slot (a hurdle model, so zeros never blind the
+// scale estimate); buckets are independent given that baseline, except that correlation between
+// buckets up to one day apart (sessions, busy days) is measured from the developer's own history
+// and allowed for, and is assumed to end after a day; merged changes are Poisson with mean
+// proportional to tokens.
 //
 // Details (see burst.cpp for the derivations):
+// * Slots: hour of day x {weekday, weekend} (48; 2 for daily buckets), not 168 hour-of-week
+//   slots, so that each slot has ~40 (weekday) or ~16 (weekend) observations in eight weeks.
 // * Baseline: for every week-long block, a centred window of `baseline_buckets` buckets (default
-//   8 weeks) gives per-slot activity rates and per-slot medians of log tokens over active buckets,
-//   both shrunk towards the window-wide values (2 pseudo-observations), and one robust log-scale
-//   (1.4826 * MAD of residuals, shrunk towards 1 with 2 pseudo-observations). Buckets inside
-//   episodes found in a first pass are left out of the baseline in a second pass.
+//   8 weeks) gives per-slot activity rates and per-slot medians of ln tokens over active buckets,
+//   both shrunk towards the window-wide values (2 pseudo-observations); expected tokens = the
+//   slot's plain mean, shrunk likewise. Each bucket is scored leave-one-out (against its slot,
+//   and the window-wide values, without itself). Buckets inside episodes found in a first pass
+//   are left out of the baseline in a second pass.
+// * Scale: per slot, the winsorised standard deviation of leave-one-out residuals (one step of
+//   Huber's Proposal 2 from the MAD; ~90% efficient instead of the MAD's 37%); the pooled scale is
+//   the activity-weighted median of the slot scales, shrunk towards 1 (2 pseudo-observations);
+//   slot scales are shrunk towards the pooled one on the log scale by empirical Bayes
+//   (James-Stein, between-slot variance by the method of moments), so a nightly job with a
+//   steady size keeps its own scale while a human's hours share one. The remaining uncertainty
+//   of the log-scale sets Student-t degrees of freedom; t scores are mapped to normal scores by
+//   Wallace's (1959) approximation.
 // * Bucket score: the mid-distribution-function value of the bucket under that hurdle model,
-//   mapped to a normal score and standardised to mean 0, variance 1 (exact moments).
+//   mapped to a normal score (exactly normal upper tail), minus its exact null mean.
 // * Scan: sums of scores over windows of 1, 2, 4, ... buckets up to `max_episode_buckets`,
 //   divided by sqrt(w * VIF_w), where VIF_w (>= 1) is the variance inflation measured on disjoint
-//   windows of the developer's own series; p-values Bonferroni-adjusted over scales and ~2n/w
+//   windows of the developer's own series (a trimmed mean square, the top tenth dropped and
+//   corrected to the chi-square(1) mean, so an excursion does not raise its own bar), up to one
+//   day and carried over to longer scales; p-values Bonferroni-adjusted over scales and ~2n/w
 //   effectively independent windows per scale; non-overlapping significant windows are taken
 //   greedily, touching ones joined, and each trimmed to its maximum-sum sub-run.
-// * Output test: usual efficiency r = merges / tokens outside all episode windows; expected merges
-//   E = r * (tokens in episode and horizon). An exact Poisson test P(X <= observed | E) below
-//   `merge_alpha` is a shortfall; without a shortfall and with more merges than the baseline alone
-//   predicts, the episode is explained (a sprint). Otherwise the unexplained fraction of the excess
-//   tokens is inflated: excess * (1 - clamp((M - E_base) / (E - E_base), 0, 1)).
+// * Output test: usual efficiency r = merges / tokens outside all episode windows. Episodes that
+//   start within one horizon of the previous one's end are tested together (their merges cannot
+//   be told apart; a sprint the scan sees in three pieces is one sprint). For a group, expected
+//   merges E = r * (tokens in episodes and horizons), E_base = r * (baseline tokens + horizon
+//   tokens). The group is explained (a sprint) when observed merges M are at least the Poisson
+//   likelihood-ratio midpoint between E_base and E and not significantly short of E (exact
+//   Poisson test at `merge_alpha`). Otherwise inflated = excess * (1 - clamp((M - E_base) /
+//   (E - E_base), 0, 1)). A developer with no usual output (r = 0) is excused only by a merge
+//   inside the window.
+
 #pragma once
 
 #include "common.hpp"
@@ -118,7 +138,8 @@ struct BurstParams {
     // adjacent windows that are joined. Default: 14 days of buckets (at least 1). Range
     // [1, kMaxBuckets].
     int64_t max_episode_buckets = 14;
-    // Hour-of-week (or day-of-week) baseline, used when the bucket width divides one day.
+    // Hour-of-day x {weekday, weekend} (or day-type for daily buckets) baseline, used when the
+    // bucket width divides one day.
     // Otherwise, or when false, one level for all buckets.
     bool seasonal = true;
 };
@@ -138,7 +159,9 @@ struct Episode {
     double excess_tokens;            // max(0, tokens - baseline_tokens)
     double inflated_tokens;          // the part of excess_tokens that merges do not explain
     double p_value;                  // scan p-value, adjusted for all windows and scales
-    double merge_p_value;            // P(merges <= observed) under usual efficiency
+    // P(merges <= observed) under usual efficiency; for episodes within one horizon of each
+    // other, of their group (merged_changes and expected_merged_changes stay per episode).
+    double merge_p_value;
 };
 
 struct BurstResult {
