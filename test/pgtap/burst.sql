@@ -26,17 +26,7 @@ SELECT cmp_ok((SELECT count(*) FROM tap_burst_serial WHERE share > 0), '>', 0::b
 SELECT is((SELECT count(*) FROM tap_burst_serial WHERE share < 0 OR share > 1), 0::bigint, 'every share lies in [0, 1]');
 
 -- Forced parallel plan: Partial Aggregate, results identical to serial.
-SET LOCAL max_parallel_workers_per_gather = 2;
-SET LOCAL parallel_setup_cost = 0;
-SET LOCAL parallel_tuple_cost = 0;
-SET LOCAL min_parallel_table_scan_size = 0;
-SET LOCAL parallel_leader_participation = off;
-CREATE FUNCTION pg_temp.plan_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE line text; plan text := '';
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP plan := plan || line || E'\n'; END LOOP;
-    RETURN plan;
-END $$;
+\ir include/force_parallel.sql
 SELECT matches(pg_temp.plan_of('SELECT developer, burst_inflation(bucket, tokens, merged) FROM tap_series GROUP BY developer'),
                'Partial (Hash|Group)?Aggregate', 'burst_inflation runs as a Partial Aggregate');
 SELECT matches(pg_temp.plan_of('SELECT burst_episodes(bucket, tokens, merged) FROM tap_series'),

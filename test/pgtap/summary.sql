@@ -33,17 +33,7 @@ CREATE TABLE tap_serial AS
     SELECT developer, usage_agg(tokens, merged) AS s, tokens_per_merged_change(tokens, merged) AS r
     FROM tap_usage GROUP BY developer;
 CREATE TABLE tap_serial_rollup AS SELECT developer, rollup(summary) AS s FROM tap_daily GROUP BY developer;
-SET LOCAL max_parallel_workers_per_gather = 2;
-SET LOCAL parallel_setup_cost = 0;
-SET LOCAL parallel_tuple_cost = 0;
-SET LOCAL min_parallel_table_scan_size = 0;
-SET LOCAL parallel_leader_participation = off;
-CREATE FUNCTION pg_temp.plan_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE line text; plan text := '';
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP plan := plan || line || E'\n'; END LOOP;
-    RETURN plan;
-END $$;
+\ir include/force_parallel.sql
 SELECT matches(pg_temp.plan_of('SELECT developer, usage_agg(tokens, merged) FROM tap_usage GROUP BY developer'),
                'Partial (Hash|Group)?Aggregate', 'usage_agg runs as a Partial Aggregate');
 SELECT matches(pg_temp.plan_of('SELECT developer, tokens_per_merged_change(tokens, merged) FROM tap_usage GROUP BY developer'),
