@@ -3,7 +3,7 @@
 BEGIN;
 SET LOCAL search_path = usage_value, public;
 SET LOCAL TimeZone = 'UTC';
-SELECT plan(12);
+SELECT plan(13);
 
 -- 120 developers x 90 days of hourly-ish daily series with a weekly rhythm and random bursts.
 CREATE TABLE tap_series AS
@@ -61,6 +61,12 @@ SELECT is((SELECT count(*) FROM (SELECT burst_score(tokens) OVER (PARTITION BY d
                                                                   ROWS BETWEEN 27 PRECEDING AND CURRENT ROW) AS s
                                  FROM tap_series) x WHERE s IS NULL OR s <> s OR s < -8 OR s > 8),
           0::bigint, 'burst_score over a 28-day frame is always finite and within [-8, 8]');
+
+-- Years of hourly buckets for one developer: memory O(buckets), a few seconds at most.
+SELECT cmp_ok((SELECT burst_inflation(h, (extract(hour FROM h)::int % 9 * 1000)::bigint, (extract(doy FROM h)::int % 3 = 0
+                                        AND extract(hour FROM h) = 12)::int::bigint, '1 hour')
+               FROM generate_series('2023-01-01'::timestamptz, '2025-12-31', '1 hour') h), '<=', 1::float8,
+              'three years of hourly buckets (26,000 rows) analyse');
 
 -- SQLSTATEs.
 SELECT throws_ok($$SELECT burst_inflation(bucket, -1, 0) FROM tap_series$$, '22003', NULL, 'negative tokens: 22003');
