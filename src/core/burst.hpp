@@ -6,7 +6,7 @@
 //   kind of day (weekday or weekend): how often they are active then, and how much they use when
 //   active, estimated robustly from the surrounding eight weeks; runs of unusually high use from
 //   one bucket up to two weeks are found with a multi-scale scan whose false-alarm rate is
-//   designed to be at most `alpha` per developer.
+//   designed to be at most `alpha` per developer, allowing for busy and quiet days.
 //   A run counts as inflation only to the extent that merged changes in it (plus a few days after)
 //   fall short of what the developer's usual tokens-per-merge predicts.
 //
@@ -38,19 +38,25 @@
 // * Bucket score: the mid-distribution-function value of the bucket under that hurdle model,
 //   mapped to a normal score (exactly normal upper tail), minus its exact null mean.
 // * Scan: sums of scores over windows of 1, 2, 4, ... buckets up to `max_episode_buckets`,
-//   divided by sqrt(w * VIF_w), where VIF_w (>= 1) is the variance inflation measured on disjoint
-//   windows of the developer's own series (a trimmed mean square, the top tenth dropped and
-//   corrected to the chi-square(1) mean, so an excursion does not raise its own bar), up to one
-//   day and carried over to longer scales; p-values Bonferroni-adjusted over scales and ~2n/w
-//   effectively independent windows per scale; non-overlapping significant windows are taken
-//   greedily, touching ones joined, and each trimmed to its maximum-sum sub-run.
+//   divided by sqrt(VIF_w * V(window)). V is the null variance of the window sum under a
+//   day-effect model: each score has variance max(1, its exact hurdle variance), and two
+//   buckets of the same UTC day covary by rho * p_i * p_j (a busy day lifts every active hour),
+//   rho fitted to the developer's whole days by a trimmed method of moments. VIF_w (>= 1) is
+//   the remaining variance inflation measured on disjoint windows (sessions, misfit): a trimmed
+//   mean square of sum / sqrt(V), the top tenth dropped and corrected to the chi-square(1) mean
+//   so an excursion does not raise its own bar, measured up to one day and carried over to
+//   longer scales. p-values are Bonferroni-adjusted over scales and ~2n/w effectively
+//   independent windows per scale; non-overlapping significant windows are taken greedily,
+//   touching ones joined, and each trimmed to its maximum-sum sub-run.
 // * Output test: usual efficiency r = merges / tokens outside all episode windows. Episodes that
 //   start within one horizon of the previous one's end are tested together (their merges cannot
 //   be told apart; a sprint the scan sees in three pieces is one sprint). For a group, expected
 //   merges E = r * (tokens in episodes and horizons), E_base = r * (baseline tokens + horizon
 //   tokens). The group is explained (a sprint) when observed merges M are at least the Poisson
-//   likelihood-ratio midpoint between E_base and E and not significantly short of E (exact
-//   Poisson test at `merge_alpha`). Otherwise inflated = excess * (1 - clamp((M - E_base) /
+//   likelihood-ratio midpoint between E_base and E and not significantly short of E at
+//   `merge_alpha`, by the conditional binomial test of equal merges per token inside and
+//   outside (M given all merges ~ Binomial(total, inside tokens / all tokens): the exact test
+//   for a ratio of Poisson rates, which allows for the noise of r itself). Otherwise inflated = excess * (1 - clamp((M - E_base) /
 //   (E - E_base), 0, 1)). A developer with no usual output (r = 0) is excused only by a merge
 //   inside the window.
 
@@ -159,8 +165,9 @@ struct Episode {
     double excess_tokens;            // max(0, tokens - baseline_tokens)
     double inflated_tokens;          // the part of excess_tokens that merges do not explain
     double p_value;                  // scan p-value, adjusted for all windows and scales
-    // P(merges <= observed) under usual efficiency; for episodes within one horizon of each
-    // other, of their group (merged_changes and expected_merged_changes stay per episode).
+    // P(merges <= observed) under usual efficiency (conditional binomial test given the merges
+    // outside all episodes); for episodes within one horizon of each other, of their group
+    // (merged_changes and expected_merged_changes stay per episode).
     double merge_p_value;
 };
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <string>
 #include <vector>
@@ -18,16 +19,31 @@
 // samplers, so the numbers are the same on every platform.
 namespace sim {
 
+inline uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+// Base of every simulation seed: 0 unless UV_BURST_TEST_SEED is set (to re-run the statistical
+// tests on other simulated populations locally; the committed thresholds are for 0).
+inline uint64_t seed_base()
+{
+    static const uint64_t base = [] {
+        const char* v = std::getenv("UV_BURST_TEST_SEED");
+        return v ? std::strtoull(v, nullptr, 10) : 0ULL;
+    }();
+    return base;
+}
+
+// SplitMix64. The seed is scrambled (not just scaled) into the state: with a linear seed-to-state
+// map, consecutive seeds gave the same stream shifted by one draw, so "50 developers" were
+// strongly correlated copies of each other.
 struct Rng {
     uint64_t s;
-    explicit Rng(uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ULL + 0x1234567ULL) {}
-    uint64_t next()
-    {
-        uint64_t z = (s += 0x9E3779B97F4A7C15ULL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        return z ^ (z >> 31);
-    }
+    explicit Rng(uint64_t seed) : s(mix64(mix64(seed ^ 0x5DEECE66DULL) + seed_base() * 0x9E3779B97F4A7C15ULL)) {}
+    uint64_t next() { return mix64(s += 0x9E3779B97F4A7C15ULL); }
     double uniform() { return (static_cast<double>(next() >> 11) + 0.5) * (1.0 / 9007199254740992.0); }
     double uniform(double a, double b) { return a + (b - a) * uniform(); }
     double normal()
@@ -507,6 +523,7 @@ TEST(BurstStatistics, StationarySimulationScanOnly)
             excess += e.excess_tokens;
         over += excess > 0.01 * static_cast<double>(h.total());
     }
+    std::printf("[scan only] excess > 1%%: %d/200\n", over);
     EXPECT_LE(over, 10);
 }
 
@@ -530,7 +547,8 @@ int detected(int devs, uint64_t seed, int64_t width, Inject inject)
 }
 
 // Property 1: spikes (hours to two days, several times baseline) with no extra merges.
-TEST(BurstStatistics, DISABLED_SpikesAreInflation)  // FAILS: daily 48h x10 38/50 (target 40)
+// FAILS (independent seeds, base 0/1/2/3): daily 48h x10 38/35/33/34 of 50 (target 40).
+TEST(BurstStatistics, DISABLED_SpikesAreInflation)
 {
     int two_days = detected(50, 100, 3600, [](sim::Series& s, sim::Rng& r) { return sim::inject(s, r, 24 * 30, 48, 4 * s.mean()); });
     int six_hours = detected(50, 200, 3600, [](sim::Series& s, sim::Rng& r) { return sim::inject(s, r, 24 * 30, 6, 19 * s.mean()); });
@@ -542,7 +560,8 @@ TEST(BurstStatistics, DISABLED_SpikesAreInflation)  // FAILS: daily 48h x10 38/5
 }
 
 // Property 1: drips of one to two weeks at 1.5-3x, day and night, with no extra merges.
-TEST(BurstStatistics, DISABLED_DripsAreInflation)  // FAILS: 14d x1.5 32/50 (35), 10d x2 41/50 (42)
+// FAILS (base seeds 0/1/2/3): 14d x1.5 37/39/29/29 of 50 (target 35), 10d x2 38/45/43/46 (42).
+TEST(BurstStatistics, DISABLED_DripsAreInflation)
 {
     int x15 = detected(50, 400, 3600, [](sim::Series& s, sim::Rng& r) { return sim::inject(s, r, 24 * 25, 336, 0.5 * s.mean()); });
     int x2 = detected(50, 500, 3600, [](sim::Series& s, sim::Rng& r) { return sim::inject(s, r, 24 * 25, 240, 1.0 * s.mean()); });
@@ -578,8 +597,10 @@ TEST(BurstStatistics, SprintWithProportionalMergesIsNotInflation)
 }
 
 // Property 3: a stable pattern is baseline. Nightly automation only, every night.
-TEST(BurstStatistics, DISABLED_NightlyAutomationIsBaseline)  // FAILS: 1 of 20 (developer 7, daily)
+// FAILS (base seeds 0/1/2/3): developers over 1% hourly 1/0/0/0, daily 0/1/0/0 of 20 (target 0).
+TEST(BurstStatistics, DISABLED_NightlyAutomationIsBaseline)
 {
+    int over_h = 0, over_d = 0;
     for (int k = 0; k < 20; ++k) {
         sim::Rng r(900 + static_cast<uint64_t>(k));
         sim::Dev d = sim::random_dev(r);
@@ -587,9 +608,13 @@ TEST(BurstStatistics, DISABLED_NightlyAutomationIsBaseline)  // FAILS: 1 of 20 (
         d.auto_level = d.level * 20;
         d.merges_per_token = 0;  // automation delivers no merges: nothing may excuse a false alarm
         sim::Series h = sim::hourly(d, r, 90);
-        EXPECT_LE(run(h, 3600).inflation_share, 0.01) << "developer " << k;
-        EXPECT_LE(run(sim::daily(h), 86400).inflation_share, 0.01) << "developer " << k;
+        double sh = run(h, 3600).inflation_share, sd = run(sim::daily(h), 86400).inflation_share;
+        over_h += sh > 0.01;
+        over_d += sd > 0.01;
+        EXPECT_LE(sh, 0.01) << "developer " << k << " hourly";
+        EXPECT_LE(sd, 0.01) << "developer " << k << " daily";
     }
+    std::printf("[nightly] share > 1%%: hourly %d/20, daily %d/20\n", over_h, over_d);
 }
 
 // Property 3 and 4: a heavy steady user; explicit day/night and weekday/weekend rhythm.
@@ -610,12 +635,16 @@ TEST(BurstStatistics, HeavyUsersAndRhythmsAreBaseline)
         over += run(h, 3600).inflation_share > 0.01;
         over += run(sim::daily(h), 86400).inflation_share > 0.01;
     }
+    std::printf("[heavy] share > 1%%: %d/80\n", over);
     EXPECT_LE(over, 3);
 }
 
 // Property 4b: a light user, a handful of merges in two months, then a 50x day with nothing merged.
-TEST(BurstStatistics, DISABLED_LightUserFiftyTimesDayIsFlagged)  // FAILS: daily width, see report
+// FAILS (base seeds 0/1/2/3): daily buckets 7/14/6/4 of 20 flagged (hourly 20/20 every time);
+// the day is ~3.2 sigma above the active-day median and Bonferroni over 60 x 5 tests needs ~4.
+TEST(BurstStatistics, DISABLED_LightUserFiftyTimesDayIsFlagged)
 {
+    int hit_h = 0, hit_d = 0;
     for (int k = 0; k < 20; ++k) {
         sim::Rng r(1100 + static_cast<uint64_t>(k));
         sim::Dev d;
@@ -638,12 +667,19 @@ TEST(BurstStatistics, DISABLED_LightUserFiftyTimesDayIsFlagged)  // FAILS: daily
         for (int width : {3600, 86400}) {
             sim::Series s = width == 3600 ? h : sim::daily(h);
             BurstResult res = run(s, width);
+            bool ok = res.inflation_share >= 0.8 * added / static_cast<double>(s.total()) && !res.episodes.empty() &&
+                      res.episodes[0].merged_changes == 0;
+            (width == 3600 ? hit_h : hit_d) += ok;
             EXPECT_GE(res.inflation_share, 0.8 * added / static_cast<double>(s.total()))
                 << "developer " << k << " width " << width;
-            ASSERT_FALSE(res.episodes.empty());
-            EXPECT_EQ(res.episodes[0].merged_changes, 0);
+            if (!res.episodes.empty()) {
+                EXPECT_EQ(res.episodes[0].merged_changes, 0);
+            } else {
+                ADD_FAILURE() << "no episode: developer " << k << " width " << width;
+            }
         }
     }
+    std::printf("[light user] 50x day flagged: hourly %d/20, daily %d/20\n", hit_h, hit_d);
 }
 
 // A developer who never merges anything: the 50x day is inflation, not "usual efficiency".
