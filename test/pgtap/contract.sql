@@ -2,7 +2,7 @@
 -- volatility, strictness, parallel safety, comments, no SECURITY DEFINER.
 BEGIN;
 SET LOCAL search_path = usage_value, public;
-SELECT plan(28);
+SELECT plan(30);
 
 SELECT has_type('usage_value', 'usage_summary', 'type usage_summary exists');
 SELECT has_function('usage_value', 'usage_agg', ARRAY['bigint', 'bigint']);
@@ -61,6 +61,17 @@ SELECT isnt(obj_description('usage_value.usage_summary'::regtype, 'pg_type'), NU
 SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'usage_value'::regnamespace
            AND prorettype = 'internal'::regtype AND NOT 'internal'::regtype = ANY (proargtypes)),
           0::bigint, 'no function returns internal without an internal argument');
+-- Script hygiene (CVE-2022-2625): the installed scripts create nothing "OR REPLACE" or
+-- "IF NOT EXISTS" (which could adopt an attacker's object) and nothing SECURITY DEFINER. (A
+-- plpgsql "IF NOT EXISTS (SELECT ...)" condition is not a CREATE and is allowed.)
+SELECT is((SELECT array_agg(f ORDER BY f) FROM (
+              SELECT f FROM pg_ls_dir((SELECT setting FROM pg_config WHERE name = 'SHAREDIR') || '/extension') f
+              WHERE f LIKE 'usage\_value--%.sql'
+                AND pg_read_file((SELECT setting FROM pg_config WHERE name = 'SHAREDIR') || '/extension/' || f)
+                    ~* '(create\s+or\s+replace|(table|index|schema|function|type|view|sequence|extension)\s+if\s+not\s+exists|security\s+definer)') x),
+          NULL::text[], 'no installed script uses OR REPLACE, IF NOT EXISTS or SECURITY DEFINER');
+SELECT cmp_ok((SELECT count(*) FROM pg_ls_dir((SELECT setting FROM pg_config WHERE name = 'SHAREDIR') || '/extension') f
+               WHERE f LIKE 'usage\_value--%.sql'), '>=', 3::bigint, 'the scripts checked include every version and upgrade');
 SELECT is((SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'usage_value'),
           'usage_value', 'the extension lives in schema usage_value');
 
