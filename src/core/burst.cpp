@@ -980,6 +980,50 @@ BurstParams default_params(int64_t bucket_seconds)
 // ---------------------------------------------------------------------------------------------
 // Analysis
 
+namespace {
+
+// Truncated-product cut (Zaykin, Zhivotovsky, Westfall & Weir 2002): for scan p-values u
+// (Bonferroni-adjusted, so that P(u_w <= t) <= t / m for each of m effective windows) and merge
+// p-values v that are super-uniform given the token series, the event "some window has
+// u <= tau and u * v <= k" has probability at most
+//   sum_w P(u_w <= tau, u_w v_w <= k) = m * (1/m) * int_0^tau min(1, k / u) du = k (1 + ln(tau / k))
+// (for k <= tau). This returns the k with k (1 + ln(tau / k)) = alpha (k = tau when tau <= alpha).
+double truncated_product_cut(double alpha, double tau)
+{
+    if (tau <= alpha)
+        return tau;
+    double lo = 0.0, hi = alpha;  // f(k) = k (1 + ln(tau / k)) is increasing on (0, tau], f(alpha) > alpha
+    for (int it = 0; it < 100; ++it) {
+        double mid = 0.5 * (lo + hi);
+        (mid * (1.0 + std::log(tau / mid)) > alpha ? hi : lo) = mid;
+    }
+    return lo;
+}
+
+// The error bound above for a product x = u * v <= tau: the combined p-value of an episode.
+double truncated_product_p(double x, double tau)
+{
+    if (!(x > 0))
+        return 0.0;
+    if (x >= tau)
+        return std::min(1.0, x);
+    return std::min(1.0, x * (1.0 + std::log(tau / x)));
+}
+
+// Scan level tau: the corner of the rejection region {u <= tau, u v <= k} is put at the merge
+// test's own level, k = tau * merge_alpha, so that an episode whose output shortfall is
+// significant at merge_alpha needs no more token evidence than tau, and one with no output
+// evidence at all (v = 1) needs u <= k. Solving k (1 + ln(tau / k)) = alpha for tau:
+//   tau = alpha / (merge_alpha (1 + ln(1 / merge_alpha))),  clamped to [alpha, 1].
+// Defaults (alpha 0.01, merge_alpha 0.05): tau = 0.050, k = 0.0025.
+double scan_level(double alpha, double merge_alpha)
+{
+    double tau = alpha / (merge_alpha * (1.0 - std::log(merge_alpha)));
+    return std::min(1.0, std::max(alpha, tau));
+}
+
+}  // namespace
+
 BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
 {
     validate(params);
@@ -992,6 +1036,8 @@ BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
     const size_t n = s.n;
     const size_t window = static_cast<size_t>(params.baseline_buckets);
     const size_t max_len = static_cast<size_t>(params.max_episode_buckets);
+    const double tau = scan_level(params.alpha, params.merge_alpha);
+    const double cut = truncated_product_cut(params.alpha, tau);
 
     // Two passes: the second estimates the baseline without the buckets of the first pass's
     // episodes, so a two-week drip does not raise its own baseline (iterative trimming).
@@ -1016,128 +1062,168 @@ BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
             var[i] = std::max(1.0, hurdle_var(base.p[i]));  // unit floor: slack for misfit of p and the t tails
         }
         const WindowVariance wvar(var, base.p, e, excluded, corr_len, phase);
-        episodes = scan(e, wvar, excluded, max_len, params.alpha, corr_len);
-        if (episodes.empty())
-            break;
+        // Candidates at the scan level tau; the merge evidence decides below.
+        episodes = scan(e, wvar, excluded, max_len, tau, corr_len);
         if (pass == 0) {
-            for (const auto& w : episodes)
+            // Trimming: only windows whose token evidence alone is conclusive (u <= k, the
+            // level at which an episode with no output evidence is flagged) leave the baseline.
+            // Trimming at the looser scan level tau cut ordinary busy days out of the baseline,
+            // shrank the scale, and raised false alarms.
+            bool any = false;
+            for (const auto& w : episodes) {
+                if (w.p_value > cut)
+                    continue;
+                any = true;
                 std::fill(excluded.begin() + static_cast<std::ptrdiff_t>(w.start),
                           excluded.begin() + static_cast<std::ptrdiff_t>(w.end) + 1, 1);
+            }
+            if (!any)
+                break;
         }
     }
     if (episodes.empty())
         return res;
 
-    // Attribution windows: episode plus horizon, cut at the next episode so no merge counts twice.
-    const size_t horizon = static_cast<size_t>(params.horizon_buckets);
-    std::vector<size_t> attr_end(episodes.size());
-    std::vector<uint8_t> in_attr(n, 0);
-    for (size_t k = 0; k < episodes.size(); ++k) {
-        size_t end = std::min(n - 1, episodes[k].end + std::min(horizon, n));
-        if (k + 1 < episodes.size())
-            end = std::min(end, episodes[k + 1].start - 1);
-        attr_end[k] = end;
-        std::fill(in_attr.begin() + static_cast<std::ptrdiff_t>(episodes[k].start),
-                  in_attr.begin() + static_cast<std::ptrdiff_t>(end) + 1, 1);
-    }
+    // Two stages: the decision is taken on the candidates (their merge p-values are the ones
+    // the error bound is about); if some candidate groups are not reported, they are ordinary
+    // use, so the usual efficiency, the output test that excuses sprints and the inflated
+    // fractions are recomputed with them back outside (the reported episodes, their groups and
+    // their attribution windows do not change: groups are at least one horizon apart).
+    std::map<size_t, double> decided_p;  // window start -> combined p-value of its group
+    for (int stage = 0; stage < 2 && !episodes.empty(); ++stage) {
+        res.episodes.clear();
+        res.inflated_tokens = 0.0;
+        std::vector<Window> kept;
+        // Attribution windows: episode plus horizon, cut at the next episode so no merge counts twice.
+        const size_t horizon = static_cast<size_t>(params.horizon_buckets);
+        std::vector<size_t> attr_end(episodes.size());
+        std::vector<uint8_t> in_attr(n, 0);
+        for (size_t k = 0; k < episodes.size(); ++k) {
+            size_t end = std::min(n - 1, episodes[k].end + std::min(horizon, n));
+            if (k + 1 < episodes.size())
+                end = std::min(end, episodes[k + 1].start - 1);
+            attr_end[k] = end;
+            std::fill(in_attr.begin() + static_cast<std::ptrdiff_t>(episodes[k].start),
+                      in_attr.begin() + static_cast<std::ptrdiff_t>(end) + 1, 1);
+        }
 
-    // Usual efficiency: merges per token outside every attribution window (all data as a
-    // fallback when episodes cover every token).
-    double out_tokens = 0, out_merges = 0;
-    for (size_t i = 0; i < n; ++i) {
-        if (!in_attr[i]) {
-            out_tokens += static_cast<double>(s.tokens[i]);
-            out_merges += static_cast<double>(s.merges[i]);
+        // Usual efficiency: merges per token outside every attribution window (all data as a
+        // fallback when episodes cover every token).
+        double out_tokens = 0, out_merges = 0;
+        for (size_t i = 0; i < n; ++i) {
+            if (!in_attr[i]) {
+                out_tokens += static_cast<double>(s.tokens[i]);
+                out_merges += static_cast<double>(s.merges[i]);
+            }
         }
-    }
-    double rate = out_tokens > 0 ? out_merges / out_tokens
-                                 : static_cast<double>(acc.total_merged_changes()) / static_cast<double>(acc.total_tokens());
-    res.usual_merges_per_token = rate;
-    const double merge_alpha = params.merge_alpha;
+        double rate = out_tokens > 0 ? out_merges / out_tokens
+                                     : static_cast<double>(acc.total_merged_changes()) / static_cast<double>(acc.total_tokens());
+        res.usual_merges_per_token = rate;
+        const double merge_alpha = params.merge_alpha;
 
-    // Per-episode tokens, baseline, horizon tokens and merges.
-    std::vector<double> horizon_tok(episodes.size(), 0.0);
-    for (size_t k = 0; k < episodes.size(); ++k) {
-        const Window& w = episodes[k];
-        Episode ep{};
-        ep.start_bucket = s.first_bucket + static_cast<int64_t>(w.start);
-        ep.end_bucket = s.first_bucket + static_cast<int64_t>(w.end);
-        double base_tok = 0;
-        int64_t tok = 0;
-        for (size_t i = w.start; i <= w.end; ++i) {
-            tok += s.tokens[i];
-            base_tok += expected_tokens(base, i);
-            ticker.tick();
+        // Per-candidate tokens, baseline, horizon tokens and merges.
+        std::vector<Episode> cand(episodes.size());
+        std::vector<double> horizon_tok(episodes.size(), 0.0);
+        for (size_t k = 0; k < episodes.size(); ++k) {
+            const Window& w = episodes[k];
+            Episode& ep = cand[k];
+            ep = Episode{};
+            ep.start_bucket = s.first_bucket + static_cast<int64_t>(w.start);
+            ep.end_bucket = s.first_bucket + static_cast<int64_t>(w.end);
+            double base_tok = 0;
+            int64_t tok = 0;
+            for (size_t i = w.start; i <= w.end; ++i) {
+                tok += s.tokens[i];
+                base_tok += expected_tokens(base, i);
+                ticker.tick();
+            }
+            int64_t merges = 0;
+            for (size_t i = w.start; i <= attr_end[k]; ++i)
+                merges += s.merges[i];
+            for (size_t i = w.end + 1; i <= attr_end[k]; ++i)
+                horizon_tok[k] += static_cast<double>(s.tokens[i]);
+            ep.tokens = tok;
+            ep.baseline_tokens = base_tok;
+            ep.merged_changes = merges;
+            ep.excess_tokens = std::max(0.0, static_cast<double>(tok) - base_tok);
+            ep.scan_p_value = w.p_value;
+            // Sprint hypothesis: every token of the episode and horizon was spent at usual efficiency.
+            ep.expected_merged_changes = rate * (static_cast<double>(tok) + horizon_tok[k]);
         }
-        int64_t merges = 0;
-        for (size_t i = w.start; i <= attr_end[k]; ++i)
-            merges += s.merges[i];
-        for (size_t i = w.end + 1; i <= attr_end[k]; ++i)
-            horizon_tok[k] += static_cast<double>(s.tokens[i]);
-        ep.tokens = tok;
-        ep.baseline_tokens = base_tok;
-        ep.merged_changes = merges;
-        ep.excess_tokens = std::max(0.0, static_cast<double>(tok) - base_tok);
-        ep.p_value = w.p_value;
-        // Sprint hypothesis: every token of the episode and horizon was spent at usual efficiency.
-        ep.expected_merged_changes = rate * (static_cast<double>(tok) + horizon_tok[k]);
-        res.episodes.push_back(ep);
-    }
 
-    // Output test per group of episodes that start within one horizon of the previous one's
-    // end: their merges cannot be told apart (a sprint seen by the scan as three pieces is one
-    // sprint), so they are tested together and share the verdict.
-    for (size_t g0 = 0; g0 < episodes.size();) {
-        size_t g1 = g0 + 1;
-        while (g1 < episodes.size() && attr_end[g1 - 1] + 1 >= episodes[g1].start)
-            ++g1;
-        double tok = 0, base_tok = 0, hor = 0, excess = 0, m = 0;
-        for (size_t k = g0; k < g1; ++k) {
-            const Episode& ep = res.episodes[k];
-            tok += static_cast<double>(ep.tokens);
-            base_tok += std::min(ep.baseline_tokens, static_cast<double>(ep.tokens));
-            hor += horizon_tok[k];
-            excess += ep.excess_tokens;
-            m += static_cast<double>(ep.merged_changes);
+        // Output test per group of episodes that start within one horizon of the previous one's
+        // end: their merges cannot be told apart (a sprint seen by the scan as three pieces is one
+        // sprint), so they are tested together and share the verdict.
+        for (size_t g0 = 0; g0 < episodes.size();) {
+            size_t g1 = g0 + 1;
+            while (g1 < episodes.size() && attr_end[g1 - 1] + 1 >= episodes[g1].start)
+                ++g1;
+            double tok = 0, base_tok = 0, hor = 0, m = 0, scan_p = 1.0;
+            for (size_t k = g0; k < g1; ++k) {
+                const Episode& ep = cand[k];
+                tok += static_cast<double>(ep.tokens);
+                base_tok += std::min(ep.baseline_tokens, static_cast<double>(ep.tokens));
+                hor += horizon_tok[k];
+                m += static_cast<double>(ep.merged_changes);
+                scan_p = std::min(scan_p, ep.scan_p_value);
+            }
+            // Sprint hypothesis: every token was spent at usual efficiency. Inflation hypothesis:
+            // only the baseline part produced output.
+            const double expected_all = rate * (tok + hor);
+            const double expected_base = rate * (base_tok + hor);
+            // Conditional on the total of merges in and out (the exact test for a ratio of Poisson
+            // rates); the plain Poisson test when nothing lies outside the episodes. Given the token
+            // series (which alone chose the windows) merges are independent Poisson at a rate
+            // proportional to tokens under the null, so merge_p is super-uniform given scan_p:
+            // the independence the truncated product needs. With no merges at all it is 1.
+            const double merge_p =
+                out_tokens > 0 ? binomial_lower_tail(static_cast<int64_t>(m), static_cast<int64_t>(m + out_merges),
+                                                     (tok + hor) / (tok + hor + out_tokens))
+                               : poisson_lower_tail(static_cast<int64_t>(m), expected_all);
+            const double combined_p =
+                stage == 0 ? truncated_product_p(scan_p * merge_p, tau) : decided_p[episodes[g0].start];
+            // Explained (a sprint) when the merges are at least as likely under the sprint hypothesis
+            // as under the inflation hypothesis (Poisson likelihood ratio >= 1, i.e. M >= m_star,
+            // between the two means) and not significantly short of the sprint's expectation.
+            // Otherwise the fraction of the excess the extra merges pay for is excused, the rest is
+            // inflation. With no usual output at all (rate 0) both hypotheses expect nothing; any
+            // merge in the window is then output the episode delivered.
+            double m_star;
+            if (expected_all <= expected_base)
+                m_star = expected_base > 0 ? expected_base : 0.5;
+            else if (expected_base > 0)
+                m_star = (expected_all - expected_base) / std::log(expected_all / expected_base);
+            else
+                m_star = 0.5;
+            const bool explained = merge_p >= merge_alpha && m >= m_star;
+            double f = 1.0;
+            if (!explained) {
+                f = expected_all > expected_base ? (m - expected_base) / (expected_all - expected_base) : 0.0;
+                f = std::min(1.0, std::max(0.0, f));
+            }
+            // Decision: excess tokens (scan) AND missing output (merges), combined by the truncated
+            // product; groups that fail it are not episodes at all (not even explained ones).
+            if (stage == 1 || scan_p * merge_p <= cut) {
+                for (size_t k = g0; k < g1; ++k) {
+                    kept.push_back(episodes[k]);
+                    decided_p[episodes[k].start] = combined_p;
+                    Episode ep = cand[k];
+                    ep.merge_p_value = merge_p;
+                    ep.p_value = combined_p;
+                    ep.inflated_tokens = ep.excess_tokens * (1.0 - f);
+                    res.inflated_tokens += ep.inflated_tokens;
+                    res.episodes.push_back(ep);
+                }
+            }
+            g0 = g1;
         }
-        // Sprint hypothesis: every token was spent at usual efficiency. Inflation hypothesis:
-        // only the baseline part produced output.
-        const double expected_all = rate * (tok + hor);
-        const double expected_base = rate * (base_tok + hor);
-        // Conditional on the total of merges in and out (the exact test for a ratio of Poisson
-        // rates); the plain Poisson test when nothing lies outside the episodes.
-        const double merge_p =
-            out_tokens > 0 ? binomial_lower_tail(static_cast<int64_t>(m), static_cast<int64_t>(m + out_merges),
-                                                 (tok + hor) / (tok + hor + out_tokens))
-                           : poisson_lower_tail(static_cast<int64_t>(m), expected_all);
-        // Explained (a sprint) when the merges are at least as likely under the sprint hypothesis
-        // as under the inflation hypothesis (Poisson likelihood ratio >= 1, i.e. M >= m_star,
-        // between the two means) and not significantly short of the sprint's expectation.
-        // Otherwise the fraction of the excess the extra merges pay for is excused, the rest is
-        // inflation. With no usual output at all (rate 0) both hypotheses expect nothing; any
-        // merge in the window is then output the episode delivered.
-        double m_star;
-        if (expected_all <= expected_base)
-            m_star = expected_base > 0 ? expected_base : 0.5;
-        else if (expected_base > 0)
-            m_star = (expected_all - expected_base) / std::log(expected_all / expected_base);
-        else
-            m_star = 0.5;
-        const bool explained = merge_p >= merge_alpha && m >= m_star;
-        double f = 1.0;
-        if (!explained) {
-            f = expected_all > expected_base ? (m - expected_base) / (expected_all - expected_base) : 0.0;
-            f = std::min(1.0, std::max(0.0, f));
-        }
-        (void)excess;
-        for (size_t k = g0; k < g1; ++k) {
-            Episode& ep = res.episodes[k];
-            ep.merge_p_value = merge_p;
-            ep.inflated_tokens = ep.excess_tokens * (1.0 - f);
-            res.inflated_tokens += ep.inflated_tokens;
-        }
-        g0 = g1;
+        if (kept.size() == episodes.size())
+            break;
+        episodes.swap(kept);
     }
+    if (res.episodes.empty())  // nothing reported: every token is ordinary use
+        res.usual_merges_per_token =
+            static_cast<double>(acc.total_merged_changes()) / static_cast<double>(acc.total_tokens());
     res.inflation_share = std::min(1.0, std::max(0.0, res.inflated_tokens / static_cast<double>(res.total_tokens)));
     return res;
 }

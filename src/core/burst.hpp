@@ -5,10 +5,12 @@
 //   Each bucket is compared with the developer's own usual use at that hour of the day on that
 //   kind of day (weekday or weekend): how often they are active then, and how much they use when
 //   active, estimated robustly from the surrounding eight weeks; runs of unusually high use from
-//   one bucket up to two weeks are found with a multi-scale scan whose false-alarm rate is
-//   designed to be at most `alpha` per developer, allowing for busy and quiet days.
-//   A run counts as inflation only to the extent that merged changes in it (plus a few days after)
-//   fall short of what the developer's usual tokens-per-merge predicts.
+//   one bucket up to two weeks are found with a multi-scale scan, allowing for busy and quiet
+//   days. A run is reported when the two pieces of evidence that define inflation together -
+//   tokens far above the baseline AND merged changes (in it plus a few days after) short of what
+//   the developer's usual tokens-per-merge predicts - are significant, designed so that a
+//   developer with no inflation is flagged with probability at most `alpha`; it counts as
+//   inflation to the extent that the merges fall short.
 //
 // Assumptions: token use in an active bucket is roughly log-normal around a level that depends on
 // the hour of day and the day type (weekday / weekend, UTC); whether a bucket is active at all is
@@ -46,9 +48,36 @@
 //   mean square of sum / sqrt(V), the top tenth dropped and corrected to the chi-square(1) mean
 //   so an excursion does not raise its own bar, measured up to one day and carried over to
 //   longer scales. p-values are Bonferroni-adjusted over scales and ~2n/w effectively
-//   independent windows per scale; non-overlapping significant windows are taken greedily,
-//   touching ones joined, and each trimmed to its maximum-sum sub-run.
-// * Output test: usual efficiency r = merges / tokens outside all episode windows. Episodes that
+//   independent windows per scale; non-overlapping windows significant at the scan level tau
+//   (below) are taken greedily, touching ones joined, and each trimmed to its maximum-sum
+//   sub-run: these are the candidates.
+// * Decision (excess AND shortfall): for each group of candidates (below) with scan p-value u
+//   (the smallest of the group, adjusted as above) and merge p-value v (below), the group is
+//   reported iff u <= tau and u * v <= k. Error control: under the null the adjusted u of each
+//   of the m effective windows satisfies P(u <= t) <= t / m (Bonferroni), and v is
+//   super-uniform given the token series (merges are Poisson in proportion to tokens and the
+//   windows were chosen from tokens alone), so u and v are independent as Fisher's (1932)
+//   combination needs; the union bound over windows of the truncated product (Zaykin et al.
+//   2002) gives P(any report) <= sum_w P(u_w <= tau, u_w v_w <= k)
+//   = int_0^tau min(1, k/u) du = k (1 + ln(tau / k)), which is set to `alpha`. tau is derived,
+//   not tuned: the corner of the region is put at the merge test's own level, k =
+//   tau * merge_alpha, so a shortfall significant at merge_alpha needs token evidence u <= tau
+//   and no output evidence at all (v = 1: a developer who never merges) needs u <= k:
+//     tau = alpha / (merge_alpha (1 + ln(1 / merge_alpha))), clamped to [alpha, 1];
+//   defaults tau = 0.0500, k = 0.00250. Episode::p_value is k (1 + ln(tau / k)) at k = u v,
+//   the smallest such bound, so a reported episode always has p_value <= alpha. Scope of the
+//   guarantee: it holds for a developer with no excursion at all (stationary use). A developer
+//   with a real excursion and proportional output (a sprint) is outside it - u is ~0 there and
+//   the output test alone decides: the sprint is excused unless its shortfall is significant at
+//   merge_alpha (or the likelihood ratio favours inflation, below), so its false-alarm rate is
+//   about merge_alpha, as before this decision rule (the intersection-union argument, Berger
+//   1982: "no excess OR no shortfall" is rejected only when both are). Plain Fisher over all
+//   windows (tau = 1) would be valid too but spends the error on windows with no token
+//   evidence. The baseline's second pass leaves out only first-pass windows with u <= k
+//   (conclusive on tokens alone).
+// * Output test: usual efficiency r = merges / tokens outside all candidate windows for the
+//   decision; once it is taken, candidates not reported are ordinary use again and r, the output
+//   test and the inflated fractions below are recomputed outside the reported episodes only. Episodes that
 //   start within one horizon of the previous one's end are tested together (their merges cannot
 //   be told apart; a sprint the scan sees in three pieces is one sprint). For a group, expected
 //   merges E = r * (tokens in episodes and horizons), E_base = r * (baseline tokens + horizon
@@ -132,10 +161,13 @@ struct BurstParams {
     // Length of the centred window the baseline is estimated from, in buckets.
     // Default: 56 days of buckets (at least 8). Range [3, kMaxBuckets].
     int64_t baseline_buckets = 56;
-    // Developer-level false-alarm rate of the scan. Default 0.01. Range (0, 0.5].
+    // Developer-level false-alarm rate: the probability that a developer with no excursion
+    // (stationary use) has any episode reported, controlled by the combined token-and-output
+    // decision above (the SQL `significance`). Default 0.01. Range (0, 0.5].
     double alpha = 0.01;
     // Level of the Poisson test of merged output against usual efficiency. Default 0.05.
-    // Range (0, 0.5]. Smaller excuses more sprints.
+    // Range (0, 0.5]. Smaller excuses more sprints. It also places the corner of the combined
+    // decision (tau = alpha / (merge_alpha (1 + ln(1 / merge_alpha)))).
     double merge_alpha = 0.05;
     // Buckets after an episode whose merged changes still count for it (output lands after the
     // tokens were spent). Default: 3 days of buckets, rounded up. Range [0, kMaxBuckets].
@@ -164,11 +196,16 @@ struct Episode {
     double expected_merged_changes;  // usual efficiency * tokens over the same range
     double excess_tokens;            // max(0, tokens - baseline_tokens)
     double inflated_tokens;          // the part of excess_tokens that merges do not explain
-    double p_value;                  // scan p-value, adjusted for all windows and scales
+    // Combined p-value of excess AND shortfall: k (1 + ln(tau / k)) at k = scan_p_value *
+    // merge_p_value (truncated product, see above); episodes are reported iff it is <= alpha.
+    double p_value;
     // P(merges <= observed) under usual efficiency (conditional binomial test given the merges
     // outside all episodes); for episodes within one horizon of each other, of their group
     // (merged_changes and expected_merged_changes stay per episode).
     double merge_p_value;
+    // Scan p-value of the excess tokens, adjusted for all windows and scales (<= tau); for a
+    // group, the group's smallest is what the decision used.
+    double scan_p_value;
 };
 
 struct BurstResult {
@@ -176,9 +213,10 @@ struct BurstResult {
     double inflation_share = 0.0;
     int64_t total_tokens = 0;
     double inflated_tokens = 0.0;
-    // Merges per token outside all episode windows (the developer's usual efficiency).
+    // Merges per token outside all reported episode windows (the developer's usual efficiency).
     double usual_merges_per_token = 0.0;
-    // Every significant excursion, explained ones (sprints) included with inflated_tokens = 0.
+    // Every reported excursion (combined decision above), explained ones (sprints) included with
+    // inflated_tokens = 0.
     std::vector<Episode> episodes;
 };
 

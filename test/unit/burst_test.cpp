@@ -547,8 +547,9 @@ int detected(int devs, uint64_t seed, int64_t width, Inject inject)
 }
 
 // Property 1: spikes (hours to two days, several times baseline) with no extra merges.
-// FAILS (independent seeds, base 0/1/2/3): daily 48h x10 38/35/33/34 of 50 (target 40).
-TEST(BurstStatistics, DISABLED_SpikesAreInflation)
+// Base seeds 0/1/2/3: 48h x5 hourly 46/47/47/49, 6h x20 hourly 47/42/41/44, 48h x10 daily
+// 44/47/47/46 of 50 (daily was 38/35/33/34 with the scan alone; the merge shortfall now counts).
+TEST(BurstStatistics, SpikesAreInflation)
 {
     int two_days = detected(50, 100, 3600, [](sim::Series& s, sim::Rng& r) { return sim::inject(s, r, 24 * 30, 48, 4 * s.mean()); });
     int six_hours = detected(50, 200, 3600, [](sim::Series& s, sim::Rng& r) { return sim::inject(s, r, 24 * 30, 6, 19 * s.mean()); });
@@ -560,7 +561,14 @@ TEST(BurstStatistics, DISABLED_SpikesAreInflation)
 }
 
 // Property 1: drips of one to two weeks at 1.5-3x, day and night, with no extra merges.
-// FAILS (base seeds 0/1/2/3): 14d x1.5 37/39/29/29 of 50 (target 35), 10d x2 38/45/43/46 (42).
+// FAILS (base seeds 0/1/2/3): 14d x1.5 37/39/30/28 of 50 (target 35), 10d x2 38/44/43/46 (42);
+// 7d x3 48/50/48/49, daily 14d x3 49/47/48/50 pass. Not a detection problem: every drip is found
+// (scan p ~1e-40 to 1e-190). The misses are accounting: excess = tokens - estimated baseline over
+// the fortnight (a naturally quiet fortnight, or a noisy 6-week slot mean, leaves < 50% of the
+// injected tokens as excess), and the binary sprint rule excuses drips whose merges happened to
+// reach the likelihood-ratio midpoint (merge p 0.25-0.6). Not impossible: an oracle that knows the
+// true expected tokens and the true merge rate (graded credit, no binary excuse) meets 39/43/40/43
+// (14d x1.5) and 46/47/47/48 (10d x2); the gap is baseline-estimation noise and the binary rule.
 TEST(BurstStatistics, DISABLED_DripsAreInflation)
 {
     int x15 = detected(50, 400, 3600, [](sim::Series& s, sim::Rng& r) { return sim::inject(s, r, 24 * 25, 336, 0.5 * s.mean()); });
@@ -598,6 +606,10 @@ TEST(BurstStatistics, SprintWithProportionalMergesIsNotInflation)
 
 // Property 3: a stable pattern is baseline. Nightly automation only, every night.
 // FAILS (base seeds 0/1/2/3): developers over 1% hourly 1/0/0/0, daily 0/1/0/0 of 20 (target 0).
+// No merges here, so an episode needs scan p <= k = 0.0025 (was 0.01); the two remaining ones have
+// scan p 4.7e-5 (seed 0, hourly, 8 hours at ~6x) and 2.2e-4 (seed 1, daily, two human-heavy days
+// on top of the job at 2.1x): baseline misfit of a job-plus-human mixture, not multiplicity. Even
+// a calibrated level 0.0025 gives P(some of 40 analyses flagged) = 1 - 0.9975^40 = 9.5%.
 TEST(BurstStatistics, DISABLED_NightlyAutomationIsBaseline)
 {
     int over_h = 0, over_d = 0;
@@ -640,8 +652,17 @@ TEST(BurstStatistics, HeavyUsersAndRhythmsAreBaseline)
 }
 
 // Property 4b: a light user, a handful of merges in two months, then a 50x day with nothing merged.
-// FAILS (base seeds 0/1/2/3): daily buckets 7/14/6/4 of 20 flagged (hourly 20/20 every time);
-// the day is ~3.2 sigma above the active-day median and Bonferroni over 60 x 5 tests needs ~4.
+// FAILS (base seeds 0/1/2/3): daily buckets 17/18/18/16 of 20 flagged (was 7/14/6/4; hourly 20/20).
+// Day 40 is a Saturday (never active): 50x the daily mean is only 14-35x the active-day median,
+// and the missed days score z ~ 3.4 (scan p ~0.10-0.15 after 60 days x 5 scales) with merge
+// p ~0.05-0.09 (5 merges in all). E.g. seed 0: (u, v) = (0.102, 0.051), (0.116, 0.094) and one
+// with scan p > 1. Any sensible (monotone) rejection region containing (0.116, 0.094) contains the
+// rectangle [0, 0.116] x [0, 0.094], of null probability 0.0109 > alpha = 0.01: no valid combination
+// of these two p-values flags it. Reaching 20/20 needs more token evidence per day (e.g. knowing
+// that weekends are never active; the hurdle model estimates that rate as ~0.05 from 16 Saturdays
+// and Sundays, shrunk by 2 pseudo-observations), not a different multiplicity count: weighting
+// days by their activity rate (Bonferroni over expected active days) is valid but moves budget
+// AWAY from this never-active day.
 TEST(BurstStatistics, DISABLED_LightUserFiftyTimesDayIsFlagged)
 {
     int hit_h = 0, hit_d = 0;
