@@ -32,6 +32,11 @@ struct BurstState {
     BurstAccumulator series;
     BurstParams params;
     bool has_params = false;
+    // The parameter arguments of the row that set params, kept raw so that later rows are
+    // checked with a byte comparison instead of being parsed again.
+    int raw_count = 0;
+    Interval raw_intervals[3] = {};
+    double raw_significance = 0.0;
 };
 
 // The state of burst_score: the frame, and whether the current row's tokens were NULL.
@@ -135,6 +140,38 @@ TimestampTz bucket_start(int64 index, int64 width)
     return TimestampTz((index * width - (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * kSecondsPerDay) * USECS_PER_SEC);
 }
 
+// Raw parameter arguments (after bucket, tokens, merged_changes) of this row: bucket_width,
+// significance, horizon, baseline, as many as the overload has. NULLs are left to read_params.
+bool same_raw_params(FunctionCallInfo fcinfo, const BurstState& state)
+{
+    const int count = PG_NARGS() - 4;
+    if (count != state.raw_count)
+        return false;
+    for (int i = 0; i < count; ++i)
+        if (PG_ARGISNULL(4 + i))
+            return false;
+    if (count >= 1 && memcmp(PG_GETARG_INTERVAL_P(4), &state.raw_intervals[0], sizeof(Interval)) != 0)
+        return false;
+    if (count >= 4 &&
+        (PG_GETARG_FLOAT8(5) != state.raw_significance ||
+         memcmp(PG_GETARG_INTERVAL_P(6), &state.raw_intervals[1], sizeof(Interval)) != 0 ||
+         memcmp(PG_GETARG_INTERVAL_P(7), &state.raw_intervals[2], sizeof(Interval)) != 0))
+        return false;
+    return true;
+}
+
+void remember_raw_params(FunctionCallInfo fcinfo, BurstState& state)
+{
+    state.raw_count = PG_NARGS() - 4;
+    if (state.raw_count >= 1)
+        state.raw_intervals[0] = *PG_GETARG_INTERVAL_P(4);
+    if (state.raw_count >= 4) {
+        state.raw_significance = PG_GETARG_FLOAT8(5);
+        state.raw_intervals[1] = *PG_GETARG_INTERVAL_P(6);
+        state.raw_intervals[2] = *PG_GETARG_INTERVAL_P(7);
+    }
+}
+
 BurstState* burst_state_arg(FunctionCallInfo fcinfo, int argument)
 {
     return PG_ARGISNULL(argument) ? nullptr : reinterpret_cast<BurstState*>(PG_GETARG_POINTER(argument));
@@ -151,10 +188,9 @@ UV_FUNCTION(burst_transfn)
     BurstState* state = burst_state_arg(fcinfo, 0);
     if (state == nullptr)
         state = uv::pg::make_context_owned<BurstState>(context);
-    if (!state->has_params)
+    if (!state->has_params || !same_raw_params(fcinfo, *state))
         adopt_params(*state, read_params(fcinfo, 4));
-    else if (PG_NARGS() > 4)
-        adopt_params(*state, read_params(fcinfo, 4));
+    remember_raw_params(fcinfo, *state);
     if (PG_ARGISNULL(1) || (PG_ARGISNULL(2) && PG_ARGISNULL(3)))
         PG_RETURN_POINTER(state);
     state->series.add(bucket_index(PG_GETARG_TIMESTAMPTZ(1), state->params.bucket_seconds),
