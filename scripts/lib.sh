@@ -94,13 +94,15 @@ psql_q() { "$PGBIN/psql" -X -v ON_ERROR_STOP=1 -q "$@"; }
 
 # Debian packages the project needs; installed only when one is missing, so reruns are quick.
 PACKAGES="postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR postgresql-$PG_MAJOR-pgtap pgtap
-postgresql-$PG_MAJOR-cron libboost-math-dev libgtest-dev cmake g++ make python3"
+postgresql-$PG_MAJOR-cron libboost-math-dev libgtest-dev cmake g++ make python3 nodejs chromium"
 
 ensure_packages() {
     local missing="" p
     for p in $PACKAGES; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
     done
+    # npm comes with some builds of nodejs and is a package of its own in Debian's.
+    command -v npm >/dev/null 2>&1 || missing="$missing npm"
     [ -z "$missing" ] && return 0
     say "installing Debian packages:$missing"
     $SUDO apt-get update -qq
