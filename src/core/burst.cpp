@@ -763,6 +763,14 @@ std::vector<Window> scan(const std::vector<double>& e, const WindowVariance& wva
     return joined;
 }
 
+// Counts are summed as integers where they feed a count argument: converting a double sum of
+// merges near 2^63 back to int64 would be undefined behaviour (found by fuzzing).
+int64_t saturating_add(int64_t a, int64_t b)
+{
+    int64_t sum;
+    return __builtin_add_overflow(a, b, &sum) ? std::numeric_limits<int64_t>::max() : sum;
+}
+
 // P(X <= k) for X ~ Poisson(lambda): the regularised upper incomplete gamma Q(k + 1, lambda).
 double poisson_lower_tail(int64_t k, double lambda)
 {
@@ -1110,10 +1118,12 @@ BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
         // Usual efficiency: merges per token outside every attribution window (all data as a
         // fallback when episodes cover every token).
         double out_tokens = 0, out_merges = 0;
+        int64_t out_merge_count = 0;  // exact, for the binomial test's n (a double loses it near 2^63)
         for (size_t i = 0; i < n; ++i) {
             if (!in_attr[i]) {
                 out_tokens += static_cast<double>(s.tokens[i]);
                 out_merges += static_cast<double>(s.merges[i]);
+                out_merge_count = saturating_add(out_merge_count, s.merges[i]);
             }
         }
         double rate = out_tokens > 0 ? out_merges / out_tokens
@@ -1159,12 +1169,14 @@ BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
             while (g1 < episodes.size() && attr_end[g1 - 1] + 1 >= episodes[g1].start)
                 ++g1;
             double tok = 0, base_tok = 0, hor = 0, m = 0, scan_p = 1.0;
+            int64_t m_count = 0;
             for (size_t k = g0; k < g1; ++k) {
                 const Episode& ep = cand[k];
                 tok += static_cast<double>(ep.tokens);
                 base_tok += std::min(ep.baseline_tokens, static_cast<double>(ep.tokens));
                 hor += horizon_tok[k];
                 m += static_cast<double>(ep.merged_changes);
+                m_count = saturating_add(m_count, ep.merged_changes);
                 scan_p = std::min(scan_p, ep.scan_p_value);
             }
             // Sprint hypothesis: every token was spent at usual efficiency. Inflation hypothesis:
@@ -1177,9 +1189,9 @@ BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
             // proportional to tokens under the null, so merge_p is super-uniform given scan_p:
             // the independence the truncated product needs. With no merges at all it is 1.
             const double merge_p =
-                out_tokens > 0 ? binomial_lower_tail(static_cast<int64_t>(m), static_cast<int64_t>(m + out_merges),
+                out_tokens > 0 ? binomial_lower_tail(m_count, saturating_add(m_count, out_merge_count),
                                                      (tok + hor) / (tok + hor + out_tokens))
-                               : poisson_lower_tail(static_cast<int64_t>(m), expected_all);
+                               : poisson_lower_tail(m_count, expected_all);
             const double combined_p =
                 stage == 0 ? truncated_product_p(scan_p * merge_p, tau) : decided_p[episodes[g0].start];
             // Explained (a sprint) when the merges are at least as likely under the sprint hypothesis

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -223,6 +225,18 @@ TEST(BurstAccumulator, DuplicateBucketsAreSummed)
     EXPECT_EQ(a.buckets()[0].merged_changes, 3);
     EXPECT_EQ(a.total_tokens(), 15);
     EXPECT_EQ(a.total_merged_changes(), 3);
+}
+
+// Found by fuzzing (test/fuzz/regressions/burst_fuzz/analyze_merges_near_int64_max): merge totals
+// near 2^63 were summed as doubles and converted back to int64, which is undefined behaviour.
+TEST(BurstAnalysis, MergeTotalsNearInt64MaxAreHandled)
+{
+    uv::burst::BurstAccumulator acc;
+    acc.add(-206, std::numeric_limits<int64_t>::max() - 1, std::numeric_limits<int64_t>::max());
+    acc.add(1024, 1, 0);
+    const uv::burst::BurstResult r = uv::burst::analyze(acc, uv::burst::default_params(3600));
+    EXPECT_GE(r.inflation_share, 0.0);
+    EXPECT_LE(r.inflation_share, 1.0);
 }
 
 TEST(BurstAccumulator, MemoryIsDistinctBucketsNotRows)

@@ -1,0 +1,192 @@
+// libFuzzer harness for the two serialised burst states: BurstAccumulator (burst_inflation's
+// aggregate state) and WindowScore (burst_score's window state). Every input goes to both
+// decoders; the kind byte ('A' / 'W') tells them apart, so corpus files are plain states.
+// Contract: a decoder either returns a valid state or throws uv::Error; a decoded state
+// re-serialises to exactly the input bytes, and using it (analyze, merge, score) never crashes
+// and throws nothing but uv::Error.
+#include "burst.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <vector>
+
+namespace {
+
+using uv::burst::BurstAccumulator;
+using uv::burst::WindowScore;
+
+// analyze() costs O(n log n) in the span of buckets (up to kMaxBuckets by design); beyond this
+// span the harness skips it so that each input stays fast. UV_FUZZ_MAX_SPAN overrides it.
+uint64_t max_analyze_span()
+{
+    static const uint64_t span = [] {
+        const char* v = std::getenv("UV_FUZZ_MAX_SPAN");
+        return v != nullptr ? std::strtoull(v, nullptr, 10) : 1500;
+    }();
+    return span;
+}
+
+// WindowScore::deserialize inserts each value once per multiplicity, so a 43-byte state can cost
+// up to kMaxBuckets (1e7) tree insertions, about 0.5 s here: within the documented limit, but it
+// would starve the fuzzer. When UV_FUZZ_MAX_FRAME is set (scripts/fuzz sets it), the harness
+// skips well-formed states that would make the decoder insert more than that many rows. Unset
+// (replaying a file by hand), nothing is skipped.
+uint64_t max_frame_rows()
+{
+    static const uint64_t rows = [] {
+        const char* v = std::getenv("UV_FUZZ_MAX_FRAME");
+        return v != nullptr ? std::strtoull(v, nullptr, 10) : UINT64_MAX;
+    }();
+    return rows;
+}
+
+uint64_t le64(const uint8_t* p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i)
+        v |= static_cast<uint64_t>(p[i]) << (8 * i);
+    return v;
+}
+
+// Rows the decoder would insert before it accepts the state or refuses it (layout in burst.hpp:
+// 27-byte header, then n x (i64 value, u64 count)); 0 for anything it rejects up front.
+uint64_t frame_rows_to_insert(const uint8_t* data, size_t size)
+{
+    if (size < 27 || data[1] != 'W')
+        return 0;
+    const uint64_t n = le64(data + 19);
+    if (n > uv::burst::kMaxBuckets || size - 27 != 16 * n)
+        return 0;
+    uint64_t total = le64(data + 11);
+    if (total > uv::burst::kMaxBuckets)
+        return 0;
+    uint64_t rows = 0;
+    for (uint64_t i = 0; i < n; ++i) {
+        const uint64_t c = le64(data + 27 + 16 * i + 8);
+        if (c > uv::burst::kMaxBuckets - total)
+            break;  // the decoder stops here with LimitExceeded
+        total += c;
+        rows += c;
+    }
+    return rows;
+}
+
+[[noreturn]] void fail(const char* what)
+{
+    std::fprintf(stderr, "burst_fuzz: %s\n", what);
+    std::abort();
+}
+
+void same_bytes(const std::vector<uint8_t>& again, const uint8_t* data, size_t size, const char* what)
+{
+    if (again.size() != size || (size > 0 && std::memcmp(again.data(), data, size) != 0))
+        fail(what);
+}
+
+void check_accumulator(const BurstAccumulator& acc, const uint8_t* data, size_t size)
+{
+    same_bytes(acc.serialize(), data, size, "BurstAccumulator re-serialises to different bytes");
+    const auto& b = acc.buckets();
+    int64_t tokens = 0, merges = 0;
+    for (size_t i = 0; i < b.size(); ++i) {
+        if (i > 0 && b[i].bucket <= b[i - 1].bucket)
+            fail("decoded accumulator is not strictly ascending");
+        if (b[i].tokens < 0 || b[i].merged_changes < 0)
+            fail("decoded accumulator has a negative count");
+        tokens += b[i].tokens;  // cannot overflow: the decoder checked the totals
+        merges += b[i].merged_changes;
+    }
+    if (tokens != acc.total_tokens() || merges != acc.total_merged_changes())
+        fail("decoded accumulator's totals do not add up");
+
+    // Combine with itself (the parallel-aggregate path): doubles every count or refuses with
+    // uv::Error when a total would overflow.
+    try {
+        BurstAccumulator twice = acc;
+        twice.merge(acc);
+        const auto& t = twice.buckets();
+        if (t.size() != b.size() || twice.total_tokens() != 2 * acc.total_tokens())
+            fail("merging an accumulator with itself did not double it");
+        for (size_t i = 0; i < t.size(); ++i)
+            if (t[i].bucket != b[i].bucket || t[i].tokens != 2 * b[i].tokens ||
+                t[i].merged_changes != 2 * b[i].merged_changes)
+                fail("merging an accumulator with itself did not double it");
+    } catch (const uv::Error&) {
+    }
+
+    if (b.empty())
+        return;
+    const uint64_t span = static_cast<uint64_t>(b.back().bucket) - static_cast<uint64_t>(b.front().bucket) + 1;
+    if (span == 0 || span > max_analyze_span())
+        return;
+    try {
+        const uv::burst::BurstResult r = uv::burst::analyze(acc, uv::burst::default_params(3600));
+        if (!(r.inflation_share >= 0.0 && r.inflation_share <= 1.0))
+            fail("analyze: inflation_share outside [0, 1] or NaN");
+        if (r.total_tokens != acc.total_tokens())
+            fail("analyze: total_tokens differs from the accumulator's");
+        if (!std::isfinite(r.inflated_tokens) || r.inflated_tokens < 0.0)
+            fail("analyze: inflated_tokens negative, NaN or infinite");
+        for (const auto& e : r.episodes) {
+            if (e.start_bucket > e.end_bucket || e.start_bucket < b.front().bucket || e.end_bucket > b.back().bucket)
+                fail("analyze: episode outside the data");
+            if (!(e.p_value >= 0.0 && e.p_value <= 1.0) || !(e.merge_p_value >= 0.0 && e.merge_p_value <= 1.0))
+                fail("analyze: p-value outside [0, 1] or NaN");
+            if (!(e.inflated_tokens >= 0.0) || !std::isfinite(e.inflated_tokens))
+                fail("analyze: episode inflated_tokens negative, NaN or infinite");
+        }
+    } catch (const uv::Error&) {
+        // A documented refusal (e.g. LimitExceeded) is fine.
+    }
+}
+
+void check_window(const WindowScore& ws, const uint8_t* data, size_t size)
+{
+    same_bytes(ws.serialize(), data, size, "WindowScore re-serialises to different bytes");
+    const double s = ws.score();
+    if (!(s >= -8.0 && s <= 8.0))
+        fail("WindowScore::score() outside [-8, 8] or NaN");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
+{
+    // An exact-size heap copy, so AddressSanitizer sees any read past the end.
+    std::vector<uint8_t> bytes(data, data + size);
+    const uint8_t* p = bytes.empty() ? nullptr : bytes.data();
+    try {
+        bool decoded = false;
+        BurstAccumulator acc;
+        try {
+            acc = BurstAccumulator::deserialize(p, size);
+            decoded = true;
+        } catch (const uv::Error&) {
+        }
+        if (decoded)
+            check_accumulator(acc, p, size);
+
+        if (frame_rows_to_insert(p, size) > max_frame_rows())
+            return 0;
+        decoded = false;
+        WindowScore ws;
+        try {
+            ws = WindowScore::deserialize(p, size);
+            decoded = true;
+        } catch (const uv::Error&) {
+        }
+        if (decoded)
+            check_window(ws, p, size);
+    } catch (const uv::Error& e) {
+        std::fprintf(stderr, "burst_fuzz: uv::Error outside a decoder: %s\n", e.what());
+        std::abort();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "burst_fuzz: exception other than uv::Error: %s\n", e.what());
+        std::abort();
+    }
+    return 0;
+}

@@ -1,0 +1,226 @@
+// Writes the seed corpus of the fuzz harnesses: valid values made by the core's own encoders,
+// and near-valid ones (one field or one byte wrong) that reach each check of the decoders.
+//   usage: make_corpus DIR   (writes DIR/summary_fuzz/* and DIR/burst_fuzz/*)
+// scripts/fuzz --corpus rebuilds it into test/fuzz/corpus/; the output is deterministic.
+#include "burst.hpp"
+#include "summary.hpp"
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <sys/stat.h>
+#include <vector>
+
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+std::string g_dir;
+
+void write(const std::string& harness, const std::string& name, const Bytes& b)
+{
+    const std::string dir = g_dir + "/" + harness;
+    mkdir(g_dir.c_str(), 0755);
+    mkdir(dir.c_str(), 0755);
+    const std::string path = dir + "/" + name;
+    FILE* f = std::fopen(path.c_str(), "wb");
+    if (f == nullptr || std::fwrite(b.data(), 1, b.size(), f) != b.size() || std::fclose(f) != 0) {
+        std::perror(path.c_str());
+        std::exit(1);
+    }
+}
+void write(const std::string& harness, const std::string& name, const std::string& s)
+{
+    write(harness, name, Bytes(s.begin(), s.end()));
+}
+
+void put_le64(Bytes& b, size_t at, uint64_t v)
+{
+    for (int i = 0; i < 8; ++i)
+        b[at + i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+void summary_corpus()
+{
+    const std::string h = "summary_fuzz";
+    const uv::UsageSummary values[] = {
+        {0, 0, 0}, {1, 0, 0}, {3, 123, 4}, {1000, 5000000, 17}, {INT64_MAX, INT64_MAX, INT64_MAX}};
+    int i = 0;
+    for (const auto& s : values) {
+        const std::string n = std::to_string(i++);
+        write(h, "text_valid_" + n, uv::to_text(s));
+        const auto w = uv::to_wire(s);
+        write(h, "wire_valid_" + n, Bytes(w.begin(), w.end()));
+        Bytes st(uv::kStoredSummarySize);
+        uv::to_stored(s, st.data());
+        write(h, "stored_valid_" + n, st);
+    }
+    // Text: accepted variants and one defect each.
+    write(h, "text_blanks", std::string(" ( version : 1 ,\trows:2 ,\ntokens: 10,merged_changes :0 ) \r\n"));
+    write(h, "text_leading_zeros", std::string("(version:0001,rows:007,tokens:0,merged_changes:0)"));
+    write(h, "text_version_2", std::string("(version:2,rows:3,tokens:123,merged_changes:4)"));
+    write(h, "text_overflow", std::string("(version:1,rows:9223372036854775808,tokens:1,merged_changes:0)"));
+    write(h, "text_negative", std::string("(version:1,rows:1,tokens:-5,merged_changes:0)"));
+    write(h, "text_zero_rows", std::string("(version:1,rows:0,tokens:5,merged_changes:0)"));
+    write(h, "text_missing_paren", std::string("(version:1,rows:3,tokens:123,merged_changes:4"));
+    write(h, "text_trailing", std::string("(version:1,rows:3,tokens:123,merged_changes:4)x"));
+    write(h, "text_wrong_key", std::string("(version:1,rows:3,token:123,merged_changes:4)"));
+    write(h, "text_reordered", std::string("(version:1,tokens:123,rows:3,merged_changes:4)"));
+    write(h, "text_embedded_nul", Bytes{'(', 'v', 0, ')'});
+    write(h, "empty", Bytes{});
+    // Binary: one defect each.
+    const auto w = uv::to_wire({3, 123, 4});
+    Bytes bw(w.begin(), w.end());
+    Bytes t = bw;
+    t[0] = 2;
+    write(h, "wire_version_2", t);
+    write(h, "wire_short", Bytes(bw.begin(), bw.end() - 1));
+    t = bw;
+    t.push_back(0);
+    write(h, "wire_long", t);
+    t = bw;
+    t[9] = 0x80;  // tokens negative
+    write(h, "wire_negative", t);
+    Bytes st(uv::kStoredSummarySize);
+    uv::to_stored({3, 123, 4}, st.data());
+    t = st;
+    t[2] = 1;
+    write(h, "stored_reserved", t);
+    t = st;
+    t[0] = 0;
+    write(h, "stored_version_0", t);
+    write(h, "stored_short", Bytes(st.begin(), st.end() - 4));
+    t = st;
+    put_le64(t, 4, 0);  // zero rows, tokens 123
+    write(h, "stored_zero_rows", t);
+}
+
+// Active in working hours; of those, `active16` in 16 are kept (sparser series fit in 4096 bytes).
+uv::burst::BurstAccumulator hourly_series(int64_t first, int hours, int burst_at, int burst_len, uint64_t active16)
+{
+    uv::burst::BurstAccumulator acc;
+    uint64_t x = 12345;
+    for (int i = 0; i < hours; ++i) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        const int64_t hour = (first + i) % 24;
+        if (hour < 8 || hour > 18 || (x >> 60) >= active16)
+            continue;  // working hours only, some idle
+        int64_t tokens = 20000 + static_cast<int64_t>((x >> 33) % 30000);
+        if (i >= burst_at && i < burst_at + burst_len)
+            tokens *= 40;
+        acc.add(first + i, tokens, (x >> 20) % 7 == 0 ? 1 : 0);
+    }
+    return acc;
+}
+
+void burst_corpus()
+{
+    const std::string h = "burst_fuzz";
+    using uv::burst::BurstAccumulator;
+    using uv::burst::WindowScore;
+
+    BurstAccumulator empty;
+    write(h, "acc_empty", empty.serialize());
+    BurstAccumulator one;
+    one.add(480000, 1500, 1);
+    write(h, "acc_one", one.serialize());
+    BurstAccumulator zeros;
+    zeros.add(5, 0, 0);
+    zeros.add(9, 0, 3);
+    write(h, "acc_no_tokens", zeros.serialize());
+    BurstAccumulator ext;
+    ext.add(INT64_MIN, 1, 0);
+    ext.add(INT64_MAX, 2, 0);
+    write(h, "acc_extreme_buckets", ext.serialize());  // span overflows int64
+    BurstAccumulator big;
+    big.add(-3, INT64_MAX - 1, INT64_MAX);
+    big.add(7, 1, 0);
+    write(h, "acc_max_totals", big.serialize());
+    // Hourly working-day series with bursts: each under 4096 bytes (the run's -max_len) and with
+    // a span that the harness analyzes.
+    const BurstAccumulator week = hourly_series(480000, 24 * 7, 60, 4, 12);
+    write(h, "acc_week_burst", week.serialize());
+    write(h, "acc_4weeks_burst", hourly_series(480000 + 5, 24 * 28, 500, 6, 5).serialize());
+    write(h, "acc_8weeks_sparse", hourly_series(470001, 24 * 56, 1200, 3, 3).serialize());
+
+    // Near-valid accumulators: one defect each.
+    const Bytes w = week.serialize();
+    Bytes t = w;
+    t[0] = 2;
+    write(h, "acc_version_2", t);
+    t = w;
+    t[1] = 'W';
+    write(h, "acc_kind_w", t);
+    write(h, "acc_truncated", Bytes(w.begin(), w.end() - 1));
+    t = w;
+    put_le64(t, 2, 10'000'001);  // n above kMaxBuckets
+    write(h, "acc_too_many", t);
+    t = w;
+    put_le64(t, 2 + 8 + 24, 480000);  // second bucket equal to... not ascending
+    write(h, "acc_not_ascending", t);
+    t = w;
+    put_le64(t, 2 + 8 + 8, static_cast<uint64_t>(-1));  // negative tokens
+    write(h, "acc_negative", t);
+    t = w;
+    put_le64(t, w.size() - 16, 1);  // total tokens wrong
+    write(h, "acc_bad_total", t);
+    t = big.serialize();
+    put_le64(t, 2 + 8 + 24 + 8, 2);  // totals overflow
+    write(h, "acc_overflow", t);
+
+    // WindowScore states.
+    WindowScore ws0;
+    write(h, "ws_empty", ws0.serialize());
+    WindowScore ws;
+    const int64_t frame[] = {0, 1200, 0, 5000, 1200, 800, 0, 0, 64000, 1200, 3, 900000};
+    for (int64_t v : frame)
+        ws.add(v);
+    write(h, "ws_frame", ws.serialize());
+    ws.remove(900000);  // current row removed: has_current with no such value
+    write(h, "ws_current_removed", ws.serialize());
+    WindowScore wz;
+    wz.add(0);
+    wz.add(0);
+    write(h, "ws_zeros", wz.serialize());
+    WindowScore wm;
+    wm.add(INT64_MAX);
+    wm.add(1);
+    wm.add(INT64_MAX);
+    write(h, "ws_extremes", wm.serialize());
+
+    const Bytes f = ws.serialize();
+    t = f;
+    t[1] = 'A';
+    write(h, "ws_kind_a", t);
+    t = f;
+    t[2] = 2;
+    write(h, "ws_bad_flag", t);
+    t = f;
+    put_le64(t, 3, static_cast<uint64_t>(-7));
+    write(h, "ws_negative_current", t);
+    t = f;
+    put_le64(t, 11, 10'000'000);  // zeros at the limit plus the values: over it
+    write(h, "ws_over_limit", t);
+    t = f;
+    put_le64(t, 27, 0);  // first value 0: not positive
+    write(h, "ws_zero_value", t);
+    t = f;
+    put_le64(t, 27 + 8, 0);  // zero multiplicity
+    write(h, "ws_zero_count", t);
+    write(h, "ws_truncated", Bytes(f.begin(), f.end() - 3));
+    write(h, "empty", Bytes{});
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: %s DIR\n", argv[0]);
+        return 2;
+    }
+    g_dir = argv[1];
+    summary_corpus();
+    burst_corpus();
+    return 0;
+}
