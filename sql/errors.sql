@@ -27,6 +27,11 @@ SELECT '(version:7,tokens:5,merged_changes:1)'::usage_summary;
 SELECT '(version:1,tokens:-5,merged_changes:1)'::usage_summary;
 SELECT '(version:1,rows:1,tokens:99999999999999999999,merged_changes:1)'::usage_summary;
 SELECT '(version:1,rows:1,tokens:5,merged_changes:1);DROP TABLE x'::usage_summary;
+-- The inverse transition called directly with a row the summary does not hold (found by sqlsmith).
+SELECT usage_agg_inverse(NULL, 1, 1);
+SELECT usage_agg_inverse(usage_agg_transfn(NULL, 10, 1), 20, 0);
+SELECT usage_agg_inverse(usage_agg_transfn(NULL, 10, 1), 10, 5);
+SELECT usage_agg_inverse(usage_agg_transfn(NULL, 10, 1), 10, 1) AS removes_what_it_holds;
 -- Token accounting.
 SELECT billable_tokens(100, 10, 200, 0, 'openai');
 SELECT billable_tokens(100, 10, 0, 0, 'tokens_as_I_like_them');
@@ -40,6 +45,7 @@ SELECT usage_agg(t, m) FROM (VALUES (9223372036854775807::bigint, 0::bigint), (1
 SELECT tokens_per_merged_change_lower('(version:1,rows:1,tokens:5,merged_changes:1)', 2);
 SELECT 'garbage'::usage_summary;
 SELECT billable_tokens(1, 1, 1, 1, 'nope');
+SELECT usage_agg_inverse(NULL, 1, 1);
 \set VERBOSITY default
 -- The backend survived all of it.
 SELECT 'still alive' AS status;

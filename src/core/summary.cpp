@@ -71,8 +71,13 @@ void remove_usage(UsageSummary& summary, int64_t tokens, int64_t merged_changes)
 {
     check_count(tokens, "tokens");
     check_count(merged_changes, "merged_changes");
+    // Inside a window this cannot happen; called directly with arbitrary values it can.
     if (summary.rows < 1 || tokens > summary.tokens || merged_changes > summary.merged_changes)
-        throw Error(ErrorKind::Internal, "inverse transition removes more than the frame holds");
+        throw Error(ErrorKind::InvalidParameter,
+                    "cannot remove a row of " + std::to_string(tokens) + " tokens and " + std::to_string(merged_changes) +
+                        " merged changes from a summary of " + std::to_string(summary.rows) + " rows, " +
+                        std::to_string(summary.tokens) + " tokens and " + std::to_string(summary.merged_changes) +
+                        " merged changes");
     summary.rows -= 1;
     summary.tokens -= tokens;
     summary.merged_changes -= merged_changes;
