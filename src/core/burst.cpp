@@ -147,6 +147,37 @@ double robust_sigma(std::vector<double>& v)
     return std::sqrt(ss / static_cast<double>(v.size()) / kappa);
 }
 
+// Upper semi-scale: the same winsorised root mean square as robust_sigma over the residuals
+// above their median only (a half-normal has the same clipped second moment), so that the
+// upper tail of ln(tokens) gets its own scale (two-piece normal). Returns 0 with fewer than two.
+double robust_upper_sigma(std::vector<double>& v)
+{
+    if (v.size() < 3)
+        return 0.0;
+    double c = median_inplace(v);
+    std::vector<double> dev(v.size());
+    for (size_t i = 0; i < v.size(); ++i)
+        dev[i] = std::fabs(v[i] - c);
+    double s0 = kMadScale * median_inplace(dev);
+    if (!(s0 > 0))
+        return 0.0;
+    const double cut = kWinsor * s0;
+    double ss = 0;
+    size_t m = 0;
+    for (double x : v) {
+        if (!(x > c))
+            continue;
+        double d = std::min(cut, x - c);
+        ss += d * d;
+        ++m;
+    }
+    if (m < 2)
+        return 0.0;
+    const double k = kWinsor, tail = math::normal_upper_tail(k);
+    const double kappa = (1.0 - 2.0 * tail) - 2.0 * k * kInvSqrt2Pi * std::exp(-0.5 * k * k) + 2.0 * k * k * tail;
+    return std::sqrt(ss / static_cast<double>(m) / kappa);
+}
+
 // Median of the sorted values x without x[skip] (skip == x.size(): without none); x has at
 // least one value besides the skipped one.
 double median_without(const std::vector<double>& x, size_t skip)
@@ -190,12 +221,13 @@ double t_to_normal(double t, double df)
     return t < 0 ? -z : z;
 }
 
-double hurdle_score(int64_t tokens, double p, double level, double sigma, double df)
+double hurdle_score(int64_t tokens, double p, double level, double sigma, double sigma_up, double df)
 {
     double q = 1.0 - p;
     if (tokens == 0)
         return clamp_score(math::normal_quantile(0.5 * q));
-    double lz = t_to_normal((std::log(static_cast<double>(tokens)) - level) / sigma, df);
+    double dl = std::log(static_cast<double>(tokens)) - level;
+    double lz = t_to_normal(dl / (dl > 0 ? sigma_up : sigma), df);
     double upper = p * math::normal_upper_tail(lz);
     if (!(upper > 1e-300))
         return kScoreCap;
@@ -298,17 +330,19 @@ Series densify(const BurstAccumulator& acc, const BurstParams& params)
 
 struct Baseline {
     std::vector<double> p, level, sigma;
+    std::vector<double> sigma_up;  // scale above the level (two-piece normal), >= sigma
     std::vector<double> df;    // Student-t degrees of freedom of the log-scale
     std::vector<double> mean;  // expected tokens of the bucket
 };
 
-Baseline estimate_baseline(const Series& s, const std::vector<uint8_t>& excluded, size_t window)
+Baseline estimate_baseline(const Series& s, const std::vector<uint8_t>& excluded, size_t window, bool two_piece)
 {
     const size_t n = s.n;
     Baseline b;
     b.p.resize(n);
     b.level.resize(n);
     b.sigma.resize(n);
+    b.sigma_up.resize(n);
     b.df.resize(n);
     b.mean.resize(n);
 
@@ -347,6 +381,7 @@ Baseline estimate_baseline(const Series& s, const std::vector<uint8_t>& excluded
     std::vector<double> slot_n(s.n_slots), slot_p(s.n_slots), slot_level(s.n_slots), slot_sigma(s.n_slots);
     std::vector<size_t> slot_first(s.n_slots + 1);
     std::vector<double> slot_sum(s.n_slots), slot_mean(s.n_slots), slot_own(s.n_slots), slot_df(s.n_slots);
+    std::vector<double> slot_skew(s.n_slots);
     std::vector<double> all_logs, resid, scratch;
     InterruptTicker ticker;
 
@@ -418,6 +453,7 @@ Baseline estimate_baseline(const Series& s, const std::vector<uint8_t>& excluded
         // the sampling noise of per-slot scales fattens the tail of the scores several-fold.
         // The remaining uncertainty of the log-scale gives the Student-t degrees of freedom.
         std::fill(slot_own.begin(), slot_own.end(), 0.0);
+        std::fill(slot_skew.begin(), slot_skew.end(), 1.0);
         std::vector<std::pair<double, double>> wmed;
         for (size_t k = 0; k < s.n_slots; ++k) {
             size_t lo = slot_first[k], hi = slot_first[k + 1];
@@ -425,7 +461,18 @@ Baseline estimate_baseline(const Series& s, const std::vector<uint8_t>& excluded
                 continue;
             scratch.assign(resid.begin() + static_cast<std::ptrdiff_t>(lo), resid.begin() + static_cast<std::ptrdiff_t>(hi));
             double own = robust_sigma(scratch);
+            // Upper tail: its own scale when the upper semi-scale is wider (two-piece normal on
+            // the log scale). A day of a steady job plus human use has a right-skewed log (the job
+            // is a floor, the human part a sum of log-normal hours): at 3 scales its true tail was
+            // 7-15x the symmetric model's. Only with two_piece (the second pass, excursions
+            // trimmed): the excursion looked for sits in the upper half itself, and two spike
+            // days of twenty upper residuals widened it enough to hide them. Never narrower
+            // than the symmetric scale, so it only ever lowers scores.
+            slot_skew[k] = 1.0;
             if (own > 0) {
+                scratch.assign(resid.begin() + static_cast<std::ptrdiff_t>(lo), resid.begin() + static_cast<std::ptrdiff_t>(hi));
+                if (two_piece)
+                    slot_skew[k] = std::max(1.0, robust_upper_sigma(scratch) / own);
                 slot_own[k] = own;
                 wmed.emplace_back(own, static_cast<double>(hi - lo));
             }
@@ -479,6 +526,7 @@ Baseline estimate_baseline(const Series& s, const std::vector<uint8_t>& excluded
         for (size_t i = bs; i < be; ++i) {
             const size_t k = s.slot[i];
             b.sigma[i] = slot_sigma[k];
+            b.sigma_up[i] = slot_sigma[k] * slot_skew[k];
             b.df[i] = slot_df[k];
             b.mean[i] = slot_mean[k];
             if (i < ws || i >= we || excluded[i]) {
@@ -555,13 +603,17 @@ double trimmed_chi2_ratio(std::vector<double>& x)
 // rho * p_i * p_j (only active buckets carry it). Then
 //   Var(sum over W) = sum_W v_i + rho * sum_days [(sum_{W, day} p_i)^2 - sum_{W, day} p_i^2].
 // rho is fitted to the developer's own whole days (outside earlier episodes) by a trimmed
-// method of moments. Without it a heavy user who is active most hours, with busy and quiet
+// method of moments against the EXACT variances v_exact; v (used for windows) may carry extra
+// slack (the unit floor). Fitting against the floored variances let the slack of a day's quiet
+// hours (p ~ 0, exact variance ~ 0, floored to 1) stand in for the day effect of its working
+// hours: a nightly-automation developer (day effect sd 0.45) got rho = 0 and an ordinary
+// busy 8-hour working day scan p 5e-5, while the true chance of such a day in 90 was ~2%. Without it a heavy user who is active most hours, with busy and quiet
 // days, had 8-16 hour windows tested against a variance averaged with the uncorrelated
 // night hours, and one developer in three of that kind had a false alarm.
 class WindowVariance {
 public:
-    WindowVariance(const std::vector<double>& v, const std::vector<double>& p, const std::vector<double>& e,
-                   const std::vector<uint8_t>& excluded, size_t corr_len, size_t phase)
+    WindowVariance(const std::vector<double>& v, const std::vector<double>& v_exact, const std::vector<double>& p,
+                   const std::vector<double>& e, const std::vector<uint8_t>& excluded, size_t corr_len, size_t phase)
         : corr_len_(corr_len), phase_(phase), pv_(v.size() + 1, 0.0), pc_(v.size() + 1, 0.0), pc2_(v.size() + 1, 0.0)
     {
         const size_t n = v.size();
@@ -576,10 +628,11 @@ public:
         std::vector<double> d2, a, b;
         InterruptTicker ticker;
         for (size_t s = (corr_len_ - phase_) % corr_len_; s + corr_len_ <= n; s += corr_len_) {
-            double sum = 0;
+            double sum = 0, exact = 0;
             bool clean = true;
             for (size_t i = s; i < s + corr_len_; ++i) {
                 sum += e[i];
+                exact += v_exact[i];
                 clean = clean && !excluded[i];
                 ticker.tick();
             }
@@ -587,7 +640,7 @@ public:
                 continue;
             double c = pc_[s + corr_len_] - pc_[s];
             d2.push_back(sum * sum);
-            a.push_back(pv_[s + corr_len_] - pv_[s]);
+            a.push_back(exact);
             b.push_back(std::max(0.0, c * c - (pc2_[s + corr_len_] - pc2_[s])));
         }
         if (d2.size() < 16)
@@ -1060,16 +1113,19 @@ BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
                              ? static_cast<size_t>(((s.first_bucket % static_cast<int64_t>(corr_len)) +
                                                     static_cast<int64_t>(corr_len)) % static_cast<int64_t>(corr_len))
                              : 0;
-    std::vector<double> var(n);
+    std::vector<double> var(n), var_exact(n);
     InterruptTicker ticker;
     for (int pass = 0; pass < 2; ++pass) {
-        base = estimate_baseline(s, excluded, window);
+        // The second pass (only run when the first found a conclusive window) also gives the
+        // upper tail its own scale, from the trimmed data.
+        base = estimate_baseline(s, excluded, window, pass == 1);
         for (size_t i = 0; i < n; ++i) {
             ticker.tick();
-            e[i] = hurdle_score(s.tokens[i], base.p[i], base.level[i], base.sigma[i], base.df[i]) - hurdle_mean(base.p[i]);
-            var[i] = std::max(1.0, hurdle_var(base.p[i]));  // unit floor: slack for misfit of p and the t tails
+            e[i] = hurdle_score(s.tokens[i], base.p[i], base.level[i], base.sigma[i], base.sigma_up[i], base.df[i]) - hurdle_mean(base.p[i]);
+            var_exact[i] = hurdle_var(base.p[i]);
+            var[i] = std::max(1.0, var_exact[i]);  // unit floor: slack for misfit of p and the t tails
         }
-        const WindowVariance wvar(var, base.p, e, excluded, corr_len, phase);
+        const WindowVariance wvar(var, var_exact, base.p, e, excluded, corr_len, phase);
         // Candidates at the scan level tau; the merge evidence decides below.
         episodes = scan(e, wvar, excluded, max_len, tau, corr_len);
         if (pass == 0) {

@@ -36,14 +36,20 @@
 //   (James-Stein, between-slot variance by the method of moments), so a nightly job with a
 //   steady size keeps its own scale while a human's hours share one. The remaining uncertainty
 //   of the log-scale sets Student-t degrees of freedom; t scores are mapped to normal scores by
-//   Wallace's (1959) approximation.
+//   Wallace's (1959) approximation. Second pass only (excursions trimmed): the upper tail gets its
+//   own scale, max(1, upper semi-scale / scale) times the slot scale (a two-piece normal on the log
+//   scale), because a day's tokens = a steady job + human use has a right-skewed log (a floor plus
+//   a heavy upper tail; 7-15x the log-normal's tail at 3 scales) - estimated only once trimmed, as
+//   the excursion looked for sits in the upper half itself; it only ever lowers scores.
 // * Bucket score: the mid-distribution-function value of the bucket under that hurdle model,
 //   mapped to a normal score (exactly normal upper tail), minus its exact null mean.
 // * Scan: sums of scores over windows of 1, 2, 4, ... buckets up to `max_episode_buckets`,
 //   divided by sqrt(VIF_w * V(window)). V is the null variance of the window sum under a
 //   day-effect model: each score has variance max(1, its exact hurdle variance), and two
 //   buckets of the same UTC day covary by rho * p_i * p_j (a busy day lifts every active hour),
-//   rho fitted to the developer's whole days by a trimmed method of moments. VIF_w (>= 1) is
+//   rho fitted to the developer's whole days by a trimmed method of moments against the exact
+//   hurdle variances (the unit floor is slack added afterwards: fitted against the floored
+//   variances, the slack of quiet night hours absorbed the day effect of the working hours). VIF_w (>= 1) is
 //   the remaining variance inflation measured on disjoint windows (sessions, misfit): a trimmed
 //   mean square of sum / sqrt(V), the top tenth dropped and corrected to the chi-square(1) mean
 //   so an excursion does not raise its own bar, measured up to one day and carried over to
