@@ -32,27 +32,11 @@ echo "# loading demo telemetry into uv_report_test" >&2
 q uv_report_test_empty -c "CREATE EXTENSION usage_value" >/dev/null
 q uv_report_test -c "CREATE EXTENSION usage_value" >/dev/null
 q uv_report_test -v seed=42 -v scale=1 -f demo/generate.sql >/dev/null
-q uv_report_test >/dev/null <<'SQL'
-SELECT * FROM usage_value.create_leaderboard(
-    name => 'eng', target_schema => 'demo',
-    usage_table => 'demo.usage_events', developer_column => 'developer_id', time_column => 'event_time',
-    input_tokens_column => 'input_tokens', output_tokens_column => 'output_tokens',
-    cache_read_column => 'cache_read_tokens', cache_creation_column => 'cache_creation_tokens',
-    convention_column => 'source',
-    changes_table => 'demo.pull_requests', author_column => 'author_id', merged_at_column => 'merged_date',
-    team_table => 'demo.developers', team_member_column => 'developer_id', team_column => 'team',
-    bucket_width => '1 hour', period => 'month', min_group_size => 5);
-CREATE SCHEMA report_sup;
-SELECT * FROM usage_value.create_leaderboard(
-    name => 'eng', target_schema => 'report_sup',
-    usage_table => 'demo.usage_events', developer_column => 'developer_id', time_column => 'event_time',
-    input_tokens_column => 'input_tokens', output_tokens_column => 'output_tokens',
-    cache_read_column => 'cache_read_tokens', cache_creation_column => 'cache_creation_tokens',
-    convention_column => 'source',
-    changes_table => 'demo.pull_requests', author_column => 'author_id', merged_at_column => 'merged_date',
-    team_table => 'demo.developers', team_member_column => 'developer_id', team_column => 'team',
-    bucket_width => '1 hour', period => 'month', min_group_size => 1000);
-SQL
+# The demo's own binding (demo/bind.sql), without a pg_cron schedule; and a second one whose
+# teams are all below the minimum group size.
+q uv_report_test -v refresh_schedule= -f demo/bind.sql >/dev/null
+q uv_report_test -c "CREATE SCHEMA report_sup" >/dev/null
+q uv_report_test -v schema=report_sup -v min_group_size=1000 -v refresh_schedule= -f demo/bind.sql >/dev/null
 
 echo "# building the pages" >&2
 PGDATABASE=uv_report_test scripts/report --out "$work/demo" >/dev/null
