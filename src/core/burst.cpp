@@ -47,6 +47,15 @@ public:
         return v;
     }
     int64_t i64() { return static_cast<int64_t>(u64()); }
+    // The two leading bytes every serialised form starts with: format version, then kind.
+    void header(uint8_t kind)
+    {
+        const uint8_t version = u8();
+        if (version != kFormatVersion)
+            fail("unsupported version " + std::to_string(version) + " (expected " + std::to_string(kFormatVersion) + ")");
+        if (u8() != kind)
+            fail("wrong kind byte");
+    }
     [[noreturn]] void fail(const std::string& why) const
     {
         throw Error(ErrorKind::InvalidBinary, std::string("invalid ") + what_ + " binary value: " + why);
@@ -961,11 +970,7 @@ std::vector<uint8_t> BurstAccumulator::serialize() const
 BurstAccumulator BurstAccumulator::deserialize(const uint8_t* data, size_t size)
 {
     Reader r(data, size, "burst accumulator");
-    uint8_t version = r.u8();
-    if (version != kFormatVersion)
-        r.fail("unsupported version " + std::to_string(version) + " (expected 1)");
-    if (r.u8() != 'A')
-        r.fail("not a burst accumulator (kind byte)");
+    r.header('A');
     uint64_t n = r.u64();
     if (n > kMaxBuckets)
         throw Error(ErrorKind::LimitExceeded, "burst accumulator: " + std::to_string(n) + " buckets, more than the limit of " +
@@ -1405,11 +1410,7 @@ std::vector<uint8_t> WindowScore::serialize() const
 WindowScore WindowScore::deserialize(const uint8_t* data, size_t size)
 {
     Reader r(data, size, "burst_score state");
-    uint8_t version = r.u8();
-    if (version != kFormatVersion)
-        r.fail("unsupported version " + std::to_string(version) + " (expected 1)");
-    if (r.u8() != 'W')
-        r.fail("not a burst_score state (kind byte)");
+    r.header('W');
     uint8_t has = r.u8();
     if (has > 1)
         r.fail("bad current-row flag");
