@@ -825,6 +825,65 @@ std::vector<Window> scan(const std::vector<double>& e, const WindowVariance& wva
     return joined;
 }
 
+// Excess of a sustained episode that never went idle. Tokens minus the expected baseline is
+// unbiased, but over a fortnight it carries the natural variation of the developer's own use
+// (busy and quiet fortnights differ by ~20%, the 6-week estimate of the mean by another
+// ~10-15%), as much as a 1.5x drip adds. An episode of more than two days in which every bucket
+// is active, while ordinary use would have left some idle (probability of none idle <= 0.05),
+// is better described as ordinary use plus a steady extra rate c: the constant per-bucket rate
+// that, taken off every bucket, makes the buckets look like ordinary use again - the
+// M-estimate (a Hodges-Lehmann-type shift estimate) solving
+//   sum_i (F_i(x_i - c) - 1/2) = 0,
+// F_i the bucket's baseline distribution function (zero with probability 1 - p, log-normal
+// otherwise; F_i(y) = 0 for y < 0, the mid-mass at y = 0). In the hours the developer is
+// usually idle it reads the rate off directly; where they are active it asks only that what
+// remains looks ordinary, so the natural fortnight's busyness stays baseline. Returns c times
+// the length, or -1 when the episode went idle somewhere or ordinary use would not have.
+// Short episodes keep tokens minus baseline: there one bucket can dominate, and a median-type
+// estimate would miss most of a one-day spike that shares its episode with an ordinary day.
+double steady_excess(const Series& s, const Baseline& base, size_t a, size_t b)
+{
+    constexpr double kIdleLevel = 0.05;
+    double log_never_idle = 0.0;
+    int64_t top = 0;
+    for (size_t i = a; i <= b; ++i) {
+        if (s.tokens[i] <= 0)
+            return -1.0;
+        log_never_idle += std::log(std::max(1e-300, base.p[i]));
+        top = std::max(top, s.tokens[i]);
+    }
+    if (log_never_idle > std::log(kIdleLevel))
+        return -1.0;
+    // Non-increasing in c; psi(0) > 0 unless the buckets already look like ordinary use.
+    auto psi = [&](double c) {
+        double sum = 0.0;
+        for (size_t i = a; i <= b; ++i) {
+            const double y = static_cast<double>(s.tokens[i]) - c, q = 1.0 - base.p[i];
+            double F;
+            if (y < 0)
+                F = 0.0;
+            else if (y == 0)
+                F = 0.5 * q;
+            else {
+                const double dl = std::log(y) - base.level[i];
+                F = q + base.p[i] * (1.0 - math::normal_upper_tail(dl / (dl > 0 ? base.sigma_up[i] : base.sigma[i])));
+            }
+            sum += F - 0.5;
+        }
+        return sum;
+    };
+    if (!(psi(0.0) > 0))
+        return 0.0;
+    double lo = 0.0, hi = static_cast<double>(top);
+    InterruptTicker ticker;
+    for (int it = 0; it < 60 && hi - lo > 1e-9 * hi; ++it) {
+        const double mid = 0.5 * (lo + hi);
+        (psi(mid) > 0 ? lo : hi) = mid;
+        ticker.tick();
+    }
+    return 0.5 * (lo + hi) * static_cast<double>(b - a + 1);
+}
+
 // Counts are summed as integers where they feed a count argument: converting a double sum of
 // merges near 2^63 back to int64 would be undefined behaviour (found by fuzzing).
 int64_t saturating_add(int64_t a, int64_t b)
@@ -1217,6 +1276,13 @@ BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
             ep.baseline_tokens = base_tok;
             ep.merged_changes = merges;
             ep.excess_tokens = std::max(0.0, static_cast<double>(tok) - base_tok);
+            if (w.end - w.start + 1 > 2 * corr_len) {
+                const double steady = steady_excess(s, base, w.start, w.end);
+                if (steady >= 0) {
+                    ep.excess_tokens = steady;
+                    ep.baseline_tokens = static_cast<double>(tok) - steady;
+                }
+            }
             ep.scan_p_value = w.p_value;
             // Sprint hypothesis: every token of the episode and horizon was spent at usual efficiency.
             ep.expected_merged_changes = rate * (static_cast<double>(tok) + horizon_tok[k]);
@@ -1255,20 +1321,23 @@ BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
                                : poisson_lower_tail(m_count, expected_all);
             const double combined_p =
                 stage == 0 ? truncated_product_p(scan_p * merge_p, tau) : decided_p[episodes[g0].start];
-            // Explained (a sprint) when the merges are at least as likely under the sprint hypothesis
-            // as under the inflation hypothesis (Poisson likelihood ratio >= 1, i.e. M >= m_star,
-            // between the two means) and not significantly short of the sprint's expectation.
-            // Otherwise the fraction of the excess the extra merges pay for is excused, the rest is
-            // inflation. With no usual output at all (rate 0) both hypotheses expect nothing; any
-            // merge in the window is then output the episode delivered.
-            double m_star;
-            if (expected_all <= expected_base)
-                m_star = expected_base > 0 ? expected_base : 0.5;
-            else if (expected_base > 0)
-                m_star = (expected_all - expected_base) / std::log(expected_all / expected_base);
-            else
-                m_star = 0.5;
-            const bool explained = merge_p >= merge_alpha && m >= m_star;
+            // Explained (a sprint) when the episode demonstrably delivered extra output - its
+            // merges significantly above what the baseline tokens alone predict, by the same
+            // conditional binomial test at merge_alpha - and no significant shortfall against
+            // proportional output. The burden is on the output: with few merges a drip and a
+            // sprint predict nearly the same count, and excusing every excursion whose merges
+            // merely leaned towards proportional excused one 1.5-2x drip in four. Otherwise the
+            // fraction f of the excess that the extra merges pay for is excused: the maximum-
+            // likelihood f of merges ~ Poisson(E_base + f (E - E_base)), clamped to [0, 1]. A
+            // developer with no usual output (rate 0) is excused by merges in the window only when
+            // they are significant by the same test (e.g. two when the baseline part of the window
+            // holds a tenth of the tokens).
+            const double base_share = out_tokens > 0 ? (base_tok + hor) / (base_tok + hor + out_tokens) : 0.0;
+            const double extra_p =
+                out_tokens > 0 && m_count > 0
+                    ? 1.0 - binomial_lower_tail(m_count - 1, saturating_add(m_count, out_merge_count), base_share)
+                    : 1.0;
+            const bool explained = merge_p >= merge_alpha && extra_p <= merge_alpha;
             double f = 1.0;
             if (!explained) {
                 f = expected_all > expected_base ? (m - expected_base) / (expected_all - expected_base) : 0.0;
