@@ -74,9 +74,10 @@
 //   the smallest such bound, so a reported episode always has p_value <= alpha. Scope of the
 //   guarantee: it holds for a developer with no excursion at all (stationary use). A developer
 //   with a real excursion and proportional output (a sprint) is outside it - u is ~0 there and
-//   the output test alone decides: the sprint is excused unless its shortfall is significant at
-//   merge_alpha (or the likelihood ratio favours inflation, below), so its false-alarm rate is
-//   about merge_alpha, as before this decision rule (the intersection-union argument, Berger
+//   the output tests alone decide: a sprint whose extra output is significant is excused unless
+//   its shortfall is significant at merge_alpha, so its false-alarm rate is about merge_alpha
+//   (one with too few merges to show either is charged the part its merges do not pay for,
+//   below) (the intersection-union argument, Berger
 //   1982: "no excess OR no shortfall" is rejected only when both are). Plain Fisher over all
 //   windows (tau = 1) would be valid too but spends the error on windows with no token
 //   evidence. The baseline's second pass leaves out only first-pass windows with u <= k
@@ -87,13 +88,21 @@
 //   start within one horizon of the previous one's end are tested together (their merges cannot
 //   be told apart; a sprint the scan sees in three pieces is one sprint). For a group, expected
 //   merges E = r * (tokens in episodes and horizons), E_base = r * (baseline tokens + horizon
-//   tokens). The group is explained (a sprint) when observed merges M are at least the Poisson
-//   likelihood-ratio midpoint between E_base and E and not significantly short of E at
-//   `merge_alpha`, by the conditional binomial test of equal merges per token inside and
-//   outside (M given all merges ~ Binomial(total, inside tokens / all tokens): the exact test
-//   for a ratio of Poisson rates, which allows for the noise of r itself). Otherwise inflated = excess * (1 - clamp((M - E_base) /
-//   (E - E_base), 0, 1)). A developer with no usual output (r = 0) is excused only by a merge
-//   inside the window.
+//   tokens). Both output tests are the conditional binomial test of equal merges per token
+//   inside and outside (M given all merges ~ Binomial(total, inside tokens / all tokens): the
+//   exact test for a ratio of Poisson rates, which allows for the noise of r itself). The group
+//   is explained (a sprint) when its merges are significantly ABOVE what its baseline tokens
+//   alone would deliver (upper tail at `merge_alpha`, inside share = baseline and horizon tokens)
+//   and not significantly short of E (merge_p >= `merge_alpha`): the burden is on the output,
+//   because with few merges a 1.5-2x drip and a sprint predict nearly the same count. Otherwise
+//   the merges buy back the maximum-likelihood fraction of the excess: inflated = excess *
+//   (1 - clamp((M - E_base) / (E - E_base), 0, 1)). With no usual output (r = 0) nothing is
+//   bought back unless the window's merges are significantly above baseline (then: explained).
+// * Excess: tokens - baseline expectation, except for an episode of more than two days in which
+//   every bucket is active while ordinary use would have left some idle (P(none idle) <= 0.05):
+//   its excess is a steady extra rate c times its length, c the shift M-estimate solving
+//   sum_i (F_i(x_i - c) - 1/2) = 0 under the baseline distributions F_i (steady_excess in
+//   burst.cpp), which does not carry the natural variation of a busy or quiet fortnight.
 
 #pragma once
 
@@ -197,7 +206,8 @@ struct Episode {
     int64_t start_bucket;            // first bucket index of the excursion
     int64_t end_bucket;              // last bucket index, inclusive
     int64_t tokens;                  // tokens in [start, end]
-    double baseline_tokens;          // tokens the baseline expects in [start, end]
+    double baseline_tokens;          // ordinary use's tokens in [start, end]: its expectation, or
+                                     // tokens - steady excess (see Excess above)
     int64_t merged_changes;          // merges in [start, end + horizon] (horizon cut at the next episode)
     double expected_merged_changes;  // usual efficiency * tokens over the same range
     double excess_tokens;            // max(0, tokens - baseline_tokens)
