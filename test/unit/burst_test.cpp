@@ -782,8 +782,25 @@ TEST(BurstStatistics, EpisodesAreConsistent)
         EXPECT_GE(e.merge_p_value, 0);
         EXPECT_LE(e.merge_p_value, 1);
         EXPECT_GE(e.expected_merged_changes, 0);
+        EXPECT_NEAR(e.excess_tokens, std::max(0.0, static_cast<double>(e.tokens) - e.baseline_tokens), 1e-6 * static_cast<double>(e.tokens));
         inflated += e.inflated_tokens;
     }
+    // Between the bounds, the merges buy back exactly what they pay for at the usual rate
+    // (maximum-likelihood credit): inflated = (expected - merged) / rate, expected being the
+    // usual rate times the tokens of the episode and its horizon. Checked for episodes that form
+    // a group of their own (more than a horizon, 72 buckets, from the others).
+    int checked = 0;
+    for (size_t k = 0; k < res.episodes.size(); ++k) {
+        const auto& e = res.episodes[k];
+        bool alone = (k == 0 || res.episodes[k - 1].end_bucket + 72 < e.start_bucket) &&
+                     (k + 1 == res.episodes.size() || e.end_bucket + 72 < res.episodes[k + 1].start_bucket);
+        if (!alone || !(e.inflated_tokens > 0) || !(e.inflated_tokens < e.excess_tokens))
+            continue;
+        ++checked;
+        double paid_for = (e.expected_merged_changes - static_cast<double>(e.merged_changes)) / res.usual_merges_per_token;
+        EXPECT_NEAR(e.inflated_tokens, paid_for, 1e-6 * static_cast<double>(e.tokens));
+    }
+    EXPECT_GE(checked, 1);
     EXPECT_DOUBLE_EQ(res.inflated_tokens, inflated);
     EXPECT_DOUBLE_EQ(res.inflation_share, inflated / static_cast<double>(h.total()));
 }
