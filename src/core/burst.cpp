@@ -133,59 +133,45 @@ constexpr double kMaxDf = 1000.0;
 // its normal-consistency factor. About 90% efficient at the normal against the MAD's 37%, with
 // bounded influence; it matters because a noisy scale is what fattens the tail of the scores.
 constexpr double kWinsor = 2.5;
-double robust_sigma(std::vector<double>& v)
+
+// The winsorised root mean square around the median of v (v is reordered), over all residuals
+// or, with upper_only, those above the median (a half-normal has the same clipped second
+// moment); 0 when the MAD is 0 or fewer than min_used residuals are used.
+double winsorised_rms(std::vector<double>& v, bool upper_only, size_t min_used)
 {
     if (v.empty())
         return 0.0;
-    double c = median_inplace(v);
+    const double c = median_inplace(v);
     std::vector<double> dev(v.size());
     for (size_t i = 0; i < v.size(); ++i)
         dev[i] = std::fabs(v[i] - c);
-    double s0 = kMadScale * median_inplace(dev);
+    const double s0 = kMadScale * median_inplace(dev);
     if (!(s0 > 0))
         return 0.0;
     const double cut = kWinsor * s0;
     double ss = 0;
+    size_t used = 0;
     for (double x : v) {
-        double d = std::min(cut, std::fabs(x - c));
+        if (upper_only && !(x > c))
+            continue;
+        const double d = std::min(cut, std::fabs(x - c));
         ss += d * d;
+        ++used;
     }
+    if (used < min_used)
+        return 0.0;
     // E[min(|Z|, k)^2] for a standard normal Z.
     const double k = kWinsor, tail = math::normal_upper_tail(k);
     const double kappa = (1.0 - 2.0 * tail) - 2.0 * k * kInvSqrt2Pi * std::exp(-0.5 * k * k) + 2.0 * k * k * tail;
-    return std::sqrt(ss / static_cast<double>(v.size()) / kappa);
+    return std::sqrt(ss / static_cast<double>(used) / kappa);
 }
 
-// Upper semi-scale: the same winsorised root mean square as robust_sigma over the residuals
-// above their median only (a half-normal has the same clipped second moment), so that the
-// upper tail of ln(tokens) gets its own scale (two-piece normal). Returns 0 with fewer than two.
-double robust_upper_sigma(std::vector<double>& v)
-{
-    if (v.size() < 3)
-        return 0.0;
-    double c = median_inplace(v);
-    std::vector<double> dev(v.size());
-    for (size_t i = 0; i < v.size(); ++i)
-        dev[i] = std::fabs(v[i] - c);
-    double s0 = kMadScale * median_inplace(dev);
-    if (!(s0 > 0))
-        return 0.0;
-    const double cut = kWinsor * s0;
-    double ss = 0;
-    size_t m = 0;
-    for (double x : v) {
-        if (!(x > c))
-            continue;
-        double d = std::min(cut, x - c);
-        ss += d * d;
-        ++m;
-    }
-    if (m < 2)
-        return 0.0;
-    const double k = kWinsor, tail = math::normal_upper_tail(k);
-    const double kappa = (1.0 - 2.0 * tail) - 2.0 * k * kInvSqrt2Pi * std::exp(-0.5 * k * k) + 2.0 * k * k * tail;
-    return std::sqrt(ss / static_cast<double>(m) / kappa);
-}
+double robust_sigma(std::vector<double>& v) { return winsorised_rms(v, false, 1); }
+
+// Upper semi-scale: robust_sigma over the residuals above their median only, so that the upper
+// tail of ln(tokens) gets its own scale (two-piece normal). Returns 0 with fewer than three
+// values or fewer than two above the median.
+double robust_upper_sigma(std::vector<double>& v) { return v.size() < 3 ? 0.0 : winsorised_rms(v, true, 2); }
 
 // Median of the sorted values x without x[skip] (skip == x.size(): without none); x has at
 // least one value besides the skipped one.
