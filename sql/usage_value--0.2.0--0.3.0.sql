@@ -25,4 +25,601 @@
 -- Binding: what a change is worth, whose tokens, suspected split identities
 ------------------------------------------------------------------------------------------------
 
+-- 0.3.0 adds, to the changes side, what a change is worth (sizes, reverts, bots, reviews), an
+-- identity map, and the report of suspected split identities; the boards show merged_changes
+-- and value, and rank on value with its effective count. Existing boards keep working: their
+-- objects are plain views; drop_leaderboard also removes the objects 0.3.0 adds.
+ALTER TABLE @extschema@.leaderboards ADD COLUMN objects text[];
+COMMENT ON COLUMN @extschema@.leaderboards.objects IS 'the relations create_leaderboard made, in refresh order (NULL for boards made by 0.2.0)';
+
+DROP FUNCTION @extschema@.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text);
+
+CREATE FUNCTION @extschema@.create_leaderboard(
+    name text,
+    usage_table regclass,
+    developer_column text,
+    time_column text,
+    changes_table regclass,
+    author_column text,
+    merged_at_column text,
+    tokens_column text DEFAULT NULL,
+    input_tokens_column text DEFAULT NULL,
+    output_tokens_column text DEFAULT NULL,
+    cache_read_column text DEFAULT NULL,
+    cache_creation_column text DEFAULT NULL,
+    token_convention text DEFAULT NULL,
+    convention_column text DEFAULT NULL,
+    team_table regclass DEFAULT NULL,
+    team_member_column text DEFAULT NULL,
+    team_column text DEFAULT NULL,
+    cohort_column text DEFAULT NULL,
+    period text DEFAULT 'week',
+    bucket_width interval DEFAULT '1 day',
+    min_group_size integer DEFAULT 5,
+    target_schema name DEFAULT NULL,
+    refresh_schedule text DEFAULT NULL,
+    -- what a change is worth
+    change_id_column text DEFAULT NULL,
+    additions_column text DEFAULT NULL,
+    deletions_column text DEFAULT NULL,
+    reverts_column text DEFAULT NULL,
+    bot_column text DEFAULT NULL,
+    reviewed_column text DEFAULT NULL,
+    change_size_unit float8 DEFAULT NULL,
+    change_value_cap float8 DEFAULT 10,
+    unreviewed_weight float8 DEFAULT 0.5,
+    reviews_table regclass DEFAULT NULL,
+    reviewer_column text DEFAULT NULL,
+    review_change_column text DEFAULT NULL,
+    review_weight float8 DEFAULT 0.25,
+    -- whose tokens
+    identity_table regclass DEFAULT NULL,
+    identity_column text DEFAULT NULL,
+    identity_person_column text DEFAULT NULL,
+    split_identities text DEFAULT 'rank_jointly'
+) RETURNS SETOF text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    ext name := '@extschema@';
+    schema_name name := coalesce(target_schema, current_schema());
+    tokens_expr text;
+    bucket_seconds bigint;
+    team_join text := '';
+    team_expr text := 'NULL::text';
+    cohort_expr text := 'NULL::text';
+    person_expr text := 'true';
+    invoker text := CASE WHEN current_setting('server_version_num')::int >= 150000
+                         THEN ' WITH (security_invoker = true)' ELSE '' END;
+    obj_changes text := name || '_changes';
+    obj_buckets text := name || '_buckets';
+    obj_episodes text := name || '_episodes';
+    obj_periods text := name || '_periods';
+    obj_board text := name || '_leaderboard';
+    obj_teams text := name || '_team_leaderboard';
+    obj_suspects text := name || '_suspects';
+    who_usage text;     -- the person an identity belongs to, for each source
+    who_author text;
+    who_reviewer text;
+    map_usage text := '';
+    map_author text := '';
+    map_reviewer text := '';
+    size_expr text := 'NULL::float8';
+    id_expr text;
+    reverts_expr text := 'NULL::text';
+    bot_expr text := 'false';
+    reviewed_expr text := 'NULL::boolean';
+    review_credit text := '';
+    job text;
+BEGIN
+    -- Validate the mapping before creating anything; every identifier is quoted with %I below.
+    IF name IS NULL OR name = '' THEN
+        RAISE EXCEPTION 'name must not be empty' USING ERRCODE = '22023';
+    END IF;
+    IF length(obj_teams) > 63 THEN
+        RAISE EXCEPTION 'name is too long: object names like % exceed 63 bytes', obj_teams USING ERRCODE = '22023';
+    END IF;
+    IF period IS NULL OR period NOT IN ('day', 'week', 'month', 'quarter') THEN
+        RAISE EXCEPTION 'period must be day, week, month or quarter (got %)', period USING ERRCODE = '22023';
+    END IF;
+    IF min_group_size IS NULL OR min_group_size < 1 THEN
+        RAISE EXCEPTION 'min_group_size must be at least 1 (got %)', min_group_size USING ERRCODE = '22023';
+    END IF;
+    IF bucket_width IS NULL OR extract(epoch FROM bucket_width) NOT IN (3600, 86400)
+       OR date_part('month', bucket_width) <> 0 THEN
+        RAISE EXCEPTION 'bucket_width must be ''1 hour'' or ''1 day'' (got %)', bucket_width USING ERRCODE = '22023';
+    END IF;
+    IF change_size_unit IS NOT NULL AND NOT (change_size_unit > 0 AND change_size_unit < 'Infinity') THEN
+        RAISE EXCEPTION 'change_size_unit must be a number of lines > 0, or NULL for the median merged change (got %)', change_size_unit
+            USING ERRCODE = '22023';
+    END IF;
+    IF change_value_cap IS NULL OR NOT (change_value_cap >= 1 AND change_value_cap < 'Infinity') THEN
+        RAISE EXCEPTION 'change_value_cap must be at least 1 typical change (got %)', change_value_cap USING ERRCODE = '22023';
+    END IF;
+    IF unreviewed_weight IS NULL OR NOT (unreviewed_weight BETWEEN 0 AND 1) THEN
+        RAISE EXCEPTION 'unreviewed_weight must be between 0 and 1 (got %)', unreviewed_weight USING ERRCODE = '22023';
+    END IF;
+    IF review_weight IS NULL OR NOT (review_weight BETWEEN 0 AND 1) THEN
+        RAISE EXCEPTION 'review_weight must be between 0 and 1 (got %)', review_weight USING ERRCODE = '22023';
+    END IF;
+    IF split_identities IS NULL OR split_identities NOT IN ('rank_jointly', 'report_only') THEN
+        RAISE EXCEPTION 'split_identities must be rank_jointly or report_only (got %)', split_identities USING ERRCODE = '22023';
+    END IF;
+    bucket_seconds := extract(epoch FROM bucket_width)::bigint;
+    IF EXISTS (SELECT 1 FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = create_leaderboard.name) THEN
+        RAISE EXCEPTION 'leaderboard %.% already exists; drop_leaderboard(%L, %L) removes it', schema_name, name, name, schema_name
+            USING ERRCODE = '42710';
+    END IF;
+    PERFORM @extschema@._check_column(usage_table, developer_column, 'developer_column');
+    PERFORM @extschema@._check_column(usage_table, time_column, 'time_column');
+    PERFORM @extschema@._check_column(changes_table, author_column, 'author_column');
+    PERFORM @extschema@._check_column(changes_table, merged_at_column, 'merged_at_column');
+
+    IF tokens_column IS NOT NULL THEN
+        PERFORM @extschema@._check_column(usage_table, tokens_column, 'tokens_column');
+        tokens_expr := format('u.%I::bigint', tokens_column);
+    ELSE
+        IF input_tokens_column IS NULL OR output_tokens_column IS NULL THEN
+            RAISE EXCEPTION 'give tokens_column, or input_tokens_column and output_tokens_column (with a token_convention or convention_column)'
+                USING ERRCODE = '22023';
+        END IF;
+        IF (token_convention IS NULL) = (convention_column IS NULL) THEN
+            RAISE EXCEPTION 'give exactly one of token_convention and convention_column' USING ERRCODE = '22023';
+        END IF;
+        IF token_convention IS NOT NULL THEN
+            PERFORM @extschema@.billable_tokens(0, 0, 0, 0, token_convention);  -- validates the name
+        ELSE
+            PERFORM @extschema@._check_column(usage_table, convention_column, 'convention_column');
+        END IF;
+        PERFORM @extschema@._check_column(usage_table, input_tokens_column, 'input_tokens_column');
+        PERFORM @extschema@._check_column(usage_table, output_tokens_column, 'output_tokens_column');
+        IF cache_read_column IS NOT NULL THEN
+            PERFORM @extschema@._check_column(usage_table, cache_read_column, 'cache_read_column');
+        END IF;
+        IF cache_creation_column IS NOT NULL THEN
+            PERFORM @extschema@._check_column(usage_table, cache_creation_column, 'cache_creation_column');
+        END IF;
+        tokens_expr := format('%I.billable_tokens(u.%I::bigint, u.%I::bigint, %s, %s, %s)', ext,
+                              input_tokens_column, output_tokens_column,
+                              CASE WHEN cache_read_column IS NULL THEN 'NULL' ELSE format('u.%I::bigint', cache_read_column) END,
+                              CASE WHEN cache_creation_column IS NULL THEN 'NULL' ELSE format('u.%I::bigint', cache_creation_column) END,
+                              CASE WHEN token_convention IS NULL THEN format('u.%I::text', convention_column) ELSE format('%L', token_convention) END);
+    END IF;
+
+    -- Identities: a second account, a bot's or a service's is a person's only through the map.
+    who_usage := format('u.%I::text', developer_column);
+    who_author := format('c.%I::text', author_column);
+    who_reviewer := 'NULL::text';
+    IF identity_table IS NOT NULL THEN
+        PERFORM @extschema@._check_column(identity_table, identity_column, 'identity_column');
+        PERFORM @extschema@._check_column(identity_table, identity_person_column, 'identity_person_column');
+        -- DISTINCT ON: an identity mapped twice belongs to one person (the smallest), never to two.
+        map_usage := format('LEFT JOIN (SELECT DISTINCT ON (%1$I::text) %1$I::text AS identity, %2$I::text AS person FROM %3$s '
+                            'WHERE %2$I IS NOT NULL ORDER BY %1$I::text, %2$I::text) im ON im.identity = %4$s',
+                            identity_column, identity_person_column, identity_table, who_usage);
+        map_author := replace(map_usage, who_usage, who_author);
+        who_usage := format('coalesce(im.person, %s)', who_usage);
+        who_author := format('coalesce(im.person, %s)', who_author);
+    ELSIF identity_column IS NOT NULL OR identity_person_column IS NOT NULL THEN
+        RAISE EXCEPTION 'identity_column and identity_person_column are columns of identity_table; give identity_table too' USING ERRCODE = '22023';
+    END IF;
+
+    -- What a change is worth (see the README, "What a change is worth").
+    IF change_id_column IS NOT NULL THEN
+        PERFORM @extschema@._check_column(changes_table, change_id_column, 'change_id_column');
+        id_expr := format('c.%I::text', change_id_column);
+    ELSE
+        IF reverts_column IS NOT NULL OR reviews_table IS NOT NULL THEN
+            RAISE EXCEPTION 'reverts_column and reviews_table refer to changes by id: give change_id_column too' USING ERRCODE = '22023';
+        END IF;
+        id_expr := 'NULL::text';
+    END IF;
+    IF (additions_column IS NULL) <> (deletions_column IS NULL) THEN
+        RAISE EXCEPTION 'a change''s size is additions + deletions: give both additions_column and deletions_column' USING ERRCODE = '22023';
+    END IF;
+    IF additions_column IS NOT NULL THEN
+        PERFORM @extschema@._check_column(changes_table, additions_column, 'additions_column');
+        PERFORM @extschema@._check_column(changes_table, deletions_column, 'deletions_column');
+        -- negative counts are data errors: treated as unknown size (a typical change), never as negative value
+        size_expr := format('CASE WHEN c.%1$I::float8 >= 0 AND c.%2$I::float8 >= 0 THEN c.%1$I::float8 + c.%2$I::float8 END',
+                            additions_column, deletions_column);
+    END IF;
+    IF reverts_column IS NOT NULL THEN
+        PERFORM @extschema@._check_column(changes_table, reverts_column, 'reverts_column');
+        reverts_expr := format('c.%I::text', reverts_column);
+    END IF;
+    IF bot_column IS NOT NULL THEN
+        PERFORM @extschema@._check_column(changes_table, bot_column, 'bot_column');
+        bot_expr := format('coalesce(c.%I::boolean, false)', bot_column);
+    END IF;
+    IF reviewed_column IS NOT NULL THEN
+        PERFORM @extschema@._check_column(changes_table, reviewed_column, 'reviewed_column');
+        reviewed_expr := format('c.%I::boolean', reviewed_column);
+    END IF;
+    IF reviews_table IS NOT NULL THEN
+        PERFORM @extschema@._check_column(reviews_table, reviewer_column, 'reviewer_column');
+        PERFORM @extschema@._check_column(reviews_table, review_change_column, 'review_change_column');
+        who_reviewer := format('r.%I::text', reviewer_column);
+        IF identity_table IS NOT NULL THEN
+            map_reviewer := replace(replace(map_usage, format('u.%I::text', developer_column), who_reviewer), ' im ', ' rm ');
+            map_reviewer := replace(map_reviewer, 'im.identity', 'rm.identity');
+            who_reviewer := format('coalesce(rm.person, %s)', who_reviewer);
+        END IF;
+        -- A change shares review_weight of its value among its reviewers (not its author), so
+        -- extra or colluding reviewers add no value beyond that share.
+        review_credit := format($sql$
+            UNION ALL
+            SELECT rv.reviewer AS developer_id, rv.bucket, 0::bigint AS merged_changes,
+                   %3$s * rv.value / count(*) OVER (PARTITION BY rv.change_id) AS value
+            FROM (SELECT DISTINCT %1$s AS reviewer, ch.change_id, ch.bucket, ch.value
+                  FROM %2$s r %4$s
+                  JOIN changes ch ON ch.change_id = r.%5$I::text
+                  WHERE %1$s IS NOT NULL AND %1$s <> ch.developer_id AND ch.value > 0) rv
+            $sql$, who_reviewer, reviews_table, review_weight, map_reviewer, review_change_column);
+    ELSIF reviewer_column IS NOT NULL OR review_change_column IS NOT NULL THEN
+        RAISE EXCEPTION 'reviewer_column and review_change_column are columns of reviews_table; give reviews_table too' USING ERRCODE = '22023';
+    END IF;
+
+    IF team_table IS NOT NULL THEN
+        IF team_member_column IS NULL OR team_column IS NULL THEN
+            RAISE EXCEPTION 'team_table needs team_member_column and team_column' USING ERRCODE = '22023';
+        END IF;
+        PERFORM @extschema@._check_column(team_table, team_member_column, 'team_member_column');
+        PERFORM @extschema@._check_column(team_table, team_column, 'team_column');
+        -- One membership per person (the smallest team name) so that a many-to-many team table
+        -- never duplicates a person's row.
+        team_join := format('LEFT JOIN (SELECT DISTINCT ON (%1$I::text) %1$I::text AS member, %2$I::text AS team, %3$s AS cohort '
+                            'FROM %4$s WHERE %1$I IS NOT NULL ORDER BY %1$I::text, %2$I::text) t ON t.member = p.developer_id',
+                            team_member_column, team_column,
+                            CASE WHEN cohort_column IS NULL THEN 'NULL::text' ELSE format('%I::text', cohort_column) END, team_table);
+        team_expr := 't.team';
+        person_expr := 't.member IS NOT NULL';
+        IF cohort_column IS NOT NULL THEN
+            PERFORM @extschema@._check_column(team_table, cohort_column, 'cohort_column');
+            cohort_expr := 't.cohort';
+        END IF;
+    ELSIF cohort_column IS NOT NULL THEN
+        RAISE EXCEPTION 'cohort_column is a column of team_table; give team_table too' USING ERRCODE = '22023';
+    END IF;
+
+    -- 1. Every merged change and what it is worth, with the reason (the explanation a person
+    --    needs). Reverted changes and reverts, bots: 0. Otherwise size / unit (the median
+    --    human change, unless given), capped at change_value_cap typical changes; unknown size
+    --    counts as one typical change; unreviewed changes are weighted by unreviewed_weight.
+    EXECUTE format($sql$
+        CREATE MATERIALIZED VIEW %1$I.%2$I AS
+        WITH RECURSIVE c0 AS (   -- one row per change id (a change merged twice in the source counts once)
+            SELECT DISTINCT ON (change_id) * FROM (
+                SELECT %3$s AS developer_id, c.%4$I AS merged_at,
+                       coalesce(%5$s, 'row:' || row_number() OVER (ORDER BY %3$s, c.%4$I)) AS change_id,
+                       %6$s AS reverts_id, %7$s AS is_bot, %8$s AS reviewed, %9$s AS size
+                FROM %10$s c %11$s
+                WHERE %3$s IS NOT NULL AND c.%4$I IS NOT NULL) all_changes
+            ORDER BY change_id, merged_at, developer_id),
+        -- A revert cancels its target unless it is cancelled itself: walk each revert chain down
+        -- from its unreverted top (a revert of a revert restores the original).
+        walk(change_id, reverts_id, cancelled, depth) AS (
+            SELECT change_id, reverts_id, false, 0 FROM c0
+            WHERE reverts_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM c0 r WHERE r.reverts_id = c0.change_id)
+            UNION ALL
+            SELECT t.change_id, t.reverts_id, NOT w.cancelled, w.depth + 1
+            FROM walk w JOIN c0 t ON t.change_id = w.reverts_id
+            WHERE w.depth < 1000),
+        cancelled AS (SELECT change_id, bool_or(cancelled) AS cancelled FROM walk GROUP BY change_id),
+        unit AS (
+            SELECT coalesce(%12$s::float8,
+                            percentile_cont(0.5) WITHIN GROUP (ORDER BY size) FILTER (WHERE NOT is_bot AND reverts_id IS NULL AND size > 0),
+                            1.0) AS lines
+            FROM c0),
+        valued AS (
+            SELECT c0.*, coalesce(x.cancelled, false) AS is_reverted, unit.lines AS unit_lines,
+                   CASE WHEN c0.reverts_id IS NOT NULL THEN 'revert'
+                        WHEN coalesce(x.cancelled, false) THEN 'reverted'
+                        WHEN c0.is_bot THEN 'bot'
+                        WHEN c0.size IS NULL THEN 'size unknown: one typical change'
+                        WHEN c0.size / unit.lines > %13$s THEN 'capped'
+                        ELSE 'by size' END
+                   || CASE WHEN c0.reviewed IS FALSE AND c0.reverts_id IS NULL AND NOT coalesce(x.cancelled, false) AND NOT c0.is_bot
+                           THEN ', unreviewed' ELSE '' END AS reason,
+                   CASE WHEN c0.reverts_id IS NOT NULL OR coalesce(x.cancelled, false) OR c0.is_bot THEN 0.0
+                        ELSE least(coalesce(c0.size / unit.lines, 1.0), %13$s)
+                             * CASE WHEN c0.reviewed IS FALSE THEN %14$s ELSE 1.0 END END AS value
+            FROM c0 CROSS JOIN unit LEFT JOIN cancelled x USING (change_id))
+        SELECT developer_id, change_id, merged_at,
+               to_timestamp(floor(extract(epoch FROM merged_at) / %15$s) * %15$s) AS bucket,
+               size, unit_lines, reverts_id, is_reverted, is_bot, reviewed, value::float8 AS value, reason
+        FROM valued
+        $sql$, schema_name, obj_changes, who_author, merged_at_column, id_expr, reverts_expr, bot_expr,
+        reviewed_expr, size_expr, changes_table, map_author, coalesce(change_size_unit::text, 'NULL'),
+        change_value_cap, unreviewed_weight, bucket_seconds);
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (change_id)', schema_name, obj_changes);
+
+    -- 2. One row per developer and bucket: tokens, merged changes and their value (with review
+    --    credit), zero-filled across each developer's span.
+    EXECUTE format($sql$
+        CREATE MATERIALIZED VIEW %1$I.%2$I AS
+        WITH usage AS (
+            SELECT %3$s AS developer_id,
+                   to_timestamp(floor(extract(epoch FROM u.%4$I) / %5$s) * %5$s) AS bucket,
+                   sum(%6$s)::bigint AS tokens
+            FROM %7$s u %8$s WHERE %3$s IS NOT NULL AND u.%4$I IS NOT NULL
+            GROUP BY 1, 2),
+        changes AS (SELECT * FROM %1$I.%9$I),
+        credits AS (
+            SELECT developer_id, bucket, 1::bigint AS merged_changes, value FROM changes
+            %10$s),
+        merges AS (
+            SELECT developer_id, bucket, sum(merged_changes)::bigint AS merged_changes, sum(value)::float8 AS value
+            FROM credits GROUP BY 1, 2),
+        joined AS (
+            SELECT developer_id, bucket, coalesce(u.tokens, 0) AS tokens, coalesce(m.merged_changes, 0) AS merged_changes,
+                   coalesce(m.value, 0) AS value
+            FROM usage u FULL JOIN merges m USING (developer_id, bucket)),
+        spans AS (
+            SELECT developer_id, min(bucket) AS first_bucket, max(bucket) AS last_bucket FROM joined
+            WHERE developer_id IN (SELECT developer_id FROM usage) GROUP BY developer_id)
+        SELECT s.developer_id, g.bucket, coalesce(j.tokens, 0)::bigint AS tokens,
+               coalesce(j.merged_changes, 0)::bigint AS merged_changes, coalesce(j.value, 0)::float8 AS value
+        FROM spans s
+        CROSS JOIN LATERAL generate_series(s.first_bucket, s.last_bucket, %11$L::interval) g(bucket)
+        LEFT JOIN joined j ON j.developer_id = s.developer_id AND j.bucket = g.bucket
+        $sql$, schema_name, obj_buckets, who_usage, time_column, bucket_seconds, tokens_expr,
+        usage_table, map_usage, obj_changes, review_credit,
+        -- in seconds, not days: a '1 day' step would follow the session time zone's DST
+        format('%s seconds', bucket_seconds));
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (developer_id, bucket)', schema_name, obj_buckets);
+
+    -- 3. Burst episodes per developer over the whole history (the baseline needs weeks of it);
+    --    merged output is credited by its value, so trivial changes buy back almost nothing.
+    EXECUTE format($sql$
+        CREATE MATERIALIZED VIEW %1$I.%2$I AS
+        SELECT developer_id, (e).start_at, (e).end_at, (e).tokens, (e).baseline_tokens, (e).merged_changes,
+               (e).merged_value, (e).expected_merged_value,
+               (e).expected_merged_changes, (e).excess_tokens, (e).inflated_tokens, (e).p_value, (e).is_inflation
+        FROM (SELECT developer_id, unnest(%3$I.burst_episodes(bucket, tokens, merged_changes, value, %4$L::interval)) AS e
+              FROM %1$I.%5$I GROUP BY developer_id) x
+        $sql$, schema_name, obj_episodes, ext, bucket_width, obj_buckets);
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (developer_id, start_at)', schema_name, obj_episodes);
+
+    -- 4. One row per developer and period: summary (with value), burst inflation (inflated tokens
+    --    of the episodes starting in the period over the period's tokens), team, cohort, and
+    --    whether the identity is a known person (in the team table, when there is one).
+    EXECUTE format($sql$
+        CREATE MATERIALIZED VIEW %1$I.%2$I AS
+        WITH periods AS (
+            SELECT developer_id, date_trunc(%3$L, bucket AT TIME ZONE 'UTC')::date AS period_start,
+                   %4$I.usage_agg(tokens, merged_changes, value) AS summary
+            FROM %1$I.%5$I b GROUP BY 1, 2),
+        inflated AS (
+            SELECT developer_id, date_trunc(%3$L, start_at AT TIME ZONE 'UTC')::date AS period_start,
+                   sum(inflated_tokens) AS inflated_tokens
+            FROM %1$I.%6$I GROUP BY 1, 2)
+        SELECT p.developer_id, %7$s AS team, %8$s AS cohort, %10$s AS is_person, p.period_start, p.summary,
+               %4$I.tokens(p.summary) AS tokens, %4$I.merged_changes(p.summary) AS merged_changes,
+               %4$I.value(p.summary) AS value, %4$I.effective_changes(p.summary) AS effective_changes,
+               CASE WHEN %4$I.tokens(p.summary) > 0
+                    THEN least(1.0, coalesce(i.inflated_tokens, 0) / %4$I.tokens(p.summary)) ELSE 0 END AS burst_inflation
+        FROM periods p LEFT JOIN inflated i USING (developer_id, period_start)
+        %9$s
+        $sql$, schema_name, obj_periods, period, ext, obj_buckets, obj_episodes,
+        team_expr, cohort_expr, team_join, person_expr);
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (developer_id, period_start)', schema_name, obj_periods);
+
+    -- 5. Suspected split identities, per period (the thresholds are documented in the README):
+    --    a token sink delivers under 5%% of what the period's median rate predicts on at least a
+    --    quarter of the median identity's tokens; a value source delivers at least 1.25 times
+    --    the median rate; a pair is a sink and a source of the same team whose combined rate lies
+    --    nearer the median than the source's own (each sink joins the one source it fits best).
+    --    Identities that are no known person, with their tokens, are listed too.
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I%3$s AS
+        WITH p AS (SELECT * FROM %1$I.%4$I WHERE tokens > 0),
+        med AS (
+            SELECT period_start,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY value / tokens) FILTER (WHERE value > 0) AS rate,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY tokens) AS tokens
+            FROM p GROUP BY period_start),
+        scored AS (
+            SELECT p.*, m.rate AS median_rate, m.tokens AS median_tokens, m.rate * p.tokens AS expected_value,
+                   p.value <= 0.05 * m.rate * p.tokens AND p.tokens >= 0.25 * m.tokens AS is_sink,
+                   p.value > 0 AND p.value >= 1.25 * m.rate * p.tokens AS is_source
+            FROM p JOIN med m USING (period_start) WHERE m.rate > 0),
+        pairs AS (
+            SELECT DISTINCT ON (s.period_start, s.developer_id)
+                   s.period_start, s.team, s.developer_id AS sink, v.developer_id AS source,
+                   (s.value + v.value) / (s.tokens + v.tokens) / s.median_rate AS combined_ratio
+            FROM scored s JOIN scored v ON v.period_start = s.period_start AND v.team = s.team
+                                       AND v.is_source AND v.developer_id <> s.developer_id
+            WHERE s.is_sink AND s.is_person AND v.is_person AND s.tokens >= 0.2 * v.tokens
+              AND abs(ln((s.value + v.value) / (s.tokens + v.tokens) / s.median_rate)) < abs(ln(v.value / v.tokens / s.median_rate))
+            ORDER BY s.period_start, s.developer_id, abs(ln((s.value + v.value) / (s.tokens + v.tokens) / s.median_rate)), v.developer_id)
+        SELECT s.period_start, kind, s.developer_id, other_developer_id, s.team, s.tokens, s.value,
+               s.expected_value, s.value / nullif(s.expected_value, 0) AS value_ratio, combined_ratio,
+               CASE kind WHEN 'split_pair' THEN %5$L WHEN 'no_person' THEN 'ranked in the whole company; map it to a person with identity_table' ELSE 'reported' END AS action
+        FROM scored s
+        CROSS JOIN LATERAL (
+            SELECT 'tokens_without_value'::text AS kind, NULL::text AS other_developer_id, NULL::float8 AS combined_ratio WHERE s.is_sink
+            UNION ALL SELECT 'value_without_tokens', NULL, NULL WHERE s.is_source AND s.value >= 3 * s.median_rate * s.tokens
+            UNION ALL SELECT 'split_pair', pr.source, pr.combined_ratio FROM pairs pr
+                      WHERE pr.period_start = s.period_start AND pr.sink = s.developer_id
+            UNION ALL SELECT 'no_person', NULL, NULL WHERE NOT s.is_person) k
+        $sql$, schema_name, obj_suspects, invoker, obj_periods,
+        CASE split_identities WHEN 'rank_jointly' THEN 'ranked jointly: the source is ranked on the pair''s tokens and value'
+                              ELSE 'reported (split_identities = report_only)' END);
+
+    -- 6. The fair leaderboard: plain column types for BI tools, ranked on value per million
+    --    tokens with the value's effective count, within period and cohort. A cohort smaller than
+    --    min_group_size (or an identity without one) is ranked in the whole company of the
+    --    period; a period with fewer identities than that ranks nobody. A suspected split pair is
+    --    ranked as one (split_identities = rank_jointly): the source on the pair's tokens and
+    --    value, the sink not separately.
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I%3$s AS
+        WITH p AS (SELECT * FROM %1$I.%4$I),
+        joint AS (
+            SELECT period_start, other_developer_id AS developer_id, sum(s.tokens) AS tokens, sum(s.value) AS value,
+                   sum(%5$I.value(q.summary) ^ 2 / nullif(%5$I.effective_changes(q.summary), 0)) AS value_squares,
+                   string_agg(s.developer_id, ', ' ORDER BY s.developer_id) AS sinks
+            FROM %1$I.%6$I s JOIN p q ON q.developer_id = s.developer_id AND q.period_start = s.period_start
+            WHERE s.kind = 'split_pair' AND %7$L = 'rank_jointly'
+            GROUP BY 1, 2),
+        sinks AS (
+            SELECT period_start, developer_id, other_developer_id FROM %1$I.%6$I
+            WHERE kind = 'split_pair' AND %7$L = 'rank_jointly'),
+        entities AS (
+            SELECT p.*, coalesce(j.sinks, sk.other_developer_id) AS ranked_jointly_with,
+                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 THEN p.tokens + coalesce(j.tokens, 0) END AS rank_tokens,
+                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 THEN p.value + coalesce(j.value, 0) END AS rank_value,
+                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 THEN
+                        CASE WHEN p.value + coalesce(j.value, 0) > 0
+                             THEN (p.value + coalesce(j.value, 0)) ^ 2
+                                  / (coalesce(p.value ^ 2 / nullif(p.effective_changes, 0), 0) + coalesce(j.value_squares, 0))
+                             ELSE 0 END END AS rank_effective
+            FROM p LEFT JOIN joint j USING (period_start, developer_id)
+            LEFT JOIN sinks sk USING (period_start, developer_id)),
+        sized AS (
+            SELECT e.*, count(rank_tokens) OVER (PARTITION BY period_start, cohort) AS cohort_size,
+                   count(rank_tokens) OVER (PARTITION BY period_start) AS company_size
+            FROM entities e),
+        ranked AS (
+            SELECT s.*,
+                   CASE WHEN rank_tokens IS NULL OR company_size < %8$s THEN NULL
+                        WHEN cohort IS NOT NULL AND cohort_size >= %8$s THEN cohort ELSE 'all' END AS ranked_in,
+                   %5$I.fair_score(rank_value, rank_tokens / 1e6, 0.1, rank_effective) OVER c AS c_score,
+                   %5$I.fair_rank(rank_value, rank_tokens / 1e6, 0.1, rank_effective) OVER c AS c_rank,
+                   %5$I.fair_rank_lower(rank_value, rank_tokens / 1e6, 0.1, 0.8, rank_effective) OVER c AS c_lower,
+                   %5$I.fair_rank_upper(rank_value, rank_tokens / 1e6, 0.1, 0.8, rank_effective) OVER c AS c_upper,
+                   %5$I.fair_score(rank_value, rank_tokens / 1e6, 0.1, rank_effective) OVER a AS a_score,
+                   %5$I.fair_rank(rank_value, rank_tokens / 1e6, 0.1, rank_effective) OVER a AS a_rank,
+                   %5$I.fair_rank_lower(rank_value, rank_tokens / 1e6, 0.1, 0.8, rank_effective) OVER a AS a_lower,
+                   %5$I.fair_rank_upper(rank_value, rank_tokens / 1e6, 0.1, 0.8, rank_effective) OVER a AS a_upper
+            FROM sized s
+            WINDOW c AS (PARTITION BY period_start, cohort), a AS (PARTITION BY period_start))
+        SELECT period_start, coalesce(cohort, 'all') AS cohort, ranked_in, developer_id, team, tokens, merged_changes, value,
+               effective_changes,
+               %5$I.tokens_per_merged_change(summary) AS tokens_per_merged_change,
+               %5$I.tokens_per_merged_change_lower(summary) AS tokens_per_merged_change_lower,
+               %5$I.tokens_per_merged_change_upper(summary) AS tokens_per_merged_change_upper,
+               %5$I.tokens_per_value(summary) AS tokens_per_value,
+               %5$I.tokens_per_value_lower(summary) AS tokens_per_value_lower,
+               %5$I.tokens_per_value_upper(summary) AS tokens_per_value_upper,
+               burst_inflation,
+               CASE WHEN ranked_in IS NULL THEN NULL WHEN ranked_in = 'all' THEN a_score ELSE c_score END AS fair_score,
+               CASE WHEN ranked_in IS NULL THEN NULL WHEN ranked_in = 'all' THEN a_rank ELSE c_rank END AS fair_rank,
+               CASE WHEN ranked_in IS NULL THEN NULL WHEN ranked_in = 'all' THEN a_lower ELSE c_lower END AS fair_rank_lower,
+               CASE WHEN ranked_in IS NULL THEN NULL WHEN ranked_in = 'all' THEN a_upper ELSE c_upper END AS fair_rank_upper,
+               rank() OVER (PARTITION BY period_start, coalesce(ranked_in, cohort, 'all') ORDER BY tokens DESC) AS token_rank,
+               ranked_jointly_with, is_person,
+               CASE WHEN tokens = 0 THEN 'no tokens in the period'
+                    WHEN rank_tokens IS NULL THEN 'ranked jointly with ' || ranked_jointly_with || ' (suspected split identity)'
+                    WHEN ranked_in IS NULL THEN format('fewer than %%s identities in the period', %8$s)
+                    WHEN ranked_in = 'all' AND cohort IS NOT NULL THEN format('cohort %%s has fewer than %%s identities: ranked in the whole company', cohort, %8$s)
+                    WHEN ranked_in = 'all' AND NOT is_person THEN 'not in the team table: ranked in the whole company'
+               END AS rank_note
+        FROM ranked
+        $sql$, schema_name, obj_board, invoker, obj_periods, ext, obj_suspects, split_identities, min_group_size);
+
+    -- 7. Teams, with groups smaller than min_group_size suppressed (not shown, not ranked). This
+    --    view runs with its owner's rights (not security_invoker) on purpose: it is the one to
+    --    GRANT to BI roles, who then see team aggregates without any right on per-person data.
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I AS
+        WITH teams AS (
+            SELECT period_start, team, count(*) AS developers, %4$I.rollup(summary) AS summary,
+                   sum(tokens * burst_inflation) / nullif(sum(tokens), 0) AS burst_inflation
+            FROM %1$I.%5$I WHERE team IS NOT NULL GROUP BY period_start, team
+            HAVING count(*) >= %6$s)
+        SELECT period_start, team, developers,
+               %4$I.tokens(summary) AS tokens, %4$I.merged_changes(summary) AS merged_changes,
+               %4$I.value(summary) AS value,
+               %4$I.tokens_per_merged_change(summary) AS tokens_per_merged_change,
+               %4$I.tokens_per_merged_change_lower(summary) AS tokens_per_merged_change_lower,
+               %4$I.tokens_per_merged_change_upper(summary) AS tokens_per_merged_change_upper,
+               %4$I.tokens_per_value(summary) AS tokens_per_value,
+               burst_inflation,
+               %4$I.fair_score(CASE WHEN %4$I.tokens(summary) > 0 THEN %4$I.value(summary) END, %4$I.tokens(summary) / 1e6,
+                               0.1, %4$I.effective_changes(summary)) OVER w AS fair_score,
+               %4$I.fair_rank(CASE WHEN %4$I.tokens(summary) > 0 THEN %4$I.value(summary) END, %4$I.tokens(summary) / 1e6,
+                              0.1, %4$I.effective_changes(summary)) OVER w AS fair_rank
+        FROM teams
+        WINDOW w AS (PARTITION BY period_start)
+        $sql$, schema_name, obj_teams, NULL, ext, obj_periods, min_group_size);
+
+    -- 8. The refresh schedule, when pg_cron is installed.
+    IF refresh_schedule IS NOT NULL THEN
+        IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+            RAISE EXCEPTION 'refresh_schedule needs the pg_cron extension (CREATE EXTENSION pg_cron)' USING ERRCODE = '55000';
+        END IF;
+        job := format('usage_value:%s.%s', schema_name, name);
+        EXECUTE format('SELECT cron.schedule_in_database(%L, %L, %L, current_database())', job, refresh_schedule,
+                       format('SELECT %I.refresh_leaderboard(%L, %L)', ext, name, schema_name));
+    END IF;
+
+    INSERT INTO @extschema@.leaderboards (target_schema, name, bucket_width, period, min_group_size, cron_job_name, objects)
+    VALUES (schema_name, name, bucket_width, period, min_group_size, job,
+            ARRAY[obj_changes, obj_buckets, obj_episodes, obj_periods, obj_suspects, obj_board, obj_teams]);
+    RETURN QUERY SELECT format('%I.%I', schema_name, o)
+                 FROM unnest(ARRAY[obj_changes, obj_buckets, obj_episodes, obj_periods, obj_board, obj_teams, obj_suspects]) o;
+    IF job IS NOT NULL THEN
+        RETURN NEXT format('pg_cron job %s (%s)', job, refresh_schedule);
+    END IF;
+END
+$function$;
+COMMENT ON FUNCTION @extschema@.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text) IS
+    'creates, over your own usage and changes tables, the materialized views <name>_changes (what each merged change is worth, and why), <name>_buckets, <name>_episodes, <name>_periods (with the unique indexes REFRESH ... CONCURRENTLY needs) and the views <name>_leaderboard, <name>_team_leaderboard and <name>_suspects (suspected split identities); schedules refresh_leaderboard with pg_cron when refresh_schedule is given; returns the objects made';
+
+-- refresh and drop know the objects of 0.3.0 boards (and keep working for 0.2.0 ones).
+DROP FUNCTION @extschema@.refresh_leaderboard(text, name);
+CREATE FUNCTION @extschema@.refresh_leaderboard(name text, target_schema name DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    schema_name name := coalesce(target_schema, current_schema());
+    entry record;
+    relation text;
+BEGIN
+    SELECT * INTO entry FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = refresh_leaderboard.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
+    END IF;
+    -- Dependency order; CONCURRENTLY so that readers are never blocked. One transaction: a
+    -- refresh that fails leaves every view as it was.
+    FOREACH relation IN ARRAY coalesce(entry.objects, ARRAY[name || '_buckets', name || '_episodes', name || '_periods']) LOOP
+        IF EXISTS (SELECT 1 FROM pg_matviews WHERE schemaname = schema_name AND matviewname = relation) THEN
+            EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', schema_name, relation);
+        END IF;
+    END LOOP;
+END
+$function$;
+COMMENT ON FUNCTION @extschema@.refresh_leaderboard(text, name) IS
+    'refreshes a leaderboard''s materialized views concurrently, in dependency order, in one transaction';
+
+DROP FUNCTION @extschema@.drop_leaderboard(text, name);
+CREATE FUNCTION @extschema@.drop_leaderboard(name text, target_schema name DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    schema_name name := coalesce(target_schema, current_schema());
+    entry record;
+BEGIN
+    SELECT * INTO entry FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = drop_leaderboard.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
+    END IF;
+    IF entry.cron_job_name IS NOT NULL AND EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+        EXECUTE format('SELECT cron.unschedule(%L)', entry.cron_job_name);
+    END IF;
+    EXECUTE format('DROP VIEW IF EXISTS %I.%I, %I.%I, %I.%I', schema_name, name || '_team_leaderboard',
+                   schema_name, name || '_leaderboard', schema_name, name || '_suspects');
+    EXECUTE format('DROP MATERIALIZED VIEW IF EXISTS %I.%I, %I.%I, %I.%I, %I.%I', schema_name, name || '_periods',
+                   schema_name, name || '_episodes', schema_name, name || '_buckets', schema_name, name || '_changes');
+    DELETE FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = drop_leaderboard.name;
+END
+$function$;
+COMMENT ON FUNCTION @extschema@.drop_leaderboard(text, name) IS
+    'drops everything create_leaderboard made for this name, and its pg_cron job';
+
 -- (end of the binding section)
