@@ -68,7 +68,7 @@ SELECT reason, count(*) AS changes, round(avg(value)::numeric, 2) AS "mean value
 FROM demo.eng_changes GROUP BY reason ORDER BY sum(value) DESC, reason;
 
 \echo
-\echo '   Suspected split identities and unattributed tokens (demo.eng_suspects; none is expected in the demo)'
+\echo '   Suspected split identities and unattributed tokens (demo.eng_suspects)'
 SELECT period_start AS period, kind, developer_id AS developer, other_developer_id AS other,
        round(tokens / 1e6, 1) AS "tokens (M)", round(value::numeric, 1) AS value,
        round(value_ratio::numeric, 2) AS "value / expected"
