@@ -2,7 +2,7 @@
 -- volatility, strictness, parallel safety, comments, no SECURITY DEFINER.
 BEGIN;
 SET LOCAL search_path = usage_value, public;
-SELECT plan(30);
+SELECT plan(38);
 
 SELECT has_type('usage_value', 'usage_summary', 'type usage_summary exists');
 SELECT has_function('usage_value', 'usage_agg', ARRAY['bigint', 'bigint']);
@@ -11,6 +11,12 @@ SELECT has_function('usage_value', 'tokens_per_merged_change', ARRAY['bigint', '
 SELECT has_function('usage_value', 'tokens_per_merged_change', ARRAY['usage_summary']);
 SELECT has_function('usage_value', 'tokens_per_merged_change_lower', ARRAY['usage_summary', 'double precision']);
 SELECT has_function('usage_value', 'tokens_per_merged_change_upper', ARRAY['usage_summary', 'double precision']);
+SELECT has_function('usage_value', 'usage_agg', ARRAY['bigint', 'bigint', 'double precision']);
+SELECT has_function('usage_value', 'value', ARRAY['usage_summary']);
+SELECT has_function('usage_value', 'effective_changes', ARRAY['usage_summary']);
+SELECT has_function('usage_value', 'tokens_per_value', ARRAY['usage_summary']);
+SELECT has_function('usage_value', 'tokens_per_value_lower', ARRAY['usage_summary', 'double precision']);
+SELECT has_function('usage_value', 'tokens_per_value_upper', ARRAY['usage_summary', 'double precision']);
 SELECT has_function('usage_value', 'billable_tokens', ARRAY['bigint', 'bigint', 'bigint', 'bigint', 'text']);
 SELECT has_function('usage_value', 'burst_inflation', ARRAY['timestamp with time zone', 'bigint', 'bigint', 'interval']);
 SELECT has_function('usage_value', 'burst_episodes', ARRAY['timestamp with time zone', 'bigint', 'bigint', 'interval']);
@@ -23,15 +29,18 @@ SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'usage_value'::regn
 SELECT function_returns('usage_value', 'usage_agg', ARRAY['bigint', 'bigint'], 'usage_summary');
 SELECT function_returns('usage_value', 'tokens_per_merged_change', ARRAY['bigint', 'bigint'], 'double precision');
 SELECT is_aggregate('usage_value', 'usage_agg', ARRAY['bigint', 'bigint']);
+SELECT is_aggregate('usage_value', 'usage_agg', ARRAY['bigint', 'bigint', 'double precision']);
+SELECT function_returns('usage_value', 'usage_agg', ARRAY['bigint', 'bigint', 'double precision'], 'usage_summary');
 SELECT is_aggregate('usage_value', 'rollup', ARRAY['usage_summary']);
 
--- The state of usage_agg is usage_summary itself (not internal), with a combine function.
+-- The state of usage_agg is usage_summary itself (not internal), with a combine function; only
+-- the unweighted form has a moving-window inverse (float8 weights have no exact one).
 SELECT results_eq(
-    $$SELECT a.aggtranstype::regtype::text, a.aggcombinefn <> 0
+    $$SELECT a.aggtranstype::regtype::text, a.aggcombinefn <> 0, a.aggminvtransfn <> 0
       FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_namespace n ON n.oid = p.pronamespace
-      WHERE n.nspname = 'usage_value' AND p.proname = 'usage_agg'$$,
-    $$VALUES ('usage_summary'::text, true)$$,
-    'usage_agg keeps usage_summary as its state and has a combine function');
+      WHERE n.nspname = 'usage_value' AND p.proname = 'usage_agg' ORDER BY p.pronargs$$,
+    $$VALUES ('usage_summary'::text, true, true), ('usage_summary'::text, true, false)$$,
+    'both usage_agg forms keep usage_summary as their state and have a combine function; the weighted one no inverse');
 -- burst_score alone has no combine function: its score is defined against the current row of an
 -- ordered window frame, which a partial aggregate does not have.
 SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
