@@ -10,6 +10,10 @@
 //    method, started from a method-of-moments estimate and an expanding bracket.
 //  * Score: posterior lower quantile of the rate; posterior is Gamma(alpha + v, beta + e).
 //  * Rank interval: interval-separation league table (see score_partition in the header).
+//  * Fractional value: each row becomes a (fractional) count n and exposure E / c (prepare()),
+//    and everything above runs unchanged on those; lgamma and digamma differences of fractional
+//    counts use Stirling's series for large shapes, and their Gamma quantiles an interpolation
+//    exact to ~1e-14 (QuantileCurve). Integer counts take exactly the code paths they always did.
 //
 // Determinism and order independence: entities are put into one canonical order (by value, then
 // exposure) before any floating-point sum, so the same multiset of rows gives bit-identical
