@@ -23,6 +23,18 @@ SELECT has_function('usage_value', 'burst_episodes', ARRAY['timestamp with time 
 SELECT has_function('usage_value', 'burst_score', ARRAY['bigint']);
 SELECT has_function('usage_value', 'fair_score', ARRAY['bigint', 'double precision', 'double precision']);
 SELECT has_function('usage_value', 'fair_rank', ARRAY['bigint', 'double precision', 'double precision']);
+SELECT has_function('usage_value', 'fair_score', ARRAY['double precision', 'double precision', 'double precision', 'double precision']);
+SELECT has_function('usage_value', 'fair_score', ARRAY['double precision', 'double precision', 'double precision', 'double precision', 'double precision', 'double precision']);
+SELECT has_function('usage_value', 'fair_rank', ARRAY['double precision', 'double precision', 'double precision', 'double precision']);
+SELECT has_function('usage_value', 'fair_rank', ARRAY['double precision', 'double precision', 'double precision', 'double precision', 'double precision', 'double precision']);
+SELECT has_function('usage_value', 'fair_rank_lower', ARRAY['double precision', 'double precision', 'double precision', 'double precision', 'double precision']);
+SELECT has_function('usage_value', 'fair_rank_upper', ARRAY['double precision', 'double precision', 'double precision', 'double precision', 'double precision']);
+SELECT has_function('usage_value', 'fair_detail', ARRAY['double precision', 'double precision', 'double precision', 'double precision', 'double precision']);
+SELECT is((SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
+           WHERE attrelid = (SELECT typrelid FROM pg_type WHERE oid = 'usage_value.fair_detail'::regtype) AND attnum > 0),
+          ARRAY['score', 'rank', 'rank_lower', 'rank_upper', 'posterior_mean', 'rate_lower', 'rate_upper', 'shrinkage',
+                'prior_alpha', 'prior_beta', 'prior_mean', 'prior_method', 'effective_count', 'dispersion'],
+          'fair_detail keeps its 0.2.0 attributes in place and appends effective_count, dispersion');
 SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'usage_value'::regnamespace
            AND proname IN ('fair_score', 'fair_rank', 'fair_rank_lower', 'fair_rank_upper', 'fair_detail') AND prokind <> 'w'),
           0::bigint, 'the fair_* functions are window functions');
