@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -992,12 +993,13 @@ void BurstAccumulator::add(int64_t bucket, int64_t tokens, int64_t merged_change
 
 void BurstAccumulator::add(int64_t bucket, int64_t tokens, int64_t merged_changes, double merged_value)
 {
-    if (std::isnan(merged_value) || std::isinf(merged_value))
-        throw Error(ErrorKind::InvalidParameter, "burst: merged_value must be a finite number, got " + std::to_string(merged_value));
-    if (merged_value < 0)
-        throw Error(ErrorKind::OutOfRange, "burst: merged_value must be >= 0, got " + std::to_string(merged_value));
-    if (merged_value > kMaxRowValue)
-        throw Error(ErrorKind::OutOfRange, "burst: merged_value must be at most 1e15, got " + std::to_string(merged_value));
+    if (!(merged_value >= 0 && merged_value <= kMaxRowValue)) {  // formatted only on the error path
+        char got[32];
+        std::snprintf(got, sizeof got, "%g", merged_value);
+        if (std::isnan(merged_value) || std::isinf(merged_value))
+            throw Error(ErrorKind::InvalidParameter, std::string("burst: merged_value must be a finite number, got ") + got);
+        throw Error(ErrorKind::OutOfRange, std::string("burst: merged_value must be in [0, 1e+15], got ") + got);
+    }
     // value^2 / max(changes, 1): the square of one change's value, the equal-split lower bound for
     // several, one unit for value with no counted change. value == changes (weights of 1) gives
     // exactly changes, as on the counted-only path; a positive value never squares to 0.
