@@ -988,7 +988,7 @@ double binomial_upper_tail_real(double k, double n, double pi)
 
 void BurstAccumulator::add(int64_t bucket, int64_t tokens, int64_t merged_changes)
 {
-    add_row(bucket, tokens, merged_changes, static_cast<double>(merged_changes), static_cast<double>(merged_changes));
+    add_row(bucket, tokens, merged_changes, static_cast<double>(merged_changes), static_cast<double>(merged_changes), false);
 }
 
 void BurstAccumulator::add(int64_t bucket, int64_t tokens, int64_t merged_changes, double merged_value)
@@ -1008,11 +1008,11 @@ void BurstAccumulator::add(int64_t bucket, int64_t tokens, int64_t merged_change
         squares = merged_value * merged_value / static_cast<double>(std::max<int64_t>(merged_changes, 1));
     if (merged_value > 0 && !(squares > 0))
         squares = std::numeric_limits<double>::denorm_min();
-    add_row(bucket, tokens, merged_changes, merged_value, squares);
-    has_values_ = true;
+    add_row(bucket, tokens, merged_changes, merged_value, squares, true);
 }
 
-void BurstAccumulator::add_row(int64_t bucket, int64_t tokens, int64_t merged_changes, double value, double squares)
+void BurstAccumulator::add_row(int64_t bucket, int64_t tokens, int64_t merged_changes, double value, double squares,
+                               bool valued)
 {
     if (tokens < 0)
         throw Error(ErrorKind::OutOfRange, "burst: tokens must be >= 0, got " + std::to_string(tokens));
@@ -1024,6 +1024,9 @@ void BurstAccumulator::add_row(int64_t bucket, int64_t tokens, int64_t merged_ch
         throw Error(ErrorKind::OutOfRange, "burst: the sum of tokens overflows bigint");
     if (add_overflows(total_merges_, merged_changes, &m))
         throw Error(ErrorKind::OutOfRange, "burst: the sum of merged_changes overflows bigint");
+    // Valued before the row goes in: a compaction below must sum values, not recount them.
+    if (valued)
+        has_values_ = true;
     entries_.push_back({bucket, tokens, merged_changes, value, squares});
     // Totals bound every per-bucket sum, so combining duplicates later cannot overflow.
     total_tokens_ = t;

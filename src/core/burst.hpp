@@ -193,7 +193,7 @@ public:
     void compact() const;
 
 private:
-    void add_row(int64_t bucket, int64_t tokens, int64_t merged_changes, double value, double squares);
+    void add_row(int64_t bucket, int64_t tokens, int64_t merged_changes, double value, double squares, bool valued);
 
     mutable std::vector<BucketTotals> entries_;
     mutable size_t compacted_ = 0;  // entries_[0, compacted_) is sorted with distinct buckets

@@ -489,6 +489,18 @@ TEST(BurstAccumulator, ValuesAndTheirSquares)
     m.merge(a);
     EXPECT_TRUE(m.has_values());
     EXPECT_DOUBLE_EQ(m.buckets()[0].value, 10.5);
+    // Counted rows, then valued ones, the first of which triggers a compaction (at 4096 rows): the
+    // valued rows are summed as values, not recounted.
+    BurstAccumulator mixed;
+    for (int i = 0; i < 4095; ++i)
+        mixed.add(i % 10, 1, 1);
+    for (int i = 0; i < 200; ++i)
+        mixed.add(i % 10, 1, 1, 0.25);
+    double total = 0;
+    for (const auto& e : mixed.buckets())
+        total += e.value;
+    EXPECT_EQ(total, 4145.0);
+    EXPECT_EQ(mixed.total_merged_changes(), 4295);
 }
 
 TEST(BurstAccumulator, RandomCorruptionNeverCrashes)
