@@ -657,20 +657,17 @@ BEGIN
             SELECT e.*, count(rank_tokens) OVER (PARTITION BY period_start, cohort) AS cohort_size,
                    count(rank_tokens) OVER (PARTITION BY period_start) AS company_size
             FROM entities e),
-        ranked AS (
+        fitted AS (
             SELECT s.*,
                    CASE WHEN rank_tokens IS NULL OR company_size < %8$s THEN NULL
                         WHEN cohort IS NOT NULL AND cohort_size >= %8$s THEN cohort ELSE 'all' END AS ranked_in,
-                   %5$I.fair_score(rank_value, rank_tokens / 1e6, 0.1, rank_effective) OVER c AS c_score,
-                   %5$I.fair_rank(rank_value, rank_tokens / 1e6, 0.1, rank_effective) OVER c AS c_rank,
-                   %5$I.fair_rank_lower(rank_value, rank_tokens / 1e6, 0.1, 0.8, rank_effective) OVER c AS c_lower,
-                   %5$I.fair_rank_upper(rank_value, rank_tokens / 1e6, 0.1, 0.8, rank_effective) OVER c AS c_upper,
-                   %5$I.fair_score(rank_value, rank_tokens / 1e6, 0.1, rank_effective) OVER a AS a_score,
-                   %5$I.fair_rank(rank_value, rank_tokens / 1e6, 0.1, rank_effective) OVER a AS a_rank,
-                   %5$I.fair_rank_lower(rank_value, rank_tokens / 1e6, 0.1, 0.8, rank_effective) OVER a AS a_lower,
-                   %5$I.fair_rank_upper(rank_value, rank_tokens / 1e6, 0.1, 0.8, rank_effective) OVER a AS a_upper
+                   %5$I.fair_detail(rank_value, rank_tokens / 1e6, 0.1, 0.8, rank_effective) OVER c AS in_cohort,
+                   %5$I.fair_detail(rank_value, rank_tokens / 1e6, 0.1, 0.8, rank_effective) OVER a AS in_company
             FROM sized s
-            WINDOW c AS (PARTITION BY period_start, cohort), a AS (PARTITION BY period_start))
+            WINDOW c AS (PARTITION BY period_start, cohort), a AS (PARTITION BY period_start)),
+        ranked AS (
+            SELECT f.*, CASE WHEN ranked_in IS NULL THEN NULL WHEN ranked_in = 'all' THEN in_company ELSE in_cohort END AS d
+            FROM fitted f)
         SELECT period_start, coalesce(cohort, 'all') AS cohort, ranked_in, developer_id, team, tokens, merged_changes, value,
                effective_changes,
                %5$I.tokens_per_merged_change(summary) AS tokens_per_merged_change,
@@ -680,10 +677,7 @@ BEGIN
                %5$I.tokens_per_value_lower(summary) AS tokens_per_value_lower,
                %5$I.tokens_per_value_upper(summary) AS tokens_per_value_upper,
                burst_inflation,
-               CASE WHEN ranked_in IS NULL THEN NULL WHEN ranked_in = 'all' THEN a_score ELSE c_score END AS fair_score,
-               CASE WHEN ranked_in IS NULL THEN NULL WHEN ranked_in = 'all' THEN a_rank ELSE c_rank END AS fair_rank,
-               CASE WHEN ranked_in IS NULL THEN NULL WHEN ranked_in = 'all' THEN a_lower ELSE c_lower END AS fair_rank_lower,
-               CASE WHEN ranked_in IS NULL THEN NULL WHEN ranked_in = 'all' THEN a_upper ELSE c_upper END AS fair_rank_upper,
+               (d).score AS fair_score, (d).rank AS fair_rank, (d).rank_lower AS fair_rank_lower, (d).rank_upper AS fair_rank_upper,
                rank() OVER (PARTITION BY period_start, coalesce(ranked_in, cohort, 'all') ORDER BY tokens DESC) AS token_rank,
                ranked_jointly_with, is_person,
                CASE WHEN tokens = 0 THEN 'no tokens in the period'
@@ -691,7 +685,12 @@ BEGIN
                     WHEN ranked_in IS NULL THEN format('fewer than %%s identities in the period', %8$s)
                     WHEN ranked_in = 'all' AND cohort IS NOT NULL THEN format('cohort %%s has fewer than %%s identities: ranked in the whole company', cohort, %8$s)
                     WHEN ranked_in = 'all' AND NOT is_person THEN 'not in the team table: ranked in the whole company'
-               END AS rank_note
+               END AS rank_note,
+               -- what is behind the score: the posterior, its interval, the shrinkage and the prior
+               rank_tokens, rank_value, rank_effective,
+               (d).posterior_mean AS posterior_mean, (d).rate_lower AS rate_lower, (d).rate_upper AS rate_upper,
+               (d).shrinkage AS shrinkage, (d).prior_alpha AS prior_alpha, (d).prior_beta AS prior_beta,
+               (d).prior_mean AS prior_mean, (d).prior_method AS prior_method
         FROM ranked
         $sql$, schema_name, obj_board, invoker, obj_periods, ext, obj_suspects, split_identities, min_group_size);
 

@@ -193,8 +193,10 @@
     var unranked = rows.filter(function (r) { return r.fair_rank == null; });
     card.appendChild(el('h3', { text: 'Cohort “' + cname + '”, ' + periodLabel(ps) + ': ' + ranked.length + ' developer' + (ranked.length === 1 ? '' : 's') + ' ranked' }));
     if (ranked.length === 0) {
-      notice(card, 'No developer in cohort “' + cname + '” could be ranked in ' + periodLabel(ps) +
-        ': none of its ' + rows.length + ' developer' + (rows.length === 1 ? '' : 's') + ' spent tokens in this period, so there is nothing to draw.').className += ' empty-cohort';
+      var notes = rows.map(function (r) { return r.rank_note; }).filter(function (x, i, a) { return x && a.indexOf(x) === i; });
+      notice(card, 'No developer in cohort “' + cname + '” could be ranked in ' + periodLabel(ps) + ': ' +
+        (notes.length ? notes.join('; ') : 'none of its ' + rows.length + ' developer' + (rows.length === 1 ? '' : 's') + ' spent tokens in this period') +
+        ', so there is nothing to draw.').className += ' empty-cohort';
       return;
     }
     var cats = ranked.map(function (r) { return r.developer_id + (r.team ? ' · ' + r.team : ''); });
@@ -217,21 +219,21 @@
       var r = ranked[p.dataIndex]; if (!r) return '';
       return '<b>' + esc(r.developer_id) + '</b>' + (r.team ? ' · ' + esc(r.team) : '') + '<br>' +
         'fair rank <b>' + r.fair_rank + '</b> (80% rank interval ' + r.fair_rank_lower + '–' + r.fair_rank_upper + ') · raw-token rank ' + r.token_rank + '<br>' +
-        'fair score <b>' + fix(r.fair_score, 3) + '</b> merged changes per million tokens<br>' +
+        'fair score <b>' + fix(r.fair_score, 3) + '</b> value per million tokens' + (r.rank_note ? ' (' + esc(r.rank_note) + ')' : '') + '<br>' +
         '80% credible interval ' + fix(r.rate_lower, 3) + ' – ' + fix(r.rate_upper, 3) + ', posterior mean ' + fix(r.posterior_mean, 3) + '<br>' +
-        'naive ratio ' + (r.tokens > 0 ? fix(r.merged_changes / (r.tokens / 1e6), 3) : '–') + ' (weight on the cohort prior ' + pct(r.shrinkage) + ')<br>' +
-        tok(r.tokens) + ' tokens, ' + r.merged_changes + ' merged changes: ' + tok(r.tpm) + ' tokens per merged change (95% ' + tok(r.tpm_lower) + ' – ' + (r.tpm_upper == null ? '∞' : tok(r.tpm_upper)) + ')<br>' +
+        'naive ratio ' + (r.rank_tokens > 0 ? fix(r.rank_value / (r.rank_tokens / 1e6), 3) : '–') + ' (weight on the cohort prior ' + pct(r.shrinkage) + ')<br>' +
+        tok(r.tokens) + ' tokens, ' + r.merged_changes + ' merged changes worth ' + fix(r.value, 1) + ': ' + tok(r.tpm) + ' tokens per merged change (95% ' + tok(r.tpm_lower) + ' – ' + (r.tpm_upper == null ? '∞' : tok(r.tpm_upper)) + ')<br>' +
         'burst inflation ' + pct(r.burst_inflation);
     }
     var idx = function (r, i) { return i; };
     var option = {
       textStyle: { fontFamily: 'system-ui, sans-serif' },
       legend: { top: 0, left: 'center', itemGap: 18,
-        data: ['80% credible interval', 'fair score (10% quantile)', 'posterior mean', 'naive merged / M tokens', '80% rank interval', 'fair rank', 'raw-token rank'] },
+        data: ['80% credible interval', 'fair score (10% quantile)', 'posterior mean', 'naive value / M tokens', '80% rank interval', 'fair rank', 'raw-token rank'] },
       tooltip: { trigger: 'item', formatter: tip, confine: true },
       grid: [{ left: 150, right: '48%', top: 56, bottom: 40 }, { left: '57.5%', right: 24, top: 56, bottom: 40 }],
       xAxis: [
-        { gridIndex: 0, type: 'value', name: 'merged changes per million tokens', nameLocation: 'middle', nameGap: 26, min: 0, splitLine: { lineStyle: { color: '#eef0f4' } } },
+        { gridIndex: 0, type: 'value', name: 'value per million tokens', nameLocation: 'middle', nameGap: 26, min: 0, splitLine: { lineStyle: { color: '#eef0f4' } } },
         { gridIndex: 1, type: 'value', name: 'rank (1 = best)', nameLocation: 'middle', nameGap: 26, min: 1, max: Math.max(n, 2), minInterval: 1, splitLine: { lineStyle: { color: '#eef0f4' } } }
       ],
       yAxis: [
@@ -242,8 +244,8 @@
         { name: '80% credible interval', type: 'custom', xAxisIndex: 0, yAxisIndex: 0, renderItem: hInterval(COLORS.interval, 3, 0.18),
           encode: { x: [0, 1], y: 2 }, itemStyle: { color: COLORS.interval },
           data: ranked.map(function (r, i) { return [r.rate_lower, r.rate_upper, i]; }) },
-        { name: 'naive merged / M tokens', type: 'scatter', xAxisIndex: 0, yAxisIndex: 0, symbol: 'emptyCircle', symbolSize: 6,
-          itemStyle: { color: COLORS.naive }, data: ranked.map(function (r, i) { return [r.tokens > 0 ? r.merged_changes / (r.tokens / 1e6) : null, i]; }) },
+        { name: 'naive value / M tokens', type: 'scatter', xAxisIndex: 0, yAxisIndex: 0, symbol: 'emptyCircle', symbolSize: 6,
+          itemStyle: { color: COLORS.naive }, data: ranked.map(function (r, i) { return [r.rank_tokens > 0 ? r.rank_value / (r.rank_tokens / 1e6) : null, i]; }) },
         { name: 'posterior mean', type: 'scatter', xAxisIndex: 0, yAxisIndex: 0, symbol: 'circle', symbolSize: 5,
           itemStyle: { color: COLORS.mean, opacity: 0.55 }, data: ranked.map(function (r, i) { return [r.posterior_mean, i]; }) },
         { name: 'fair score (10% quantile)', type: 'scatter', xAxisIndex: 0, yAxisIndex: 0, symbol: 'diamond', symbolSize: 11,
@@ -259,7 +261,7 @@
     };
     makeChart(chartNode, 'fair:' + ci, option);
     var pr = ranked[0];
-    var metaLine = 'Prior fitted to the cohort: ' + (pr.prior_method || '–') + ', mean ' + fix(pr.prior_mean, 3) + ' merged changes per million tokens.';
+    var metaLine = 'Prior fitted to the cohort: ' + (pr.prior_method || '–') + ', mean ' + fix(pr.prior_mean, 3) + ' value per million tokens (a merged change of typical size is worth 1).';
     if (unranked.length) metaLine += ' Not ranked (no tokens in this period): ' + unranked.map(function (r) { return r.developer_id; }).join(', ') + '.';
     card.appendChild(el('div', { class: 'meta', text: metaLine }));
     var det = el('details', null, [el('summary', { text: 'Table: the fair board, ' + periodLabel(ps) + ', cohort “' + cname + '” (' + ranked.length + ' rows)' })]);
@@ -271,7 +273,8 @@
       { h: 'tokens', f: function (r) { return tok(r.tokens); } },
       { h: 'merged', f: function (r) { return r.merged_changes; } },
       { h: 'fair score', f: function (r) { return fix(r.fair_score, 3); } },
-      { h: '80% interval (merged / M tokens)', f: function (r) { return fix(r.rate_lower, 3) + ' – ' + fix(r.rate_upper, 3); } },
+      { h: 'value', f: function (r) { return fix(r.value, 1); } },
+      { h: '80% interval (value / M tokens)', f: function (r) { return fix(r.rate_lower, 3) + ' – ' + fix(r.rate_upper, 3); } },
       { h: 'raw-token rank', f: function (r) { return r.token_rank; } },
       { h: 'burst inflation', f: function (r) { return pct(r.burst_inflation); } }
     ], ranked, { attrs: { class: 'fair-table' } })]));

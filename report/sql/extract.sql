@@ -73,31 +73,25 @@ FROM (SELECT period_start, (period_start + ('1 ' || :'lb_period')::interval)::da
              count(*) AS developers, count(DISTINCT coalesce(cohort, '')) AS cohorts, sum(tokens) AS tokens
       FROM :"schema".:"o_periods" GROUP BY period_start) p;
 
--- The per-person board, every period and cohort, with fair_detail computed over the same
--- partitions and inputs as the view (merges, tokens in millions, quantile 0.1, level 0.8):
--- rate_lower / rate_upper is the central 80% posterior interval of merged changes per million
--- tokens; the fair score is its 10% quantile, i.e. rate_lower.
-WITH d AS (
-    SELECT period_start, cohort, developer_id,
-           usage_value.fair_detail(CASE WHEN tokens > 0 THEN merged_changes END,
-                                   (tokens::numeric / 1000000)::float8)
-               OVER (PARTITION BY period_start, cohort) AS fd
-    FROM :"schema".:"o_periods")
+-- The per-person board, every period and the group each row is ranked in (its cohort, or the
+-- whole company), with what the view says is behind each score: rate_lower / rate_upper is the
+-- central 80% posterior interval of value per million tokens (the pair's, for a suspected split
+-- identity ranked jointly); the fair score is its 10% quantile, i.e. rate_lower.
 SELECT 'board', coalesce(json_agg(json_build_object(
-           'period_start', l.period_start, 'cohort', l.cohort, 'developer_id', l.developer_id,
-           'team', l.team, 'tokens', l.tokens, 'merged_changes', l.merged_changes,
+           'period_start', l.period_start, 'cohort', coalesce(l.ranked_in, l.cohort), 'developer_id', l.developer_id,
+           'team', l.team, 'tokens', l.tokens, 'merged_changes', l.merged_changes, 'value', l.value,
+           'rank_tokens', l.rank_tokens, 'rank_value', l.rank_value, 'rank_note', l.rank_note,
            'tpm', l.tokens_per_merged_change, 'tpm_lower', l.tokens_per_merged_change_lower,
            'tpm_upper', CASE WHEN l.tokens_per_merged_change_upper = 'Infinity' THEN NULL
                              ELSE l.tokens_per_merged_change_upper END,
            'burst_inflation', l.burst_inflation, 'fair_score', l.fair_score,
            'fair_rank', l.fair_rank, 'fair_rank_lower', l.fair_rank_lower,
            'fair_rank_upper', l.fair_rank_upper, 'token_rank', l.token_rank,
-           'rate_lower', (d.fd).rate_lower, 'rate_upper', (d.fd).rate_upper,
-           'posterior_mean', (d.fd).posterior_mean, 'shrinkage', (d.fd).shrinkage,
-           'prior_mean', (d.fd).prior_mean, 'prior_method', (d.fd).prior_method)
-       ORDER BY l.period_start, l.cohort, l.fair_rank, l.developer_id), '[]')
+           'rate_lower', l.rate_lower, 'rate_upper', l.rate_upper,
+           'posterior_mean', l.posterior_mean, 'shrinkage', l.shrinkage,
+           'prior_mean', l.prior_mean, 'prior_method', l.prior_method)
+       ORDER BY l.period_start, coalesce(l.ranked_in, l.cohort), l.fair_rank, l.developer_id), '[]')
 FROM :"schema".:"o_lb" l
-LEFT JOIN d ON d.period_start = l.period_start AND d.developer_id = l.developer_id
            AND d.cohort IS NOT DISTINCT FROM l.cohort;
 
 -- Team sizes per period, counts only, to say how many teams the minimum group size suppressed.

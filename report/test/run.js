@@ -133,7 +133,8 @@ function clean(browser, label) {
     const nSup = +sql(DB, `SELECT count(*) FROM (SELECT period_start, team FROM demo.eng_periods WHERE team IS NOT NULL
                            GROUP BY 1, 2 HAVING count(*) < 5) s`);
     const supText = await page.locator('#suppression-note').innerText();
-    ok(nSup > 0 && supText.startsWith(`${nSup} team-period`), `teams: says ${nSup} team-periods were suppressed`, supText);
+    ok(nSup > 0 ? supText.startsWith(`${nSup} team-period`) : supText.startsWith('No team was suppressed'),
+       `teams: says ${nSup} team-periods were suppressed`, supText);
     const drawnTeams = await page.evaluate(() => window.__report.charts.teams.getOption().series.flatMap((s) => s.data.map((d) => d.row.period_start + ' ' + d.row.team)));
     const supTeams = rows(DB, `SELECT period_start || ' ' || team FROM demo.eng_periods WHERE team IS NOT NULL GROUP BY period_start, team HAVING count(*) < 5`);
     ok(supTeams.every((t) => !drawnTeams.includes(t)), 'teams: no suppressed team is drawn');
@@ -147,7 +148,10 @@ function clean(browser, label) {
     const nTP = +sql(DB, 'SELECT count(*) FROM (SELECT DISTINCT period_start, team FROM report_sup.eng_periods WHERE team IS NOT NULL) s');
     ok(empty.includes(`Every team is suppressed: all ${nTP} team-periods have fewer than 1000 developers`), 'suppressed: the team section says every team is suppressed', empty);
     ok(await page.locator('#team-chart').count() === 0, 'suppressed: no team chart is drawn');
-    ok(await seriesLen(page, 'fair:0', 'fair rank') > 0, 'suppressed: the per-person board is still drawn');
+    // min_group_size also bounds ranking: with fewer identities than that in a period, nobody is ranked, and the page says why.
+    const fairText = await page.locator('#fair-body').innerText();
+    ok(fairText.includes('fewer than 1000 identities in the period') && await page.locator('#fair-body .fair-chart').count() === 0,
+       'suppressed: the per-person board ranks nobody below the minimum group size and says why', fairText.slice(0, 300));
     await page.locator('#teams').screenshot({ path: path.join(shots, 'suppressed-teams.png') });
 
     /* ---------------- a database with the extension and no leaderboard ---------------- */
