@@ -1,6 +1,7 @@
 -- Binds the leaderboard objects to the demo's tables, as a company would to its own: the usage
--- events (three sources, convention per row in column "source"), DevLake-shaped pull requests,
--- and a team table. Hourly buckets, monthly periods. psql variables (all optional):
+-- events (three sources, convention per row in column "source"), DevLake-shaped pull requests
+-- (sizes, reverts, bot changes, review flags) and review comments, and a team table. Hourly
+-- buckets, monthly periods. psql variables (all optional):
 --   schema            where the objects go (default demo)
 --   min_group_size    teams below it are suppressed (default 5)
 --   refresh_schedule  a pg_cron schedule (default '17 3 * * *'; empty: no schedule, no pg_cron needed)
@@ -27,6 +28,10 @@ SELECT * FROM usage_value.create_leaderboard(
     cache_read_column => 'cache_read_tokens', cache_creation_column => 'cache_creation_tokens',
     convention_column => 'source',
     changes_table => 'demo.pull_requests', author_column => 'author_id', merged_at_column => 'merged_date',
+    change_id_column => 'id', additions_column => 'additions', deletions_column => 'deletions',
+    reverts_column => 'reverted_pr_id', bot_column => 'is_bot', reviewed_column => 'reviewed',
+    reviews_table => 'demo.pull_request_comments', reviewer_column => 'account_id',
+    review_change_column => 'pull_request_id',
     team_table => 'demo.developers', team_member_column => 'developer_id', team_column => 'team',
     bucket_width => '1 hour', period => 'month', min_group_size => :min_group_size,
     refresh_schedule => nullif(:'refresh_schedule', ''));

@@ -24,7 +24,9 @@
 --                    token sums in input/output, cache columns NULL, cost NULL (seat-priced).
 --     Developers mix sources: a per-developer share of calls goes to claude_code vs otel_genai,
 --     and ~60% also have a Copilot seat.
---   demo.pull_requests shaped like DevLake's pull_requests; author_id = developer_id.
+--   demo.pull_requests shaped like DevLake's pull_requests; author_id = developer_id; with
+--                      reverts, bot changes and review flags (see below), and
+--   demo.pull_request_comments shaped like DevLake's: the REVIEW approvals.
 --   Token rhythm: per (developer, hour) an activity probability with a working-day profile
 --   (09-18 UTC high, evenings low, nights ~2%, weekends ~12% of weekdays); an active hour's
 --   billable tokens are log-normal (sigma 0.9) around the developer's level; most hours are empty.
@@ -462,6 +464,88 @@ FROM (
 CREATE INDEX ON demo.pull_requests (author_id, merged_date);
 
 ------------------------------------------------------------------------------------------------
+-- What the changes are worth: reverts, bot changes and reviews (DevLake-shaped). New rows draw
+-- on streams of their own, so every row above is as it was.
+--   reverted_pr_id  the PR this one reverts: about 3% of merged PRs are reverted by their author
+--                   1-3 days later (same size, additions and deletions swapped); a tenth of those
+--                   reverts are reverted in turn the next day (the change re-lands).
+--   is_bot          a dependency bump opened by an automation account under the developer's
+--                   name: the nightly_automation developers merge one every Monday and Thursday
+--                   (lock-file churn, 40-2,000 lines).
+--   reviewed        an APPROVED review by a teammate exists (demo.pull_request_comments); about
+--                   85% of merged human PRs; the rest were self-merged.
+------------------------------------------------------------------------------------------------
+ALTER TABLE demo.pull_requests ADD COLUMN reverted_pr_id text REFERENCES demo.pull_requests (id),
+                               ADD COLUMN is_bot boolean NOT NULL DEFAULT false,
+                               ADD COLUMN reviewed boolean NOT NULL DEFAULT false;
+
+CREATE TEMP TABLE pr_num ON COMMIT DROP AS
+SELECT id, substring(id FROM '[0-9]+$')::bigint AS n, author_id, merged_date, additions, deletions
+FROM demo.pull_requests WHERE status = 'MERGED';
+
+CREATE TEMP TABLE reverts ON COMMIT DROP AS
+SELECT 'github:GithubPullRequest:1:' || (10000000 + n) AS id, p.id AS target, p.author_id,
+       p.merged_date + make_interval(hours => 24 + floor(48 * demo.rnd(:seed, p.n, 402))::int) AS merged_date,
+       p.deletions AS additions, p.additions AS deletions, p.n
+FROM pr_num p
+WHERE demo.rnd(:seed, p.n, 401) < 0.03
+  AND p.merged_date + interval '72 hours' < :start_lit::timestamptz + make_interval(hours => :ndays * 24);
+INSERT INTO demo.pull_requests (id, author_id, created_date, merged_date, status, additions, deletions, is_draft,
+                                merge_commit_sha, reverted_pr_id)
+SELECT id, author_id, merged_date - interval '30 minutes', merged_date, 'MERGED', additions, deletions, false,
+       md5('revert/' || :seed || '/' || n) || left(md5('revert2/' || :seed || '/' || n), 8), target
+FROM reverts
+UNION ALL   -- re-lands: the revert reverted the next day
+SELECT 'github:GithubPullRequest:1:' || (20000000 + n), author_id, merged_date + interval '23 hours 30 minutes',
+       merged_date + interval '24 hours', 'MERGED', deletions, additions, false,
+       md5('reland/' || :seed || '/' || n) || left(md5('reland2/' || :seed || '/' || n), 8), id
+FROM reverts WHERE demo.rnd(:seed, n, 403) < 0.1
+ORDER BY 1;
+
+INSERT INTO demo.pull_requests (id, author_id, created_date, merged_date, status, additions, deletions, is_draft,
+                                merge_commit_sha, is_bot)
+SELECT 'github:GithubPullRequest:1:' || (30000000 + d.idx * 1000 + g.day), d.developer_id,
+       t - interval '2 hours', t, 'MERGED', a, (a * 0.9)::int, false,
+       md5('bump/' || :seed || '/' || d.idx || '/' || g.day), true
+FROM dp d
+CROSS JOIN LATERAL generate_series(d.first_hour / 24, :ndays - 1) g(day)
+CROSS JOIN LATERAL (SELECT :start_lit::timestamptz + make_interval(hours => g.day * 24 + 6) AS t,
+                           (20 + 1000 * demo.rnd(:seed, d.idx * 1000 + g.day, 404))::int AS a) x
+WHERE d.persona = 'nightly_automation' AND g.day % 7 IN (0, 3);
+
+-- Reviews, as DevLake's pull_request_comments of type REVIEW: a teammate approves most merged
+-- human PRs an hour or more before the merge.
+CREATE TABLE demo.pull_request_comments (
+    id text PRIMARY KEY,
+    pull_request_id text NOT NULL REFERENCES demo.pull_requests (id),
+    account_id text NOT NULL REFERENCES demo.developers (developer_id),
+    created_date timestamptz NOT NULL,
+    type text NOT NULL,
+    status text NOT NULL
+);
+WITH members AS (
+    SELECT developer_id, team, row_number() OVER (PARTITION BY team ORDER BY developer_id) - 1 AS pos,
+           count(*) OVER (PARTITION BY team) AS size
+    FROM demo.developers
+), candidates AS (
+    SELECT p.id, p.merged_date, substring(p.id FROM '[0-9]+$')::bigint AS n, m.team, m.pos, m.size
+    FROM demo.pull_requests p JOIN members m ON m.developer_id = p.author_id
+    WHERE p.status = 'MERGED' AND NOT p.is_bot AND m.size > 1
+)
+INSERT INTO demo.pull_request_comments
+SELECT 'github:GithubPrComment:1:' || c.n, c.id, r.developer_id,
+       c.merged_date - make_interval(mins => 60 + floor(600 * demo.rnd(:seed, c.n, 406))::int), 'REVIEW', 'APPROVED'
+FROM candidates c
+JOIN members r ON r.team = c.team
+              AND r.pos = (c.pos + 1 + floor((c.size - 1) * demo.rnd(:seed, c.n, 407))::int) % c.size
+WHERE demo.rnd(:seed, c.n, 405) < 0.85
+ORDER BY 1;
+UPDATE demo.pull_requests p SET reviewed = true
+WHERE EXISTS (SELECT 1 FROM demo.pull_request_comments r
+              WHERE r.pull_request_id = p.id AND r.status = 'APPROVED' AND r.account_id <> p.author_id);
+CREATE INDEX ON demo.pull_request_comments (pull_request_id);
+
+------------------------------------------------------------------------------------------------
 -- Ground truth of the injected episodes
 ------------------------------------------------------------------------------------------------
 CREATE TABLE demo.injected_episodes (
@@ -539,7 +623,7 @@ COMMENT ON VIEW demo.usage_daily IS 'billable tokens and merged PRs per develope
 
 COMMIT;
 
-ANALYZE demo.developers, demo.usage_events, demo.pull_requests, demo.injected_episodes;
+ANALYZE demo.developers, demo.usage_events, demo.pull_requests, demo.pull_request_comments, demo.injected_episodes;
 
 \echo demo data generated:
 SELECT (SELECT count(*) FROM demo.developers) AS developers,

@@ -407,8 +407,9 @@ BEGIN
     EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (developer_id, period_start)', schema_name, obj_periods);
 
     -- 5. Suspected split identities, per period (the thresholds are documented in the README):
-    --    a token sink delivers under 5%% of what the period's median rate predicts on at least a
-    --    quarter of the median identity's tokens; a value source delivers at least 1.25 times
+    --    a token sink delivers under 5% of what the period's median rate predicts, where that
+    --    prediction is at least 5 typical changes (so that delivering nothing is improbable, under
+    --    1%, for an ordinary developer) on at least a quarter of the median identity's tokens; a value source delivers at least 1.25 times
     --    the median rate; a pair is a sink and a source of the same team whose combined rate lies
     --    nearer the median than the source's own (each sink joins the one source it fits best).
     --    Identities that are no known person, with their tokens, are listed too.
@@ -418,11 +419,14 @@ BEGIN
         med AS (
             SELECT period_start,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY value / tokens) FILTER (WHERE value > 0) AS rate,
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY tokens) AS tokens
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY tokens) AS tokens,
+                   -- pooled dispersion (sum of squared change values / value): one typical change's worth
+                   coalesce(sum(value ^ 2 / nullif(effective_changes, 0)) / nullif(sum(value), 0), 1) AS dispersion
             FROM p GROUP BY period_start),
         scored AS (
             SELECT p.*, m.rate AS median_rate, m.tokens AS median_tokens, m.rate * p.tokens AS expected_value,
-                   p.value <= 0.05 * m.rate * p.tokens AND p.tokens >= 0.25 * m.tokens AS is_sink,
+                   p.value <= 0.05 * m.rate * p.tokens AND p.tokens >= 0.25 * m.tokens
+                       AND m.rate * p.tokens >= 5 * m.dispersion AS is_sink,
                    p.value > 0 AND p.value >= 1.25 * m.rate * p.tokens AS is_source
             FROM p JOIN med m USING (period_start) WHERE m.rate > 0),
         pairs AS (
@@ -458,7 +462,7 @@ BEGIN
         CREATE VIEW %1$I.%2$I%3$s AS
         WITH p AS (SELECT * FROM %1$I.%4$I),
         joint AS (
-            SELECT period_start, other_developer_id AS developer_id, sum(s.tokens) AS tokens, sum(s.value) AS value,
+            SELECT s.period_start, s.other_developer_id AS developer_id, sum(s.tokens) AS tokens, sum(s.value) AS value,
                    sum(%5$I.value(q.summary) ^ 2 / nullif(%5$I.effective_changes(q.summary), 0)) AS value_squares,
                    string_agg(s.developer_id, ', ' ORDER BY s.developer_id) AS sinks
             FROM %1$I.%6$I s JOIN p q ON q.developer_id = s.developer_id AND q.period_start = s.period_start

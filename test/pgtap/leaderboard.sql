@@ -2,14 +2,16 @@
 -- the objects, their unique indexes, concurrent refresh, pg_cron, privacy, and no injection.
 BEGIN;
 SET LOCAL search_path = usage_value, public;
-SELECT plan(21);
+SELECT plan(26);
 
 CREATE SCHEMA "odd schema; --";
 CREATE TABLE public.victim (x int);
 -- Identifiers with quotes, spaces and semicolons.
 CREATE TABLE "odd schema; --"."usage""; DROP TABLE victim; --" (
     "dev id" text, "at time" timestamptz, "in tok" bigint, "out tok" bigint, "cache r" bigint, "cache w" bigint, "src" text);
-CREATE TABLE "odd schema; --"."prs ); DROP TABLE victim" ("author ""x""" text, "merged at" timestamptz);
+CREATE TABLE "odd schema; --"."prs ); DROP TABLE victim" ("author ""x""" text, "merged at" timestamptz,
+    "pr id; --" text, "add""s" int, "del s" int, "re'verts" text, "bot?" boolean, "ok ""by"" peer" boolean);
+CREATE TABLE "odd schema; --"."reviews""; --" ("who; r" text, "pr ""id""" text);
 CREATE TABLE "odd schema; --".members ("who" text, "team; name" text, "level" text);
 
 -- 8 developers in two teams (6 and 2) over 10 weeks: hourly calls on weekdays, merges on Tuesdays.
@@ -21,8 +23,13 @@ SELECT 'd' || i, d + interval '10 hours', 30000 + 5000 * i, 800, 20000, 1000, CA
 FROM generate_series(1, 8) i, generate_series('2026-01-05'::timestamptz, '2026-03-15', '1 day') d
 WHERE extract(isodow FROM d) <= 5;
 INSERT INTO "odd schema; --"."prs ); DROP TABLE victim"
-SELECT 'd' || i, d + interval '15 hours'
+SELECT 'd' || i, d + interval '15 hours', 'pr-' || i || '-' || extract(doy FROM d), 44, 20, NULL, false, true
 FROM generate_series(1, 8) i, generate_series('2026-01-06'::timestamptz, '2026-03-10', '7 days') d;
+-- d7's changes are a bot's; d8 reverts its own last change; d(i)'s changes are reviewed by d(i+1).
+UPDATE "odd schema; --"."prs ); DROP TABLE victim" SET "bot?" = true WHERE "author ""x""" = 'd7';
+INSERT INTO "odd schema; --"."prs ); DROP TABLE victim" VALUES ('d8', '2026-03-11 09:00', 'pr-8-revert', 20, 44, 'pr-8-69', false, true);
+INSERT INTO "odd schema; --"."reviews""; --"
+SELECT 'd' || (substring("pr id; --" FROM 'pr-([0-9])')::int % 8 + 1), "pr id; --" FROM "odd schema; --"."prs ); DROP TABLE victim";
 
 SELECT is((
     SELECT array_agg(o) FROM create_leaderboard(
@@ -31,18 +38,21 @@ SELECT is((
         input_tokens_column => 'in tok', output_tokens_column => 'out tok',
         cache_read_column => 'cache r', cache_creation_column => 'cache w', convention_column => 'src',
         changes_table => '"odd schema; --"."prs ); DROP TABLE victim"', author_column => 'author "x"',
-        merged_at_column => 'merged at',
+        merged_at_column => 'merged at', change_id_column => 'pr id; --', additions_column => 'add"s',
+        deletions_column => 'del s', reverts_column => 're''verts', bot_column => 'bot?', reviewed_column => 'ok "by" peer',
+        reviews_table => '"odd schema; --"."reviews""; --"', reviewer_column => 'who; r', review_change_column => 'pr "id"',
         team_table => '"odd schema; --".members', team_member_column => 'who', team_column => 'team; name',
         cohort_column => 'level', period => 'month', min_group_size => 3,
         target_schema => 'odd schema; --', refresh_schedule => '17 3 * * *') o),
-    ARRAY['"odd schema; --"."board ""1""_buckets"', '"odd schema; --"."board ""1""_episodes"',
+    ARRAY['"odd schema; --"."board ""1""_changes"', '"odd schema; --"."board ""1""_buckets"', '"odd schema; --"."board ""1""_episodes"',
           '"odd schema; --"."board ""1""_periods"', '"odd schema; --"."board ""1""_leaderboard"',
-          '"odd schema; --"."board ""1""_team_leaderboard"', 'pg_cron job usage_value:odd schema; --.board "1" (17 3 * * *)'],
-    'create_leaderboard makes three materialized views, two views and a pg_cron job, all quoted');
+          '"odd schema; --"."board ""1""_team_leaderboard"', '"odd schema; --"."board ""1""_suspects"',
+          'pg_cron job usage_value:odd schema; --.board "1" (17 3 * * *)'],
+    'create_leaderboard makes four materialized views, three views and a pg_cron job, all quoted');
 SELECT has_table('public', 'victim', 'hostile identifiers inject nothing: the victim table still exists');
-SELECT is((SELECT count(*) FROM pg_matviews WHERE schemaname = 'odd schema; --'), 3::bigint, 'three materialized views');
+SELECT is((SELECT count(*) FROM pg_matviews WHERE schemaname = 'odd schema; --'), 4::bigint, 'four materialized views');
 SELECT is((SELECT count(*) FROM pg_indexes i JOIN pg_index x ON x.indexrelid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass
-           WHERE i.schemaname = 'odd schema; --' AND x.indisunique AND x.indpred IS NULL), 3::bigint,
+           WHERE i.schemaname = 'odd schema; --' AND x.indisunique AND x.indpred IS NULL), 4::bigint,
           'each materialized view has the unique index REFRESH ... CONCURRENTLY needs');
 SELECT ok((SELECT reloptions @> ARRAY['security_invoker=true'] FROM pg_class WHERE oid = '"odd schema; --"."board ""1""_leaderboard"'::regclass),
           'the per-person leaderboard view is security_invoker');
@@ -51,8 +61,18 @@ SELECT ok((SELECT reloptions @> ARRAY['security_invoker=true'] FROM pg_class WHE
 SELECT is((SELECT sum(tokens) FROM "odd schema; --"."board ""1""_buckets"),
           (SELECT sum(billable_tokens("in tok", "out tok", "cache r", "cache w", src)) FROM "odd schema; --"."usage""; DROP TABLE victim; --"),
           'bucket tokens are the billable tokens of every usage row, counted once');
-SELECT is((SELECT sum(merged_changes) FROM "odd schema; --"."board ""1""_buckets"), 80::numeric,
+SELECT is((SELECT sum(merged_changes) FROM "odd schema; --"."board ""1""_buckets"), 81::numeric,
           'every merged change lands in a bucket');
+-- What the changes are worth: all of one size (the unit), so 1 each; d7's (a bot's), d8's
+-- reverted change and its revert 0; a reviewer gets a quarter of each reviewed change's value.
+SELECT is((SELECT array_agg(reason || ':' || value ORDER BY reason) FROM (
+               SELECT reason, sum(value) AS value FROM "odd schema; --"."board ""1""_changes" GROUP BY reason) r),
+          ARRAY['bot:0', 'by size:69', 'revert:0', 'reverted:0'], 'changes valued by size; bot, revert and reverted changes are worth 0');
+SELECT is((SELECT array_agg(developer_id || ':' || round(v::numeric, 6) ORDER BY developer_id) FROM (
+               SELECT developer_id, sum(value) AS v FROM "odd schema; --"."board ""1""_buckets" WHERE developer_id IN ('d1', 'd2', 'd7', 'd8')
+               GROUP BY 1) b),
+          ARRAY['d1:12.250000', 'd2:12.500000', 'd7:2.500000', 'd8:9.000000'],
+          'value per developer: own changes plus a quarter of the reviewed changes'' value (d1 reviews d8''s 9, d8 reviews only bot changes)');
 SELECT is((SELECT count(DISTINCT period_start) FROM "odd schema; --"."board ""1""_leaderboard"), 3::bigint, 'three monthly periods');
 SELECT is((SELECT array_agg(DISTINCT cohort ORDER BY cohort) FROM "odd schema; --"."board ""1""_leaderboard"),
           ARRAY['junior', 'senior'], 'ranked within cohorts');
@@ -89,6 +109,17 @@ SELECT throws_ok($$SELECT create_leaderboard('x', 'public.victim', 'nope', 'x', 
 SELECT throws_ok($$SELECT create_leaderboard('board "1"', '"odd schema; --"."usage""; DROP TABLE victim; --"', 'dev id', 'at time',
                    '"odd schema; --"."prs ); DROP TABLE victim"', 'author "x"', 'merged at', tokens_column => 'in tok', period => 'fortnight')$$,
                  '22023', 'period must be day, week, month or quarter (got fortnight)', 'a bad period is refused');
+SELECT throws_ok($$SELECT create_leaderboard('y', 'public.victim', 'x', 'x', 'public.victim', 'x', 'x', tokens_column => 'x',
+                   reverts_column => 'x')$$,
+                 '22023', 'reverts_column and reviews_table refer to changes by id: give change_id_column too',
+                 'reverts need change ids');
+SELECT throws_ok($$SELECT create_leaderboard('y', 'public.victim', 'x', 'x', 'public.victim', 'x', 'x', tokens_column => 'x',
+                   additions_column => 'x')$$,
+                 '22023', 'a change''s size is additions + deletions: give both additions_column and deletions_column',
+                 'a size needs both additions and deletions');
+SELECT throws_ok($$SELECT create_leaderboard('y', 'public.victim', 'x', 'x', 'public.victim', 'x', 'x', tokens_column => 'x',
+                   change_value_cap => 0.5)$$,
+                 '22023', 'change_value_cap must be at least 1 typical change (got 0.5)', 'a cap below one typical change is refused');
 
 -- Dropping removes everything, including the cron job.
 SELECT lives_ok($$SELECT drop_leaderboard('board "1"', 'odd schema; --')$$, 'drop_leaderboard');
