@@ -5,7 +5,7 @@
 -- "attack: before -> after" table for the README.
 BEGIN;
 SET LOCAL search_path = adv, public;
-SELECT plan(27);
+SELECT plan(30);
 
 -- Figures for the closing table: (order, what, before, after, threshold).
 CREATE TEMP TABLE fig (ord int, what text, before text, after text, threshold text) ON COMMIT DROP;
@@ -15,10 +15,14 @@ SELECT is((SELECT count(DISTINCT period_start) FROM adv.adv_leaderboard), 1::big
 SELECT ok((SELECT count(*) FROM adv.adv_leaderboard WHERE developer_id NOT IN (SELECT developer_id FROM adv.twins)) = 150,
           format('every base developer is on the board (%s of 150)',
                  (SELECT count(*) FROM adv.adv_leaderboard WHERE developer_id NOT IN (SELECT developer_id FROM adv.twins))));
+-- (on adv_norev: on adv the template also earns review credit, which no twin does)
 SELECT ok(h.fair_score = t.fair_score AND h.fair_rank = t.fair_rank AND h.ranked_in = t.ranked_in AND h.ranked_in = tp.level,
-          format('the honest twin is scored and ranked exactly as its template %s (rank %s of %s in %s, score %s)',
+          format('the honest twin is scored and ranked exactly as its template %s without review credit (rank %s of %s in %s, score %s)',
                  tp.developer_id, h.fair_rank,
-                 (SELECT count(*) FROM adv.adv_leaderboard l WHERE l.ranked_in = h.ranked_in), h.ranked_in, h.fair_score))
+                 (SELECT count(*) FROM adv.adv_norev_leaderboard l WHERE l.ranked_in = h.ranked_in), h.ranked_in, h.fair_score))
+FROM adv.template tp, adv.entry('adv_norev', 'twin:honest') h, adv.entry('adv_norev', tp.developer_id) t;
+SELECT diag(format('on adv the honest twin ranks %s of %s in %s (score %s); its template %s',
+                   h.fair_rank, (SELECT count(*) FROM adv.adv_leaderboard l WHERE l.ranked_in = h.ranked_in), h.ranked_in, h.fair_score, t.fair_rank))
 FROM adv.template tp, adv.entry('adv', 'twin:honest') h, adv.entry('adv', tp.developer_id) t;
 
 -- 1. Trivial zero-token merged changes ---------------------------------------------------------
@@ -38,8 +42,9 @@ INSERT INTO fig VALUES
 
 -- 2. Revert pairs and bot changes credited to the person --------------------------------------
 SELECT ok(adv.places('adv', 'twin:honest', 'twin:revbot') <= 1,
-          format('15 revert pairs + 10 dependency bumps gain %s places (at most 1; %s before value)',
-                 adv.places('adv', 'twin:honest', 'twin:revbot'), adv.places('adv_before', 'twin:honest', 'twin:revbot')));
+          format('15 revert pairs + 10 dependency bumps gain %s places (at most 1; %s before value; fair_score %s%%)',
+                 adv.places('adv', 'twin:honest', 'twin:revbot'), adv.places('adv_before', 'twin:honest', 'twin:revbot'),
+                 round(100 * adv.score_gain('adv', 'twin:honest', 'twin:revbot')::numeric, 2)));
 SELECT ok(rb.n - h.n = 40 AND rb.changes - h.changes = 40,
           format('the 15 revert pairs and the 10 bumps are worth 0: %s more changes worth 0 as reverted, revert or bot than the honest twin (40 expected)',
                  rb.n - h.n))
@@ -91,10 +96,26 @@ SELECT ok(adv.suspect_tokens('adv_report', 'twin:split:sink', 'split_pair', 'twi
           format('split_identities => report_only: the pair is on the report; there the split gains %s places and %s%% of score',
                  adv.places('adv_report', 'twin:honest', 'twin:split:source'),
                  round(100 * adv.score_gain('adv_report', 'twin:honest', 'twin:split:source')::numeric, 1)));
+-- The same split by a developer of lower-quartile value per token (whose source alone looks ordinary).
+SELECT ok(s.fair_score <= h.fair_score * 1.001 AND s.ranked_in = h.ranked_in AND s.fair_rank >= h.fair_rank,
+          format('split identity (lower-quartile developer): the source scores %s, rank %s; the honest single identity %s, rank %s (at most 0.1%% more, rank no better)',
+                 s.fair_score, s.fair_rank, h.fair_score, h.fair_rank))
+FROM adv.entry('adv', 'twin:low:split:source') s, adv.entry('adv', 'twin:low:honest') h;
+SELECT ok(adv.suspect_tokens('adv', 'twin:low:split:sink', 'split_pair', 'twin:low:split:source') > 0,
+          format('split identity (lower-quartile developer): the second identity is on adv_suspects as a split_pair with its source (paired with: %s)',
+                 coalesce((SELECT string_agg(other_developer_id, ', ') FROM adv.adv_suspects WHERE developer_id = 'twin:low:split:sink' AND kind = 'split_pair'), 'none')));
+-- Honest developers are never ranked jointly with someone else's second identity.
+SELECT is((SELECT string_agg(developer_id || ' with ' || ranked_jointly_with, '; ' ORDER BY developer_id) FROM adv.adv_leaderboard
+           WHERE ranked_jointly_with IS NOT NULL AND developer_id NOT IN (SELECT developer_id FROM adv.twins)), NULL,
+          'no base developer (all single identities) is ranked jointly with another identity');
 INSERT INTO fig VALUES (6, 'half the tokens on a second identity in the team (places gained by the pair''s source)',
                         adv.places('adv_before', 'twin:honest', 'twin:split:source'),
                         adv.places('adv', 'twin:honest', 'twin:split:source') || ' (ranked jointly); report_only: '
-                        || adv.places('adv_report', 'twin:honest', 'twin:split:source'), '<= 0 (score <= 1.001x)');
+                        || adv.places('adv_report', 'twin:honest', 'twin:split:source'), '<= 0 (score <= 1.001x)'),
+    (6, 'the same by a lower-quartile developer (places gained by the pair''s source)',
+        adv.places('adv_before', 'twin:low:honest', 'twin:low:split:source'),
+        adv.places('adv', 'twin:low:honest', 'twin:low:split:source') || ' (ranked jointly); report_only: '
+        || adv.places('adv_report', 'twin:low:honest', 'twin:low:split:source'), '<= 0 (score <= 1.001x)');
 
 -- 6. A second identity missing from the people table -------------------------------------------
 SELECT ok(g.ranked_in = 'all' AND g.fair_rank IS NOT NULL,

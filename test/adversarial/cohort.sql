@@ -18,8 +18,9 @@
 --            sometimes two, chosen with a per-developer review propensity); ~1% reverted by their
 --            author a day later; dependabot's version bumps (is_bot, no usage).
 -- Twins: copies of one template, the base developer of the largest level nearest the median by
--- both tokens and merged changes per token, under new ids (adv.twins lists them, with their
--- change-id offset), then each attack applied to its copy only.
+-- both tokens and (estimated) value per token, under new ids (adv.twins lists them, with their
+-- template and change-id offset), then each attack applied to its copy only. A second split pair
+-- copies a developer of median tokens and lower-quartile value per token.
 
 \set ON_ERROR_STOP on
 SET client_min_messages = warning;
@@ -150,33 +151,48 @@ WHERE k = 1 OR (k = 2 AND two)
 ORDER BY id, reviewer_id;
 
 ------------------------------------------------------------------------------------------------
--- The template: the developer of the largest level nearest the median by tokens and by rate
+-- Templates. The board ranks value per token, so "median" is by tokens and by an estimate of
+-- value per token (size over the median size, capped at 10, halved when unreviewed, 0 for reverts
+-- and reverted changes: the board's default rule), within the largest level.
 ------------------------------------------------------------------------------------------------
-CREATE TABLE adv.template AS
-WITH per AS (
+CREATE TABLE adv.rates AS
+WITH unit AS (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY additions + deletions) AS lines
+              FROM adv.changes WHERE NOT is_bot AND reverts_id IS NULL),
+per AS (
     SELECT d.developer_id, d.team, d.level,
            (SELECT sum(tokens) FROM adv.usage u WHERE u.developer_id = d.developer_id) AS tokens,
-           (SELECT count(*) FROM adv.changes c WHERE c.author_id = d.developer_id AND c.reverts_id IS NULL) AS changes
+           (SELECT count(*) FROM adv.changes c WHERE c.author_id = d.developer_id AND c.reverts_id IS NULL) AS changes,
+           (SELECT coalesce(sum(least((c.additions + c.deletions) / unit.lines, 10) * CASE WHEN c.reviewed THEN 1 ELSE 0.5 END), 0)
+            FROM adv.changes c, unit WHERE c.author_id = d.developer_id AND c.reverts_id IS NULL
+              AND NOT EXISTS (SELECT 1 FROM adv.changes r WHERE r.reverts_id = c.id)) AS value
     FROM adv.dev d
-    WHERE d.level = (SELECT level FROM adv.dev GROUP BY level ORDER BY count(*) DESC, level LIMIT 1)),
-ranked AS (
-    SELECT per.*, percent_rank() OVER (ORDER BY tokens) AS pt,
-           percent_rank() OVER (ORDER BY changes / tokens) AS pr
-    FROM per)
-SELECT developer_id, team, level, tokens, changes FROM ranked
-ORDER BY abs(pt - 0.5) + abs(pr - 0.5), developer_id LIMIT 1;
+    WHERE d.level = (SELECT level FROM adv.dev GROUP BY level ORDER BY count(*) DESC, level LIMIT 1))
+SELECT per.*, percent_rank() OVER (ORDER BY tokens) AS pt, percent_rank() OVER (ORDER BY value / tokens) AS pv
+FROM per;
+
+-- The template of most twins: nearest the median by tokens and by value per token.
+CREATE TABLE adv.template AS
+SELECT developer_id, team, level, tokens, changes, value FROM adv.rates
+ORDER BY abs(pt - 0.5) + abs(pv - 0.5), developer_id LIMIT 1;
 
 -- A second team for the twins whose own pairing must not meet the split pair's (see adv.twins).
 CREATE FUNCTION adv.other_team() RETURNS text LANGUAGE sql STABLE
     AS $$ SELECT min(team) FROM adv.people WHERE team <> (SELECT team FROM adv.template) $$;
 
+-- A second template for a second split: median tokens, value per token at the lower quartile, in
+-- a third team (so that no twin of another pair fits its second identity).
+CREATE TABLE adv.template_low AS
+SELECT developer_id, team, level, tokens, changes, value FROM adv.rates
+WHERE team NOT IN ((SELECT team FROM adv.template), adv.other_team())
+ORDER BY abs(pt - 0.5) + abs(pv - 0.25), developer_id LIMIT 1;
+
 ------------------------------------------------------------------------------------------------
 -- Twins. offset: added to the template's change ids (and revert targets) in the copy.
 ------------------------------------------------------------------------------------------------
-CREATE TABLE adv.twins (developer_id text PRIMARY KEY, id_offset bigint NOT NULL, copy_usage boolean NOT NULL,
+CREATE TABLE adv.twins (developer_id text PRIMARY KEY, template text NOT NULL, id_offset bigint NOT NULL, copy_usage boolean NOT NULL,
                         copy_changes boolean NOT NULL, in_people boolean NOT NULL, team text, level text, purpose text NOT NULL);
 INSERT INTO adv.twins
-SELECT t.developer_id, (row_number() OVER (ORDER BY ord)) * 1000000000, copy_usage, copy_changes, in_people,
+SELECT t.developer_id, tp.developer_id, (row_number() OVER (ORDER BY ord)) * 1000000000, copy_usage, copy_changes, in_people,
        CASE WHEN t.other_team THEN adv.other_team() ELSE tp.team END,
        coalesce(t.level, tp.level), purpose
 FROM (VALUES
@@ -197,23 +213,27 @@ FROM (VALUES
     (15, 'twin:unlisted',       true,  true,  false, false, NULL,     'an exact copy missing from the people table'),
     (16, 'twin:fellow:1',       true,  true,  true,  false, 'fellow', 'one of two people of level fellow'),
     (17, 'twin:fellow:2',       true,  true,  true,  false, 'fellow', 'one of two people of level fellow'),
-    (18, 'twin:burn',           true,  true,  true,  false, NULL,     '50% more tokens, the same changes')
+    (18, 'twin:burn',           true,  true,  true,  false, NULL,     '50% more tokens, the same changes'),
+    (19, 'twin:low:honest',     true,  true,  true,  false, NULL,     'an exact copy of the lower-quartile template'),
+    (20, 'twin:low:split:source', true, true, true,  false, NULL,     'lower quartile: half the tokens, all the changes'),
+    (21, 'twin:low:split:sink', false, false, true,  false, NULL,     'lower quartile: the second identity, the other half of the tokens')
 ) t(ord, developer_id, copy_usage, copy_changes, in_people, other_team, level, purpose)
-CROSS JOIN adv.template tp;
+JOIN (SELECT *, 'median' AS which FROM adv.template UNION ALL SELECT *, 'low' FROM adv.template_low) tp
+  ON tp.which = CASE WHEN t.developer_id LIKE 'twin:low:%' THEN 'low' ELSE 'median' END;
 
 INSERT INTO adv.people SELECT developer_id, team, level FROM adv.twins WHERE in_people ORDER BY developer_id;
 INSERT INTO adv.usage
 SELECT t.developer_id, u.event_time, u.tokens
-FROM adv.twins t, adv.usage u WHERE t.copy_usage AND u.developer_id = (SELECT developer_id FROM adv.template)
+FROM adv.twins t, adv.usage u WHERE t.copy_usage AND u.developer_id = t.template
 ORDER BY 1, 2;
 INSERT INTO adv.changes
 SELECT c.id + t.id_offset, t.developer_id, c.merged_date, c.additions, c.deletions, c.reverts_id + t.id_offset, c.is_bot, c.reviewed
-FROM adv.twins t, adv.changes c WHERE t.copy_changes AND c.author_id = (SELECT developer_id FROM adv.template)
+FROM adv.twins t, adv.changes c WHERE t.copy_changes AND c.author_id = t.template
 ORDER BY 1;
 INSERT INTO adv.reviews
 SELECT r.reviewer_id, r.change_id + t.id_offset
 FROM adv.twins t, adv.reviews r JOIN adv.changes c ON c.id = r.change_id
-WHERE t.copy_changes AND c.author_id = (SELECT developer_id FROM adv.template)
+WHERE t.copy_changes AND c.author_id = t.template
 ORDER BY 2, 1;
 
 -- Trivial zero-token changes (1-2 lines, reviewed: a colluding approver is assumed), spread
@@ -306,12 +326,13 @@ CALL adv.add_trivial('twin:spike:trivial', 20, 41, 43);
 -- identity (same team, in the people table) carries the other half, with no changes. The ghost
 -- pair is the same in another team, its second identity missing from the people table.
 INSERT INTO adv.usage
-SELECT CASE t.developer_id WHEN 'twin:split:source' THEN 'twin:split:sink' ELSE 'twin:ghost:alias' END,
+SELECT CASE t.developer_id WHEN 'twin:split:source' THEN 'twin:split:sink' WHEN 'twin:low:split:source' THEN 'twin:low:split:sink'
+                           ELSE 'twin:ghost:alias' END,
        u.event_time, u.tokens - u.tokens / 2
 FROM adv.usage u JOIN adv.twins t USING (developer_id)
-WHERE t.developer_id IN ('twin:split:source', 'twin:ghost:source')
+WHERE t.developer_id IN ('twin:split:source', 'twin:ghost:source', 'twin:low:split:source')
 ORDER BY 1, 2;
-UPDATE adv.usage SET tokens = tokens / 2 WHERE developer_id IN ('twin:split:source', 'twin:ghost:source');
+UPDATE adv.usage SET tokens = tokens / 2 WHERE developer_id IN ('twin:split:source', 'twin:ghost:source', 'twin:low:split:source');
 
 -- Burning: 50% more tokens in every usage row, the same changes.
 UPDATE adv.usage SET tokens = round(tokens * 1.5)::bigint WHERE developer_id = 'twin:burn';
