@@ -90,10 +90,11 @@ SELECT ok(s.ranked_in = h.ranked_in AND s.fair_rank >= h.fair_rank,
                  s.fair_rank, s.ranked_in, h.fair_rank, h.ranked_in))
 FROM adv.entry('adv', 'twin:split:source') s, adv.entry('adv', 'twin:honest') h;
 SELECT ok(adv.suspect_tokens('adv', 'twin:split:sink', 'split_pair', 'twin:split:source') > 0,
-          format('split identity: the second identity is on adv_suspects as a split_pair with its source (tokens %s)',
-                 adv.suspect_tokens('adv', 'twin:split:sink', 'split_pair', 'twin:split:source')));
+          format('split identity: the second identity is on adv_suspects as a split_pair with its source (paired with: %s)',
+                 coalesce((SELECT string_agg(other_developer_id, ', ') FROM adv.adv_suspects WHERE developer_id = 'twin:split:sink' AND kind = 'split_pair'), 'none')));
 SELECT ok(adv.suspect_tokens('adv_report', 'twin:split:sink', 'split_pair', 'twin:split:source') > 0,
-          format('split_identities => report_only: the pair is on the report; there the split gains %s places and %s%% of score',
+          format('split_identities => report_only: the pair is on the report (paired with: %s); there the split gains %s places and %s%% of score',
+                 coalesce((SELECT string_agg(other_developer_id, ', ') FROM adv.adv_report_suspects WHERE developer_id = 'twin:split:sink' AND kind = 'split_pair'), 'none'),
                  adv.places('adv_report', 'twin:honest', 'twin:split:source'),
                  round(100 * adv.score_gain('adv_report', 'twin:honest', 'twin:split:source')::numeric, 1)));
 -- The same split by a developer of lower-quartile value per token (whose source alone looks ordinary).
