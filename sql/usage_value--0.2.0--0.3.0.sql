@@ -7,11 +7,125 @@
 -- usage_summary: the weighted value of merged changes beside their plain count
 ------------------------------------------------------------------------------------------------
 
+-- Each merged change may carry a value (a float8 >= 0). usage_summary keeps the sum of the values
+-- and the sum of their squares beside the plain count; an unweighted summary (every change worth
+-- 1) keeps its version 1 encoding in every form, so stored values and dumps do not change.
+COMMENT ON TYPE @extschema@.usage_summary IS
+    'Tokens spent, merged changes delivered and their weighted value, for a group of rows; result of usage_agg, combinable with rollup. Text form: (version:1,rows:N,tokens:N,merged_changes:N) when every change weighs 1, else (version:2,rows:N,tokens:N,merged_changes:N,value:X,value_squares:X)';
+COMMENT ON OPERATOR @extschema@.= (@extschema@.usage_summary, @extschema@.usage_summary) IS
+    'true when both summaries hold the same rows, tokens, merged changes, value and value_squares';
+COMMENT ON OPERATOR @extschema@.<> (@extschema@.usage_summary, @extschema@.usage_summary) IS
+    'true when the summaries differ in rows, tokens, merged changes, value or value_squares';
+
+-- Not STRICT: a NULL argument contributes nothing, as in sum() (a NULL value adds no value while
+-- the row's merged changes still count); a row of three NULLs is not counted.
+CREATE FUNCTION @extschema@.usage_agg_transfn(@extschema@.usage_summary, bigint, bigint, float8)
+    RETURNS @extschema@.usage_summary
+    AS 'MODULE_PATHNAME', 'usage_agg_weighted_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.usage_agg_transfn(@extschema@.usage_summary, bigint, bigint, float8) IS
+    'transition function of usage_agg(tokens, merged_changes, value): adds one row with the value of its merged changes';
+
+-- No moving-aggregate inverse: sums of float8 weights cannot be undone exactly (PostgreSQL's own
+-- float8 sum() has none either), so a sliding frame recomputes from its rows.
+CREATE AGGREGATE @extschema@.usage_agg(tokens bigint, merged_changes bigint, value float8) (
+    SFUNC = @extschema@.usage_agg_transfn,
+    STYPE = @extschema@.usage_summary,
+    FINALFUNC = @extschema@.usage_agg_final,
+    COMBINEFUNC = @extschema@.usage_summary_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.usage_agg(bigint, bigint, float8) IS
+    'summarises tokens spent, merged changes delivered and their value (float8 >= 0, e.g. 0 for reverts and bots) into a usage_summary; NULL arguments contribute nothing; read it with value(), effective_changes(), tokens_per_value()';
+
+CREATE FUNCTION @extschema@.value(summary @extschema@.usage_summary) RETURNS float8
+    AS 'MODULE_PATHNAME', 'usage_summary_value' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.value(@extschema@.usage_summary) IS
+    'total value of the merged changes in the summary (their count when every change weighs 1)';
+
+CREATE FUNCTION @extschema@.effective_changes(summary @extschema@.usage_summary) RETURNS float8
+    AS 'MODULE_PATHNAME', 'usage_summary_effective_changes' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.effective_changes(@extschema@.usage_summary) IS
+    'Kish effective number of changes, value^2 / value_squares: how many equally weighted changes carry the same information; 0 with no value';
+
+CREATE FUNCTION @extschema@.tokens_per_value(summary @extschema@.usage_summary) RETURNS float8
+    AS 'MODULE_PATHNAME', 'usage_summary_tokens_per_value' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.tokens_per_value(@extschema@.usage_summary) IS
+    'tokens divided by value; NULL when the value is 0';
+
+CREATE FUNCTION @extschema@.tokens_per_value_lower(summary @extschema@.usage_summary,
+                                                  confidence float8 DEFAULT 0.95) RETURNS float8
+    AS 'MODULE_PATHNAME', 'usage_summary_tokens_per_value_lower' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.tokens_per_value_lower(@extschema@.usage_summary, float8) IS
+    'lower bound of tokens per value: tokens over the upper bound on value (Garwood interval for the effective count, scaled by value_squares / value); confidence in (0, 1)';
+
+CREATE FUNCTION @extschema@.tokens_per_value_upper(summary @extschema@.usage_summary,
+                                                  confidence float8 DEFAULT 0.95) RETURNS float8
+    AS 'MODULE_PATHNAME', 'usage_summary_tokens_per_value_upper' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.tokens_per_value_upper(@extschema@.usage_summary, float8) IS
+    'upper bound of tokens per value: tokens over the lower bound on value (Garwood interval for the effective count, scaled by value_squares / value); Infinity with no value; confidence in (0, 1)';
+
 -- (end of the usage_summary section)
 
 ------------------------------------------------------------------------------------------------
 -- Fair leaderboards: fractional value with an effective count
 ------------------------------------------------------------------------------------------------
+
+-- float8 overloads of the fair window functions: value is the sum of the weights of merged
+-- changes, effective_count (per row) their Kish effective number value^2 / sum(weight^2); NULL
+-- treats value as a count. Same C entry points: they dispatch on the value argument's type.
+-- Overload resolution: a bigint value keeps the bigint functions (an exact match); numeric and
+-- float8 values, and integer literals (float8 is the preferred numeric type), take these, which
+-- give bit-identical results on integer values without an effective count.
+
+CREATE FUNCTION @extschema@.fair_score(value float8, exposure float8, quantile float8 DEFAULT 0.1,
+                                       effective_count float8 DEFAULT NULL)
+    RETURNS float8 AS 'MODULE_PATHNAME', 'fair_score' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_score(float8, float8, float8, float8) IS
+    'fair score of a row with fractional value (sum of change weights) and effective_count (value^2 / sum of squared weights; NULL: value is a count): the posterior lower quantile of value per unit exposure, with one large change less certain than many small ones; use OVER (PARTITION BY cohort)';
+
+CREATE FUNCTION @extschema@.fair_score(value float8, exposure float8, quantile float8,
+                                       prior_alpha float8, prior_beta float8,
+                                       effective_count float8 DEFAULT NULL)
+    RETURNS float8 AS 'MODULE_PATHNAME', 'fair_score' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_score(float8, float8, float8, float8, float8, float8) IS
+    'fair score of a row with fractional value and effective_count against a given Gamma(prior_alpha, prior_beta) prior on value per unit exposure';
+
+CREATE FUNCTION @extschema@.fair_rank(value float8, exposure float8, quantile float8 DEFAULT 0.1,
+                                      effective_count float8 DEFAULT NULL)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'fair_rank' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_rank(float8, float8, float8, float8) IS
+    'rank by fair_score (fractional value, effective_count) within the window partition, 1 = best; ties share a rank as in rank()';
+
+CREATE FUNCTION @extschema@.fair_rank(value float8, exposure float8, quantile float8,
+                                      prior_alpha float8, prior_beta float8,
+                                      effective_count float8 DEFAULT NULL)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'fair_rank' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_rank(float8, float8, float8, float8, float8, float8) IS
+    'rank by fair_score (fractional value, effective_count) against a given Gamma(prior_alpha, prior_beta) prior';
+
+CREATE FUNCTION @extschema@.fair_rank_lower(value float8, exposure float8, quantile float8 DEFAULT 0.1,
+                                            level float8 DEFAULT 0.8, effective_count float8 DEFAULT NULL)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'fair_rank_lower' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_rank_lower(float8, float8, float8, float8, float8) IS
+    'best plausible rank (fractional value, effective_count): 1 + the number of rows whose central posterior interval (at level) lies entirely above this row''s';
+
+CREATE FUNCTION @extschema@.fair_rank_upper(value float8, exposure float8, quantile float8 DEFAULT 0.1,
+                                            level float8 DEFAULT 0.8, effective_count float8 DEFAULT NULL)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'fair_rank_upper' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_rank_upper(float8, float8, float8, float8, float8) IS
+    'worst plausible rank (fractional value, effective_count): the partition size minus the number of rows whose central posterior interval lies entirely below this row''s';
+
+-- What the model used for the row, appended so the old attributes keep their places: the
+-- effective count n (the value, for counts) and the dispersion value / n (1 for counts; the
+-- partition's pooled dispersion for a zero value).
+ALTER TYPE @extschema@.fair_detail ADD ATTRIBUTE effective_count float8;
+ALTER TYPE @extschema@.fair_detail ADD ATTRIBUTE dispersion float8;
+
+CREATE FUNCTION @extschema@.fair_detail(value float8, exposure float8, quantile float8 DEFAULT 0.1,
+                                        level float8 DEFAULT 0.8, effective_count float8 DEFAULT NULL)
+    RETURNS @extschema@.fair_detail AS 'MODULE_PATHNAME', 'fair_detail' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_detail(float8, float8, float8, float8, float8) IS
+    'explains a fair_score of a row with fractional value and effective_count: score, rank and rank interval, posterior, shrinkage, the partition''s fitted prior, the effective count and dispersion used; (fair_detail(...) OVER w).* expands it';
 
 -- (end of the fair leaderboard section)
 

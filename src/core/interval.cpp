@@ -17,20 +17,39 @@ void check_confidence(double confidence)
     }
 }
 
+Interval garwood_interval(double count, double confidence)
+{
+    check_confidence(confidence);
+    if (!(count >= 0.0) || !std::isfinite(count))
+        throw Error(ErrorKind::OutOfRange, "merged_changes must not be negative");
+    const double alpha = 1.0 - confidence;
+    // chi2(p; 2k)/2 is the p-quantile of Gamma(k, 1), for fractional k too.
+    const double lower = count == 0.0 ? 0.0 : math::gamma_p_inv(count, alpha / 2.0);
+    const double upper = math::gamma_q_inv(count + 1.0, alpha / 2.0);
+    if (!std::isfinite(lower) || !std::isfinite(upper))
+        throw Error(ErrorKind::Internal, "Garwood interval did not converge");
+    return {lower, upper};
+}
+
 Interval poisson_mean_interval(int64_t count, double confidence)
 {
     check_confidence(confidence);
     if (count < 0)
         throw Error(ErrorKind::OutOfRange, "merged_changes must not be negative");
-    const double alpha = 1.0 - confidence;
-    const double k = static_cast<double>(count);
-    // chi2(p; 2k)/2 is the p-quantile of Gamma(k, 1).
-    const double lower = count == 0 ? 0.0 : math::gamma_p_inv(k, alpha / 2.0);
-    const double upper = math::gamma_q_inv(k + 1.0, alpha / 2.0);
-    if (!std::isfinite(lower) || !std::isfinite(upper))
-        throw Error(ErrorKind::Internal, "Garwood interval did not converge");
-    return {lower, upper};
+    return garwood_interval(static_cast<double>(count), confidence);
 }
+
+namespace {
+
+// T over an interval on the count (or value) of merged changes.
+Interval invert(int64_t tokens_count, const Interval& mean)
+{
+    const double tokens = static_cast<double>(tokens_count);
+    const double upper = mean.lower == 0.0 ? std::numeric_limits<double>::infinity() : tokens / mean.lower;
+    return {tokens / mean.upper, upper};
+}
+
+}  // namespace
 
 std::optional<double> tokens_per_merged_change(const UsageSummary& summary)
 {
@@ -41,10 +60,43 @@ std::optional<double> tokens_per_merged_change(const UsageSummary& summary)
 
 Interval tokens_per_merged_change_interval(const UsageSummary& summary, double confidence)
 {
-    const Interval mean = poisson_mean_interval(summary.merged_changes, confidence);
-    const double tokens = static_cast<double>(summary.tokens);
-    const double upper = mean.lower == 0.0 ? std::numeric_limits<double>::infinity() : tokens / mean.lower;
-    return {tokens / mean.upper, upper};
+    return invert(summary.tokens, poisson_mean_interval(summary.merged_changes, confidence));
+}
+
+double effective_changes(const UsageSummary& summary)
+{
+    if (summary.value == 0.0)
+        return 0.0;
+    // V * (V / Q): exactly k when V = Q = k, and overflows only when the result does.
+    const double n = summary.value * (summary.value / summary.value_squares);
+    if (!std::isfinite(n))
+        throw Error(ErrorKind::OutOfRange, "effective number of changes overflows float8 (value " +
+                                               std::to_string(summary.value) + ", value_squares " +
+                                               std::to_string(summary.value_squares) + ")");
+    return n;
+}
+
+Interval value_interval(const UsageSummary& summary, double confidence)
+{
+    check_confidence(confidence);
+    const double dispersion = summary.value == 0.0 ? 1.0 : summary.value_squares / summary.value;
+    const Interval count = garwood_interval(effective_changes(summary), confidence);
+    const Interval value{dispersion * count.lower, dispersion * count.upper};
+    if (!std::isfinite(value.upper))
+        throw Error(ErrorKind::OutOfRange, "interval on value overflows float8");
+    return value;
+}
+
+std::optional<double> tokens_per_value(const UsageSummary& summary)
+{
+    if (summary.value == 0.0)
+        return std::nullopt;
+    return static_cast<double>(summary.tokens) / summary.value;
+}
+
+Interval tokens_per_value_interval(const UsageSummary& summary, double confidence)
+{
+    return invert(summary.tokens, value_interval(summary, confidence));
 }
 
 }  // namespace uv

@@ -7,6 +7,15 @@
 // pulls a score towards the cohort and towards caution, and more tokens without more value can
 // only lower it.
 //
+// Fractional value (quasi-Poisson scaling inside the same model): an entity whose value V is a
+// sum of change weights, with Kish effective count n = V^2 / sum w^2, has dispersion c = V / n,
+// and n is treated as a Poisson count with mean rate * exposure / c. The assumption: changes of
+// one entity are independent and their weights, not their number, carry the value, so one large
+// change is as uncertain as one small one, scaled. The rate (value per unit exposure) and its
+// prior keep one scale for everyone; the posterior is Gamma(alpha + n, beta + exposure / c).
+// Rows with V = 0 take the partition's pooled dispersion. With n = V (no effective count given)
+// c = 1 and this is exactly the count model, bit for bit.
+//
 // The SQL window functions fair_score / fair_rank call score_partition() once per partition and
 // hand out the per-row results; nothing here is computed per row twice.
 #pragma once
@@ -25,6 +34,16 @@ namespace uv::ranking {
 struct Entity {
     std::int64_t value = 0;
     double exposure = 0.0;
+};
+
+// One row with a fractional value: the sum of its changes' weights, and their Kish effective
+// count n = value^2 / sum w^2 (has_effective_count false: not given, n = value). value finite
+// >= 0; effective_count finite, > 0 when value > 0 and 0 when value is 0; exposure as in Entity.
+struct WeightedEntity {
+    double value = 0.0;
+    double exposure = 0.0;
+    double effective_count = 0.0;
+    bool has_effective_count = false;
 };
 
 // How the prior was obtained. Everything except MarginalLikelihood is a documented fallback.
@@ -65,8 +84,8 @@ inline constexpr std::size_t kMinRows = 10;
 // Per-entity result, in the caller's exposure units. All doubles are finite, except the rate
 // statistics (NaN) and posterior_beta (0) in the NoExposure case.
 struct EntityResult {
-    double posterior_alpha = 0.0;   // alpha + value
-    double posterior_beta = 0.0;    // beta + exposure
+    double posterior_alpha = 0.0;   // alpha + effective count (the value, for counts)
+    double posterior_beta = 0.0;    // beta + exposure / dispersion
     double posterior_mean = 0.0;    // (alpha + value) / (beta + exposure)
     double score = 0.0;             // posterior `quantile` of the rate: the fair score
     double shrinkage = 0.0;         // beta / (beta + exposure): weight on the prior mean
@@ -75,6 +94,8 @@ struct EntityResult {
     std::int64_t rank = 0;          // 1 + number of entities with a strictly higher score
     std::int64_t rank_lower = 0;    // best plausible rank (see score_partition)
     std::int64_t rank_upper = 0;    // worst plausible rank
+    double effective_count = 0.0;   // n used (the value, for counts)
+    double dispersion = 1.0;        // c = value / n used (pooled for a zero value; 1 for counts)
 };
 
 struct Leaderboard {
@@ -85,13 +106,21 @@ struct Leaderboard {
 // Throws Error(OutOfRange) naming `value` for a negative value, Error(InvalidParameter) naming
 // `exposure` for a negative, NaN or infinite exposure or a positive value with zero exposure.
 void validate_entity(const Entity& entity);
+// The same for a weighted row; also Error(OutOfRange) naming `value` for a negative value,
+// Error(InvalidParameter) naming `value` for NaN or infinity and naming `effective_count` when it
+// is NaN, infinite, negative, 0 with a positive value, or positive with a zero value.
+void validate_entity(const WeightedEntity& entity);
 
 // Empirical-Bayes prior for one partition (validates every entity first).
 Prior fit_prior(const std::vector<Entity>& entities);
+Prior fit_prior_weighted(const std::vector<WeightedEntity>& entities);
 
 // Negative-binomial marginal log-likelihood sum_i log P(value_i | alpha, beta, exposure_i),
 // the objective fit_prior maximises; exposed for explanation and tests. Entities are validated.
 double marginal_log_likelihood(const std::vector<Entity>& entities, double alpha, double beta);
+// For weighted rows, the same function of the counts n_i and exposures e_i / c_i (a
+// quasi-likelihood: lgamma replaces the factorials for fractional n).
+double marginal_log_likelihood_weighted(const std::vector<WeightedEntity>& entities, double alpha, double beta);
 
 // Fits the prior and scores every entity.
 //   score_i   = Gamma(alpha + value_i, beta + exposure_i) quantile at `quantile` (default 0.1);
@@ -115,10 +144,16 @@ double marginal_log_likelihood(const std::vector<Entity>& entities, double alpha
 // period) and score with score_with_prior.
 Leaderboard score_partition(const std::vector<Entity>& entities, double quantile = 0.1,
                             double rank_interval_level = 0.8);
+// Weighted rows: value_i, exposure_i above read n_i, exposure_i / c_i. Burning and order
+// independence hold as above (a row's dispersion does not depend on its exposure).
+Leaderboard score_partition_weighted(const std::vector<WeightedEntity>& entities, double quantile = 0.1,
+                            double rank_interval_level = 0.8);
 
 // Scores and ranks with a given Gamma(alpha, beta) prior (beta in the caller's exposure units)
 // instead of a fitted one; prior.method is Given. alpha and beta must be finite and > 0.
 Leaderboard score_with_prior(const std::vector<Entity>& entities, double alpha, double beta,
+                             double quantile = 0.1, double rank_interval_level = 0.8);
+Leaderboard score_with_prior_weighted(const std::vector<WeightedEntity>& entities, double alpha, double beta,
                              double quantile = 0.1, double rank_interval_level = 0.8);
 
 }  // namespace uv::ranking

@@ -1,4 +1,4 @@
-// SQL face of the tokens-per-merged-change estimate and its Garwood interval.
+// SQL face of the tokens-per-merged-change and tokens-per-value estimates and their Garwood intervals.
 #include "core/interval.hpp"
 #include "pg/summary.hpp"
 
@@ -20,4 +20,29 @@ UV_FUNCTION(usage_summary_tokens_per_merged_change_upper)
 {
     const uv::UsageSummary summary = uv::pg::read_summary(PG_GETARG_DATUM(0));
     PG_RETURN_FLOAT8(uv::tokens_per_merged_change_interval(summary, PG_GETARG_FLOAT8(1)).upper);
+}
+
+UV_FUNCTION(usage_summary_effective_changes)
+{
+    PG_RETURN_FLOAT8(uv::effective_changes(uv::pg::read_summary(PG_GETARG_DATUM(0))));
+}
+
+UV_FUNCTION(usage_summary_tokens_per_value)
+{
+    const std::optional<double> ratio = uv::tokens_per_value(uv::pg::read_summary(PG_GETARG_DATUM(0)));
+    if (!ratio)
+        PG_RETURN_NULL();
+    PG_RETURN_FLOAT8(*ratio);
+}
+
+UV_FUNCTION(usage_summary_tokens_per_value_lower)
+{
+    const uv::UsageSummary summary = uv::pg::read_summary(PG_GETARG_DATUM(0));
+    PG_RETURN_FLOAT8(uv::tokens_per_value_interval(summary, PG_GETARG_FLOAT8(1)).lower);
+}
+
+UV_FUNCTION(usage_summary_tokens_per_value_upper)
+{
+    const uv::UsageSummary summary = uv::pg::read_summary(PG_GETARG_DATUM(0));
+    PG_RETURN_FLOAT8(uv::tokens_per_value_interval(summary, PG_GETARG_FLOAT8(1)).upper);
 }

@@ -17,42 +17,56 @@ UsageSummary read_summary(Datum datum)
 
 SummaryDatum* make_summary(const UsageSummary& summary, MemoryContext context)
 {
-    auto* datum = static_cast<SummaryDatum*>(MemoryContextAllocZero(context, sizeof(SummaryDatum)));
-    SET_VARSIZE(datum, sizeof(SummaryDatum));
-    uv::to_stored(summary, reinterpret_cast<uint8_t*>(VARDATA(datum)));
+    uint8_t stored[uv::kStoredWeightedSummarySize];
+    const std::size_t size = uv::to_stored(summary, stored);
+    auto* datum = static_cast<SummaryDatum*>(MemoryContextAllocZero(context, VARHDRSZ + size));
+    SET_VARSIZE(datum, VARHDRSZ + size);
+    memcpy(VARDATA(datum), stored, size);
     return datum;
 }
 
 namespace {
 
-UsageSummary state_value(const SummaryDatum* state) { return {state->rows, state->tokens, state->merged_changes}; }
-
-void store(SummaryDatum* state, const UsageSummary& value)
+// The summary in the state argument. Inside an aggregate the state is ours and canonical (it was
+// written by update_state), so its fields are read directly; called directly as a function, the
+// argument is validated like any input.
+UsageSummary state_value(FunctionCallInfo fcinfo)
 {
-    state->rows = value.rows;
-    state->tokens = value.tokens;
-    state->merged_changes = value.merged_changes;
+    if (PG_ARGISNULL(0))
+        return UsageSummary{};
+    if (!AggCheckCallContext(fcinfo, nullptr))
+        return read_summary(PG_GETARG_DATUM(0));
+    const auto* state = reinterpret_cast<const SummaryDatum*>(PG_GETARG_POINTER(0));
+    if (state->version == uv::kWeightedSummaryVersion)
+        return {state->rows, state->tokens, state->merged_changes, state->value, state->value_squares};
+    return {state->rows, state->tokens, state->merged_changes};
 }
 
-// The state argument to update. Inside an aggregate it is ours, allocated in the aggregate
-// context, and updated in place (no copy per row); called directly as a function, the argument
-// is the caller's and is copied first.
-SummaryDatum* writable_state(FunctionCallInfo fcinfo)
+// The new state holding value. Inside an aggregate the state is updated in place (no copy per
+// row) whenever its layout holds value's canonical form: always for a version 2 state (which
+// shrinks in place to version 1 if its weights become those of the unweighted case), and for a
+// version 1 state while value stays unweighted. A state that becomes weighted grows once: the new
+// datum is allocated in the per-call context and the executor copies it into the aggregate context
+// and frees the old one (its contract for a transition function that returns a new pointer).
+// Called directly as a function, the argument is the caller's and is never modified.
+Datum update_state(FunctionCallInfo fcinfo, const UsageSummary& value)
 {
-    MemoryContext agg_context;
-    if (AggCheckCallContext(fcinfo, &agg_context)) {
-        if (PG_ARGISNULL(0))
-            return make_summary(UsageSummary{}, agg_context);
-        return reinterpret_cast<SummaryDatum*>(PG_GETARG_POINTER(0));
+    if (!PG_ARGISNULL(0) && AggCheckCallContext(fcinfo, nullptr)) {
+        auto* state = reinterpret_cast<SummaryDatum*>(PG_GETARG_POINTER(0));
+        if (!value.weighted() || VARSIZE(state) == sizeof(SummaryDatum)) {
+            uint8_t stored[uv::kStoredWeightedSummarySize];
+            const std::size_t size = uv::to_stored(value, stored);
+            memcpy(VARDATA(state), stored, size);
+            SET_VARSIZE(state, VARHDRSZ + size);
+            return PointerGetDatum(state);
+        }
     }
-    return make_summary(PG_ARGISNULL(0) ? UsageSummary{} : read_summary(PG_GETARG_DATUM(0)), CurrentMemoryContext);
+    return PointerGetDatum(make_summary(value, CurrentMemoryContext));
 }
 
 }  // namespace
 
 }  // namespace uv::pg
-
-using uv::pg::SummaryDatum;
 
 UV_FUNCTION(usage_summary_in)
 {
@@ -63,7 +77,7 @@ UV_FUNCTION(usage_summary_in)
 UV_FUNCTION(usage_summary_out)
 {
     const uv::UsageSummary summary = uv::pg::read_summary(PG_GETARG_DATUM(0));
-    char buffer[128];
+    char buffer[256];  // the longest version 2 text is under 170 characters
     {
         const std::string text = uv::to_text(summary);
         snprintf(buffer, sizeof buffer, "%s", text.c_str());
@@ -82,13 +96,14 @@ UV_FUNCTION(usage_summary_recv)
 
 UV_FUNCTION(usage_summary_send)
 {
-    const auto wire = uv::to_wire(uv::pg::read_summary(PG_GETARG_DATUM(0)));
+    const uv::WireSummary wire = uv::to_wire(uv::pg::read_summary(PG_GETARG_DATUM(0)));
     bytea* result = static_cast<bytea*>(palloc(VARHDRSZ + wire.size()));
     SET_VARSIZE(result, VARHDRSZ + wire.size());
     memcpy(VARDATA(result), wire.data(), wire.size());
     PG_RETURN_BYTEA_P(result);
 }
 
+// Equality of the logical value: counts and weights.
 UV_FUNCTION(usage_summary_eq)
 {
     PG_RETURN_BOOL(uv::pg::read_summary(PG_GETARG_DATUM(0)) == uv::pg::read_summary(PG_GETARG_DATUM(1)));
@@ -99,12 +114,13 @@ UV_FUNCTION(usage_summary_ne)
     PG_RETURN_BOOL(!(uv::pg::read_summary(PG_GETARG_DATUM(0)) == uv::pg::read_summary(PG_GETARG_DATUM(1))));
 }
 
-// Hash of the canonical stored form, so GROUP BY, DISTINCT and UNION work on summaries.
+// Hash of the canonical stored form (one encoding per value, and the same 28 bytes as before
+// weights existed for an unweighted summary), so GROUP BY, DISTINCT and UNION work on summaries.
 UV_FUNCTION(usage_summary_hash)
 {
-    uint8_t canonical[uv::kStoredSummarySize];
-    uv::to_stored(uv::pg::read_summary(PG_GETARG_DATUM(0)), canonical);
-    return hash_any(canonical, sizeof canonical);
+    uint8_t canonical[uv::kStoredWeightedSummarySize];
+    const std::size_t size = uv::to_stored(uv::pg::read_summary(PG_GETARG_DATUM(0)), canonical);
+    return hash_any(canonical, static_cast<int>(size));
 }
 
 // usage_agg(tokens, merged_changes): like sum(), a NULL argument contributes nothing and a row
@@ -112,28 +128,36 @@ UV_FUNCTION(usage_summary_hash)
 // transition may not return NULL); usage_agg_final turns a state of zero rows into NULL.
 UV_FUNCTION(usage_agg_transfn)
 {
-    SummaryDatum* state = uv::pg::writable_state(fcinfo);
-    if (PG_ARGISNULL(1) && PG_ARGISNULL(2))
-        PG_RETURN_POINTER(state);
-    uv::UsageSummary value = uv::pg::state_value(state);
-    uv::add_usage(value, PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1), PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2));
-    uv::pg::store(state, value);
-    PG_RETURN_POINTER(state);
+    uv::UsageSummary value = uv::pg::state_value(fcinfo);
+    if (!(PG_ARGISNULL(1) && PG_ARGISNULL(2)))
+        uv::add_usage(value, PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1), PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2));
+    return uv::pg::update_state(fcinfo, value);
 }
 
-// Removes the row leaving a moving window frame: O(1) sliding sums.
+// usage_agg(tokens, merged_changes, value): the weighted form. A NULL argument contributes
+// nothing (a NULL value adds no value, as sum() skips it, while the row's merged changes still
+// count); a row whose three arguments are NULL is not counted.
+UV_FUNCTION(usage_agg_weighted_transfn)
+{
+    uv::UsageSummary value = uv::pg::state_value(fcinfo);
+    if (!(PG_ARGISNULL(1) && PG_ARGISNULL(2) && PG_ARGISNULL(3)))
+        uv::add_usage(value, PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1), PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2),
+                      PG_ARGISNULL(3) ? 0.0 : PG_GETARG_FLOAT8(3));
+    return uv::pg::update_state(fcinfo, value);
+}
+
+// Removes the row leaving a moving window frame: O(1) sliding sums (2-argument usage_agg only;
+// integer sums have an exact inverse, floating-point weights do not).
 UV_FUNCTION(usage_agg_inverse)
 {
-    SummaryDatum* state = uv::pg::writable_state(fcinfo);
-    if (PG_ARGISNULL(1) && PG_ARGISNULL(2))
-        PG_RETURN_POINTER(state);
-    uv::UsageSummary value = uv::pg::state_value(state);
-    uv::remove_usage(value, PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1), PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2));
-    uv::pg::store(state, value);
-    PG_RETURN_POINTER(state);
+    uv::UsageSummary value = uv::pg::state_value(fcinfo);
+    if (!(PG_ARGISNULL(1) && PG_ARGISNULL(2)))
+        uv::remove_usage(value, PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1), PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2));
+    return uv::pg::update_state(fcinfo, value);
 }
 
-// Final step of usage_agg: no counted row gives NULL, as sum() does. Reads, never modifies.
+// Final step of usage_agg: no counted row gives NULL, as sum() does. Reads, never modifies: the
+// state is already in its canonical (smallest) layout.
 UV_FUNCTION(usage_agg_final)
 {
     if (PG_ARGISNULL(0) || uv::pg::read_summary(PG_GETARG_DATUM(0)).rows == 0)
@@ -150,11 +174,9 @@ UV_FUNCTION(usage_summary_combine)
         PG_RETURN_DATUM(PG_GETARG_DATUM(0));
     }
     const uv::UsageSummary other = uv::pg::read_summary(PG_GETARG_DATUM(1));
-    SummaryDatum* state = uv::pg::writable_state(fcinfo);
-    uv::UsageSummary value = uv::pg::state_value(state);
+    uv::UsageSummary value = uv::pg::state_value(fcinfo);
     uv::add_summary(value, other);
-    uv::pg::store(state, value);
-    PG_RETURN_POINTER(state);
+    return uv::pg::update_state(fcinfo, value);
 }
 
 UV_FUNCTION(usage_summary_row_count) { PG_RETURN_INT64(uv::pg::read_summary(PG_GETARG_DATUM(0)).rows); }
@@ -165,3 +187,5 @@ UV_FUNCTION(usage_summary_merged_changes)
 {
     PG_RETURN_INT64(uv::pg::read_summary(PG_GETARG_DATUM(0)).merged_changes);
 }
+
+UV_FUNCTION(usage_summary_value) { PG_RETURN_FLOAT8(uv::pg::read_summary(PG_GETARG_DATUM(0)).value); }

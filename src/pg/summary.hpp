@@ -5,10 +5,13 @@
 #include "core/summary.hpp"
 #include "pg/glue.hpp"
 
+#include <cstddef>
+
 namespace uv::pg {
 
 // Matches the core's stored layout behind a 4-byte varlena header; fields are 8-byte aligned
-// in memory we allocate, so transition functions update them in place.
+// in memory we allocate, so transition functions update them in place. A version 1 value (the
+// unweighted case) ends after merged_changes; value and value_squares exist in version 2 only.
 struct SummaryDatum {
     int32 vl_len_;
     uint8 version;
@@ -16,12 +19,15 @@ struct SummaryDatum {
     int64 rows;
     int64 tokens;
     int64 merged_changes;
+    float8 value;
+    float8 value_squares;
 };
-static_assert(sizeof(SummaryDatum) == VARHDRSZ + uv::kStoredSummarySize, "layout must match the core");
+static_assert(sizeof(SummaryDatum) == VARHDRSZ + uv::kStoredWeightedSummarySize, "layout must match the core");
+static_assert(offsetof(SummaryDatum, value) == VARHDRSZ + uv::kStoredSummarySize, "layout must match the core");
 
 // Validated copy of a usage_summary argument of any provenance (packed, toasted, from disk).
 UsageSummary read_summary(Datum datum);
-// A new datum in the given context.
+// A new datum in the given context, in the canonical (smallest) layout.
 SummaryDatum* make_summary(const UsageSummary& summary, MemoryContext context);
 
 }  // namespace uv::pg

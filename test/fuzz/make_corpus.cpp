@@ -44,15 +44,18 @@ void summary_corpus()
 {
     const std::string h = "summary_fuzz";
     const uv::UsageSummary values[] = {
-        {0, 0, 0}, {1, 0, 0}, {3, 123, 4}, {1000, 5000000, 17}, {INT64_MAX, INT64_MAX, INT64_MAX}};
+        {0, 0, 0}, {1, 0, 0}, {3, 123, 4}, {1000, 5000000, 17}, {INT64_MAX, INT64_MAX, INT64_MAX},
+        // Weighted (version 2): fractional value, value 0 (bots), review credit, extremes.
+        {3, 123, 4, 3.5, 4.25}, {1, 10, 1, 0.1, 0.010000000000000002}, {2, 0, 3, 0.0, 0.0},
+        {1, 7, 0, 0.75, 0.5625}, {INT64_MAX, INT64_MAX, INT64_MAX, 1e300, 1e-300}};
     int i = 0;
     for (const auto& s : values) {
         const std::string n = std::to_string(i++);
         write(h, "text_valid_" + n, uv::to_text(s));
         const auto w = uv::to_wire(s);
         write(h, "wire_valid_" + n, Bytes(w.begin(), w.end()));
-        Bytes st(uv::kStoredSummarySize);
-        uv::to_stored(s, st.data());
+        Bytes st(uv::kStoredWeightedSummarySize);
+        st.resize(uv::to_stored(s, st.data()));
         write(h, "stored_valid_" + n, st);
     }
     // Text: accepted variants and one defect each.
@@ -81,8 +84,8 @@ void summary_corpus()
     t = bw;
     t[9] = 0x80;  // tokens negative
     write(h, "wire_negative", t);
-    Bytes st(uv::kStoredSummarySize);
-    uv::to_stored({3, 123, 4}, st.data());
+    Bytes st(uv::kStoredWeightedSummarySize);
+    st.resize(uv::to_stored({3, 123, 4}, st.data()));
     t = st;
     t[2] = 1;
     write(h, "stored_reserved", t);
@@ -93,6 +96,42 @@ void summary_corpus()
     t = st;
     put_le64(t, 4, 0);  // zero rows, tokens 123
     write(h, "stored_zero_rows", t);
+
+    // Version 2, one defect each.
+    write(h, "text_v2_unweighted", std::string("(version:2,rows:3,tokens:123,merged_changes:4,value:4,value_squares:4)"));
+    write(h, "text_v2_exponent", std::string("(version:2,rows:3,tokens:123,merged_changes:4,value:35E-1,value_squares:4.25e+0)"));
+    write(h, "text_v2_negative", std::string("(version:2,rows:3,tokens:123,merged_changes:4,value:-3.5,value_squares:4.25)"));
+    write(h, "text_v2_nan", std::string("(version:2,rows:3,tokens:123,merged_changes:4,value:nan,value_squares:4.25)"));
+    write(h, "text_v2_overflow", std::string("(version:2,rows:3,tokens:123,merged_changes:4,value:1e309,value_squares:4.25)"));
+    write(h, "text_v2_zero_value", std::string("(version:2,rows:3,tokens:123,merged_changes:4,value:0,value_squares:4.25)"));
+    write(h, "text_v2_missing", std::string("(version:2,rows:3,tokens:123,merged_changes:4,value:3.5)"));
+    write(h, "text_v1_with_value", std::string("(version:1,rows:3,tokens:123,merged_changes:4,value:3.5,value_squares:4.25)"));
+    const auto w2 = uv::to_wire({3, 123, 4, 3.5, 4.25});
+    const Bytes bw2(w2.begin(), w2.end());
+    write(h, "wire_v2_short", Bytes(bw2.begin(), bw2.end() - 1));
+    t = bw2;
+    t[25] = 0x7f;  // value NaN (exponent all ones, mantissa non-zero)
+    t[26] = 0xf8;
+    write(h, "wire_v2_nan", t);
+    t = bw2;
+    t[33] |= 0x80;  // value_squares negative
+    write(h, "wire_v2_negative", t);
+    t = bw;  // version 1 bytes padded to version 2's length
+    t[0] = 2;
+    t.resize(uv::kWireWeightedSummarySize, 0);
+    write(h, "wire_v2_padded_v1", t);
+    Bytes st2(uv::kStoredWeightedSummarySize);
+    st2.resize(uv::to_stored({3, 123, 4, 3.5, 4.25}, st2.data()));
+    t = st2;
+    t[0] = 1;
+    write(h, "stored_v2_as_v1", t);
+    t = st2;
+    put_le64(t, 28, 0x8000000000000000ull);  // value -0.0
+    write(h, "stored_v2_negative_zero", t);
+    t = st2;
+    put_le64(t, 28, 0x4010000000000000ull);  // value 4.0 and squares 4.0: unweighted in version 2
+    put_le64(t, 36, 0x4010000000000000ull);
+    write(h, "stored_v2_unweighted", t);
 }
 
 // Active in working hours; of those, `active16` in 16 are kept (sparser series fit in 4096 bytes).

@@ -1,11 +1,13 @@
 // libFuzzer harness for the three decoders of usage_summary: text (input/output functions),
 // wire (send/recv, COPY BINARY) and stored (the on-disk bytes after the varlena header).
-// Every input goes to all three, so corpus files are plain values of any one form.
+// Every input goes to all three, so corpus files are plain values of any one form; versions 1
+// (unweighted) and 2 (weighted) of each.
 // Contract: a decoder either returns a valid summary or throws uv::Error; whatever decodes
 // re-encodes to an equal value in every form, and the binary forms are canonical (the bytes
 // that decoded are exactly the bytes the encoder writes).
 #include "summary.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -24,8 +26,13 @@ void check_valid(const uv::UsageSummary& s)
 {
     if (s.rows < 0 || s.tokens < 0 || s.merged_changes < 0)
         fail("decoded a summary with a negative count");
-    if (s.rows == 0 && (s.tokens != 0 || s.merged_changes != 0))
+    if (s.rows == 0 && (s.tokens != 0 || s.merged_changes != 0 || s.value != 0 || s.value_squares != 0))
         fail("decoded a summary of zero rows that holds something");
+    if (!std::isfinite(s.value) || !std::isfinite(s.value_squares) || std::signbit(s.value) ||
+        std::signbit(s.value_squares))
+        fail("decoded a summary with a non-finite or negative weight");
+    if ((s.value == 0) != (s.value_squares == 0))
+        fail("decoded a summary with value 0 but not value_squares, or the reverse");
 }
 
 // Every encoding of a decoded value must decode back to it.
@@ -37,9 +44,11 @@ void check_round_trips(const uv::UsageSummary& s)
     const auto wire = uv::to_wire(s);
     if (!(uv::from_wire(wire.data(), wire.size()) == s))
         fail("to_wire / from_wire round trip changed the value");
-    uint8_t stored[uv::kStoredSummarySize];
-    uv::to_stored(s, stored);
-    if (!(uv::from_stored(stored, sizeof stored) == s))
+    uint8_t stored[uv::kStoredWeightedSummarySize];
+    const std::size_t stored_size = uv::to_stored(s, stored);
+    if (stored_size != (s.weighted() ? uv::kStoredWeightedSummarySize : uv::kStoredSummarySize))
+        fail("to_stored chose the wrong version");
+    if (!(uv::from_stored(stored, stored_size) == s))
         fail("to_stored / from_stored round trip changed the value");
 }
 
@@ -79,9 +88,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         });
         one([&] {
             uv::UsageSummary s = uv::from_stored(copy, size);
-            uint8_t again[uv::kStoredSummarySize];
-            uv::to_stored(s, again);
-            if (size != sizeof again || std::memcmp(again, copy, size) != 0)
+            uint8_t again[uv::kStoredWeightedSummarySize];
+            const std::size_t again_size = uv::to_stored(s, again);
+            if (size != again_size || std::memcmp(again, copy, size) != 0)
                 fail("from_stored accepted bytes that to_stored does not write back");
             return s;
         });

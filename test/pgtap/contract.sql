@@ -2,7 +2,7 @@
 -- volatility, strictness, parallel safety, comments, no SECURITY DEFINER.
 BEGIN;
 SET LOCAL search_path = usage_value, public;
-SELECT plan(30);
+SELECT plan(38);
 
 SELECT has_type('usage_value', 'usage_summary', 'type usage_summary exists');
 SELECT has_function('usage_value', 'usage_agg', ARRAY['bigint', 'bigint']);
@@ -11,27 +11,48 @@ SELECT has_function('usage_value', 'tokens_per_merged_change', ARRAY['bigint', '
 SELECT has_function('usage_value', 'tokens_per_merged_change', ARRAY['usage_summary']);
 SELECT has_function('usage_value', 'tokens_per_merged_change_lower', ARRAY['usage_summary', 'double precision']);
 SELECT has_function('usage_value', 'tokens_per_merged_change_upper', ARRAY['usage_summary', 'double precision']);
+SELECT has_function('usage_value', 'usage_agg', ARRAY['bigint', 'bigint', 'double precision']);
+SELECT has_function('usage_value', 'value', ARRAY['usage_summary']);
+SELECT has_function('usage_value', 'effective_changes', ARRAY['usage_summary']);
+SELECT has_function('usage_value', 'tokens_per_value', ARRAY['usage_summary']);
+SELECT has_function('usage_value', 'tokens_per_value_lower', ARRAY['usage_summary', 'double precision']);
+SELECT has_function('usage_value', 'tokens_per_value_upper', ARRAY['usage_summary', 'double precision']);
 SELECT has_function('usage_value', 'billable_tokens', ARRAY['bigint', 'bigint', 'bigint', 'bigint', 'text']);
 SELECT has_function('usage_value', 'burst_inflation', ARRAY['timestamp with time zone', 'bigint', 'bigint', 'interval']);
 SELECT has_function('usage_value', 'burst_episodes', ARRAY['timestamp with time zone', 'bigint', 'bigint', 'interval']);
 SELECT has_function('usage_value', 'burst_score', ARRAY['bigint']);
 SELECT has_function('usage_value', 'fair_score', ARRAY['bigint', 'double precision', 'double precision']);
 SELECT has_function('usage_value', 'fair_rank', ARRAY['bigint', 'double precision', 'double precision']);
+SELECT has_function('usage_value', 'fair_score', ARRAY['double precision', 'double precision', 'double precision', 'double precision']);
+SELECT has_function('usage_value', 'fair_score', ARRAY['double precision', 'double precision', 'double precision', 'double precision', 'double precision', 'double precision']);
+SELECT has_function('usage_value', 'fair_rank', ARRAY['double precision', 'double precision', 'double precision', 'double precision']);
+SELECT has_function('usage_value', 'fair_rank', ARRAY['double precision', 'double precision', 'double precision', 'double precision', 'double precision', 'double precision']);
+SELECT has_function('usage_value', 'fair_rank_lower', ARRAY['double precision', 'double precision', 'double precision', 'double precision', 'double precision']);
+SELECT has_function('usage_value', 'fair_rank_upper', ARRAY['double precision', 'double precision', 'double precision', 'double precision', 'double precision']);
+SELECT has_function('usage_value', 'fair_detail', ARRAY['double precision', 'double precision', 'double precision', 'double precision', 'double precision']);
+SELECT is((SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
+           WHERE attrelid = (SELECT typrelid FROM pg_type WHERE oid = 'usage_value.fair_detail'::regtype) AND attnum > 0),
+          ARRAY['score', 'rank', 'rank_lower', 'rank_upper', 'posterior_mean', 'rate_lower', 'rate_upper', 'shrinkage',
+                'prior_alpha', 'prior_beta', 'prior_mean', 'prior_method', 'effective_count', 'dispersion'],
+          'fair_detail keeps its 0.2.0 attributes in place and appends effective_count, dispersion');
 SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'usage_value'::regnamespace
            AND proname IN ('fair_score', 'fair_rank', 'fair_rank_lower', 'fair_rank_upper', 'fair_detail') AND prokind <> 'w'),
           0::bigint, 'the fair_* functions are window functions');
 SELECT function_returns('usage_value', 'usage_agg', ARRAY['bigint', 'bigint'], 'usage_summary');
 SELECT function_returns('usage_value', 'tokens_per_merged_change', ARRAY['bigint', 'bigint'], 'double precision');
 SELECT is_aggregate('usage_value', 'usage_agg', ARRAY['bigint', 'bigint']);
+SELECT is_aggregate('usage_value', 'usage_agg', ARRAY['bigint', 'bigint', 'double precision']);
+SELECT function_returns('usage_value', 'usage_agg', ARRAY['bigint', 'bigint', 'double precision'], 'usage_summary');
 SELECT is_aggregate('usage_value', 'rollup', ARRAY['usage_summary']);
 
--- The state of usage_agg is usage_summary itself (not internal), with a combine function.
+-- The state of usage_agg is usage_summary itself (not internal), with a combine function; only
+-- the unweighted form has a moving-window inverse (float8 weights have no exact one).
 SELECT results_eq(
-    $$SELECT a.aggtranstype::regtype::text, a.aggcombinefn <> 0
+    $$SELECT a.aggtranstype::regtype::text, a.aggcombinefn <> 0, a.aggminvtransfn <> 0
       FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_namespace n ON n.oid = p.pronamespace
-      WHERE n.nspname = 'usage_value' AND p.proname = 'usage_agg'$$,
-    $$VALUES ('usage_summary'::text, true)$$,
-    'usage_agg keeps usage_summary as its state and has a combine function');
+      WHERE n.nspname = 'usage_value' AND p.proname = 'usage_agg' ORDER BY p.pronargs$$,
+    $$VALUES ('usage_summary'::text, true, true), ('usage_summary'::text, true, false)$$,
+    'both usage_agg forms keep usage_summary as their state and have a combine function; the weighted one no inverse');
 -- burst_score alone has no combine function: its score is defined against the current row of an
 -- ordered window frame, which a partial aggregate does not have.
 SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid

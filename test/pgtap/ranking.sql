@@ -2,7 +2,7 @@
 -- an independent likelihood and a known answer, and the fairness properties.
 BEGIN;
 SET LOCAL search_path = usage_value, public;
-SELECT plan(16);
+SELECT plan(22);
 
 -- 1. Posterior quantiles with a given prior: score = x / (beta + exposure) where P(alpha + value, x) = q.
 --    x from mpmath at 60 digits (test/unit/ranking_test.cpp lists the script), not from Boost.
@@ -105,6 +105,53 @@ SELECT results_eq($$SELECT r FROM (SELECT e, fair_rank(0, e) OVER () AS r FROM (
                   $$SELECT * FROM (VALUES (1::bigint), (2::bigint), (3::bigint)) v ORDER BY 1$$,
                   'no merges anywhere: fewer tokens rank better');
 SELECT throws_ok($$SELECT fair_score(-1, 1.0) OVER () FROM (VALUES (1)) v$$, '22003', NULL, 'negative value: 22003');
+
+-- 5. Fractional value with an effective count (float8 overloads).
+--    On integer data without an effective count (or with n = value) they are the bigint path.
+SELECT is((SELECT count(*) FROM (
+              SELECT fair_score(value, exposure) OVER () AS a, fair_score(value::float8, exposure) OVER () AS b,
+                     fair_score(value::float8, exposure, effective_count => value::float8) OVER () AS c,
+                     fair_rank_lower(value, exposure) OVER () AS lo1, fair_rank_lower(value::float8, exposure) OVER () AS lo2,
+                     fair_rank_upper(value, exposure) OVER () AS hi1, fair_rank_upper(value::float8, exposure) OVER () AS hi2,
+                     fair_detail(value, exposure) OVER () AS d1, fair_detail(value::float8, exposure) OVER () AS d2
+              FROM cohort) x
+           WHERE a <> b OR a <> c OR lo1 <> lo2 OR hi1 <> hi2 OR d1::text <> d2::text), 0::bigint,
+          'float8 overloads on integer data equal the bigint ones exactly (score, rank bounds, detail)');
+SELECT is((SELECT count(*) FROM (
+              SELECT fair_score(merged, mtokens, 0.1, 2.0, 2.0) OVER () AS a,
+                     fair_score(merged::float8, mtokens, 0.1, 2.0, 2.0) OVER () AS b,
+                     fair_rank(merged, mtokens, 0.3, 2.0, 2.0) OVER () AS r1,
+                     fair_rank(merged::float8, mtokens, 0.3, 2.0, 2.0, merged::float8) OVER () AS r2
+              FROM board) x WHERE a <> b OR r1 <> r2), 0::bigint,
+          '... also against a given prior');
+-- Weighted rows: 1 to 12 changes with weights 0.5 to 3; value and Kish effective count in SQL.
+CREATE TABLE weighted AS
+SELECT c.entity, c.exposure, sum(w) AS value, coalesce(sum(w) ^ 2 / sum(w * w), 0) AS n
+FROM cohort c LEFT JOIN LATERAL (
+    SELECT 0.5 + 2.5 * ((c.entity * 31 + k * 17) % 11) / 10.0 AS w
+    FROM generate_series(1, (c.value % 12)::int) k) ch ON true
+GROUP BY c.entity, c.exposure;
+UPDATE weighted SET value = 0 WHERE value IS NULL;
+CREATE TABLE wscored AS
+SELECT entity, value, exposure, n, fair_detail(value, exposure, effective_count => n) OVER () AS d FROM weighted;
+-- The posterior is Gamma(alpha + n, beta + exposure * n / value) (pooled dispersion for value 0).
+SELECT is((SELECT count(*) FROM wscored, (SELECT sum(value) / sum(n) AS pooled FROM weighted WHERE value > 0) p
+           WHERE abs((d).posterior_mean / (((d).prior_alpha + n)
+                     / ((d).prior_beta + exposure / CASE WHEN value > 0 THEN value / n ELSE p.pooled END)) - 1) > 1e-12
+              OR abs((d).dispersion - CASE WHEN value > 0 THEN value / n ELSE p.pooled END) > 1e-12 * (d).dispersion),
+          0::bigint, 'weighted posterior mean and dispersion match the model computed in SQL');
+SELECT is((SELECT count(*) FROM wscored w JOIN (
+              SELECT entity, fair_detail(value, exposure, effective_count => n) OVER (ORDER BY md5(entity::text)) AS d2
+              FROM weighted) t USING (entity) WHERE (w.d)::text <> (t.d2)::text),
+          0::bigint, 'weighted results do not depend on row order');
+-- One change of weight 10 scores below ten changes of weight 1 with the same value and tokens.
+SELECT ok((SELECT max(s) FILTER (WHERE who = 'one') < max(s) FILTER (WHERE who = 'ten')
+           FROM (SELECT who, fair_score(value, exposure, effective_count => n) OVER () AS s
+                 FROM (SELECT 'c' || entity, value, exposure, n FROM weighted
+                       UNION ALL VALUES ('ten', 10.0::float8, 2.0::float8, 10.0::float8), ('one', 10.0, 2.0, 1.0)) x(who, value, exposure, n)) y),
+          'one change of weight 10 is less certain than ten of weight 1');
+SELECT throws_ok($$SELECT fair_score(2.5, 1.0, effective_count => 0) OVER () FROM (VALUES (1)) v$$, '22023', NULL,
+                 'a positive value with effective_count 0: 22023');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1,5 +1,6 @@
 // Garwood interval against independent references: 50-digit values from mpmath
-// (test/reference/garwood.py) and the defining Poisson tail identities summed directly.
+// (test/reference/garwood.py) and the defining Poisson tail identities summed directly; the
+// weighted (quasi-Poisson) interval on value against the same references.
 #include "interval.hpp"
 
 #include <gtest/gtest.h>
@@ -50,6 +51,30 @@ const Reference kReferences[] = {
     {37, 0.5, 32.736145439687882, 41.956629945249997},
     {100, 0.5, 93.085833837121743, 107.58479255986891},
     {1000, 0.5, 978.49296649469285, 1022.1543517843817},
+};
+
+// Fractional counts, from the same script ("fractional counts").
+struct FractionalReference {
+    double count;
+    double confidence;
+    double lower;
+    double upper;
+};
+const FractionalReference kFractional[] = {
+    {0.25, 0.95, 2.6366012956299962e-7, 4.196147633456483},
+    {0.5, 0.95, 0.00049103455858762796, 4.6742018022480739},
+    {1.5, 0.95, 0.10789764131194893, 6.4162509970150141},
+    {2.75, 0.95, 0.5138908175407014, 8.3891430569039231},
+    {7.2, 0.95, 2.9402787578736504, 14.692454945332501},
+    {12.345, 0.95, 6.4481734582062316, 21.400474956602879},
+    {99.9, 0.95, 81.273801387897487, 121.51703109310769},
+    {0.25, 0.8, 6.7500623856339653e-5, 2.7239400741918462},
+    {0.5, 0.8, 0.0078953870467156124, 3.1256943155851616},
+    {1.5, 0.8, 0.29218718707759163, 4.6181784498905592},
+    {2.75, 0.8, 0.95110414830934154, 6.3462000366469248},
+    {7.2, 0.8, 4.0456878044640199, 12.016785252909713},
+    {12.345, 0.8, 8.1102156758279305, 18.188194375140995},
+    {99.9, 0.8, 87.324055357799076, 113.96815014904478},
 };
 
 void expect_relative(double expected, double actual, double tolerance)
@@ -161,4 +186,135 @@ TEST(TokensPerMergedChange, NoTokens)
     const uv::Interval b = uv::tokens_per_merged_change_interval(uv::UsageSummary{0, 0, 0}, 0.95);
     EXPECT_EQ(b.lower, 0.0);
     EXPECT_TRUE(std::isinf(b.upper));
+}
+
+TEST(Garwood, FractionalCountsMatchIndependentReferenceValues)
+{
+    for (const FractionalReference& r : kFractional) {
+        SCOPED_TRACE("count " + std::to_string(r.count) + " confidence " + std::to_string(r.confidence));
+        const uv::Interval interval = uv::garwood_interval(r.count, r.confidence);
+        expect_relative(r.lower, interval.lower, 1e-9);
+        expect_relative(r.upper, interval.upper, 1e-9);
+    }
+}
+
+TEST(Garwood, FractionalCountsAreContinuousAtIntegers)
+{
+    for (int64_t k : {1, 4, 30}) {
+        const uv::Interval exact = uv::poisson_mean_interval(k, 0.95);
+        const uv::Interval near = uv::garwood_interval(static_cast<double>(k) * (1 + 1e-12), 0.95);
+        expect_relative(exact.lower, near.lower, 1e-9);
+        expect_relative(exact.upper, near.upper, 1e-9);
+    }
+}
+
+TEST(WeightedValue, UnitWeightsGiveExactlyTheUnweightedInterval)
+{
+    // Weight 1 per change through the weighted path, in rows of one and of several changes: the
+    // summary stays unweighted and every figure is bit-for-bit today's Garwood interval.
+    for (int64_t rows : {1, 3, 10, 250}) {
+        uv::UsageSummary plain, weighted;
+        for (int64_t i = 0; i < rows; ++i) {
+            const int64_t merged = i % 4;
+            uv::add_usage(plain, 1000 + i, merged);
+            uv::add_usage(weighted, 1000 + i, merged, static_cast<double>(merged));
+        }
+        ASSERT_EQ(plain, weighted);
+        ASSERT_FALSE(weighted.weighted());
+        EXPECT_EQ(uv::effective_changes(weighted), static_cast<double>(weighted.merged_changes));
+        for (double confidence : {0.5, 0.95, 0.999}) {
+            const uv::Interval count = uv::poisson_mean_interval(plain.merged_changes, confidence);
+            const uv::Interval value = uv::value_interval(weighted, confidence);
+            EXPECT_EQ(count.lower, value.lower);
+            EXPECT_EQ(count.upper, value.upper);
+            const uv::Interval a = uv::tokens_per_merged_change_interval(plain, confidence);
+            const uv::Interval b = uv::tokens_per_value_interval(weighted, confidence);
+            EXPECT_EQ(a.lower, b.lower);
+            EXPECT_EQ(a.upper, b.upper);
+        }
+        EXPECT_EQ(uv::tokens_per_merged_change(plain), uv::tokens_per_value(weighted));
+    }
+}
+
+TEST(WeightedValue, MatchesTheIndependentReference)
+{
+    // The rows of the "weighted summary" section of test/reference/garwood.py: (merged, value).
+    const std::pair<int64_t, double> rows[] = {{1, 0.5}, {1, 1}, {1, 2}, {1, 0.25}, {1, 3},
+                                               {1, 1.5}, {1, 0}, {2, 1.5}, {0, 0.75}, {3, 3}};
+    uv::UsageSummary s;
+    for (const auto& [merged, value] : rows)
+        uv::add_usage(s, 100000, merged, value);
+    EXPECT_EQ(s.value, 13.5);
+    EXPECT_EQ(s.value_squares, 21.25);
+    EXPECT_EQ(s.merged_changes, 12);
+    expect_relative(8.5764705882352941, uv::effective_changes(s), 1e-15);
+    const uv::Interval v95 = uv::value_interval(s, 0.95);
+    expect_relative(6.0330344961195076, v95.lower, 1e-9);
+    expect_relative(26.014987726504143, v95.upper, 1e-9);
+    const uv::Interval v90 = uv::value_interval(s, 0.9);
+    expect_relative(6.9110836049553832, v90.lower, 1e-9);
+    expect_relative(23.876931938752606, v90.upper, 1e-9);
+    // Tokens per value inverts it.
+    EXPECT_DOUBLE_EQ(*uv::tokens_per_value(s), 1e6 / 13.5);
+    const uv::Interval t = uv::tokens_per_value_interval(s, 0.95);
+    expect_relative(1e6 / 26.014987726504143, t.lower, 1e-9);
+    expect_relative(1e6 / 6.0330344961195076, t.upper, 1e-9);
+}
+
+TEST(WeightedValue, UnequalWeightsWidenTheIntervalRelativeToTheValue)
+{
+    // Same value 10 from ten changes of 1 and from one change of 10: the second carries the
+    // information of one change, so its relative interval is that of a count of 1.
+    uv::UsageSummary even, lumpy;
+    for (int i = 0; i < 10; ++i)
+        uv::add_usage(even, 100, 1, 1.0);
+    uv::add_usage(lumpy, 1000, 1, 10.0);
+    for (int i = 0; i < 9; ++i)
+        uv::add_usage(lumpy, 0, 1, 0.0);
+    EXPECT_EQ(uv::effective_changes(even), 10.0);
+    EXPECT_EQ(uv::effective_changes(lumpy), 1.0);
+    const uv::Interval e = uv::value_interval(even, 0.95);
+    const uv::Interval l = uv::value_interval(lumpy, 0.95);
+    const uv::Interval one = uv::poisson_mean_interval(1, 0.95);
+    EXPECT_DOUBLE_EQ(l.lower, 10 * one.lower);
+    EXPECT_DOUBLE_EQ(l.upper, 10 * one.upper);
+    EXPECT_LT(l.lower, e.lower);
+    EXPECT_GT(l.upper, e.upper);
+}
+
+TEST(WeightedValue, NoValue)
+{
+    // Only bots and reverts: no value, no estimate, the upper bound on tokens per value is
+    // infinite and the lower uses the zero-count Garwood bound with unit dispersion.
+    uv::UsageSummary s;
+    uv::add_usage(s, 5000, 3, 0.0);
+    EXPECT_TRUE(s.weighted());
+    EXPECT_EQ(uv::effective_changes(s), 0.0);
+    EXPECT_FALSE(uv::tokens_per_value(s).has_value());
+    const uv::Interval t = uv::tokens_per_value_interval(s, 0.95);
+    expect_relative(5000 / 3.6888794541139363, t.lower, 1e-9);
+    EXPECT_TRUE(std::isinf(t.upper));
+    // Zero tokens with value: both bounds 0, as for merged changes.
+    uv::UsageSummary z;
+    uv::add_usage(z, 0, 1, 0.5);
+    const uv::Interval zt = uv::tokens_per_value_interval(z, 0.95);
+    EXPECT_EQ(zt.lower, 0.0);
+    EXPECT_EQ(zt.upper, 0.0);
+}
+
+TEST(WeightedValue, ExtremeWeightsStayFiniteOrFailCleanly)
+{
+    uv::UsageSummary big;
+    uv::add_usage(big, 1, 1, 1e150);
+    uv::add_usage(big, 1, 1, 1e-150);
+    const uv::Interval i = uv::value_interval(big, 0.95);
+    EXPECT_TRUE(std::isfinite(i.lower));
+    EXPECT_TRUE(std::isfinite(i.upper));
+    // Decoded extremes (valid encodings) give a finite interval or an OutOfRange error.
+    const uv::UsageSummary extreme{1, 1, 1, 1e300, 5e-324};
+    try {
+        uv::value_interval(extreme, 0.95);
+    } catch (const uv::Error& e) {
+        EXPECT_EQ(e.kind(), uv::ErrorKind::OutOfRange);
+    }
 }

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -76,9 +77,9 @@ TEST(Summary, StoredWireAndTextFormsRoundTrip)
     std::uniform_int_distribution<int64_t> any(0, kMax);
     for (int i = 0; i < 1000; ++i) {
         const uv::UsageSummary s{i < 3 ? kMax - i : any(rng) | 1, i < 3 ? int64_t(i) : any(rng), i < 3 ? kMax - i : any(rng)};
-        uint8_t stored[uv::kStoredSummarySize];
-        uv::to_stored(s, stored);
-        EXPECT_EQ(uv::from_stored(stored, sizeof stored), s);
+        uint8_t stored[uv::kStoredWeightedSummarySize];
+        ASSERT_EQ(uv::to_stored(s, stored), uv::kStoredSummarySize) << "an unweighted summary is stored as version 1";
+        EXPECT_EQ(uv::from_stored(stored, uv::kStoredSummarySize), s);
         const auto wire = uv::to_wire(s);
         EXPECT_EQ(uv::from_wire(wire.data(), wire.size()), s);
         EXPECT_EQ(uv::from_text(uv::to_text(s).c_str()), s);
@@ -121,7 +122,11 @@ TEST(Summary, MalformedTextIsRejected)
 TEST(Summary, MalformedBytesAreRejected)
 {
     uint8_t stored[uv::kStoredSummarySize];
-    uv::to_stored(uv::UsageSummary{1, 5, 1}, stored);
+    {
+        uint8_t buffer[uv::kStoredWeightedSummarySize];
+        ASSERT_EQ(uv::to_stored(uv::UsageSummary{1, 5, 1}, buffer), sizeof stored);
+        std::memcpy(stored, buffer, sizeof stored);
+    }
     EXPECT_EQ(error_kind_of([&] { uv::from_stored(stored, 0); }), uv::ErrorKind::InvalidBinary);
     EXPECT_EQ(error_kind_of([&] { uv::from_stored(stored, sizeof stored - 1); }), uv::ErrorKind::InvalidBinary);
     uint8_t corrupt[uv::kStoredSummarySize];
@@ -174,6 +179,339 @@ TEST(Summary, RandomMutationsNeverCrashAndDecodeOnlyValidValues)
             const uv::UsageSummary s = uv::from_text(t.c_str());
             EXPECT_GE(s.tokens, 0);
             EXPECT_GE(s.merged_changes, 0);
+        } catch (const uv::Error& e) {
+            EXPECT_TRUE(e.kind() == uv::ErrorKind::InvalidText || e.kind() == uv::ErrorKind::OutOfRange);
+        }
+    }
+}
+
+// ---- Weighted value (version 2) -------------------------------------------------------------
+
+namespace {
+
+template <typename F>
+std::string error_message_of(F&& f)
+{
+    try {
+        f();
+    } catch (const uv::Error& e) {
+        return e.what();
+    }
+    ADD_FAILURE() << "no uv::Error thrown";
+    return "";
+}
+
+std::vector<uint8_t> stored_bytes(const uv::UsageSummary& s)
+{
+    uint8_t out[uv::kStoredWeightedSummarySize];
+    const std::size_t n = uv::to_stored(s, out);
+    return std::vector<uint8_t>(out, out + n);
+}
+
+void put_le(std::vector<uint8_t>& out, uint64_t v)
+{
+    for (int i = 0; i < 8; ++i, v >>= 8)
+        out.push_back(uint8_t(v & 0xff));
+}
+
+void put_be(std::vector<uint8_t>& out, uint64_t v)
+{
+    for (int i = 7; i >= 0; --i)
+        out.push_back(uint8_t(v >> (8 * i)));
+}
+
+uint64_t bits(double d)
+{
+    uint64_t b;
+    std::memcpy(&b, &d, 8);
+    return b;
+}
+
+}  // namespace
+
+TEST(WeightedSummary, EachRowAddsItsValueAndTheSquareRule)
+{
+    uv::UsageSummary s;
+    uv::add_usage(s, 100, 1, 0.5);   // one change: exact square 0.25
+    uv::add_usage(s, 200, 4, 2.0);   // four changes: equal-split lower bound 2^2 / 4 = 1
+    uv::add_usage(s, 50, 0, 0.75);   // review credit, no merge: one unit, 0.5625
+    uv::add_usage(s, 10, 2, 0.0);    // two bot changes worth nothing
+    EXPECT_EQ(s, (uv::UsageSummary{4, 360, 7, 3.25, 1.8125}));
+    EXPECT_TRUE(s.weighted());
+    // The unweighted row on a weighted summary adds one per change to both sums.
+    uv::add_usage(s, 1, 3);
+    EXPECT_EQ(s, (uv::UsageSummary{5, 361, 10, 6.25, 4.8125}));
+}
+
+TEST(WeightedSummary, UnitWeightsKeepTheSummaryUnweightedExactly)
+{
+    uv::UsageSummary a, b;
+    const int64_t big = (int64_t(1) << 60) + 1;  // beyond double precision: still exactly unweighted
+    uv::add_usage(a, 5, big);
+    uv::add_usage(b, 5, big, static_cast<double>(big));
+    uv::add_usage(a, 7, 3);
+    uv::add_usage(b, 7, 3, 3.0);
+    EXPECT_EQ(a, b);
+    EXPECT_FALSE(b.weighted());
+    EXPECT_EQ(stored_bytes(a), stored_bytes(b));
+    EXPECT_EQ(stored_bytes(a).size(), uv::kStoredSummarySize);
+    uv::UsageSummary c{1, 2, 3};
+    uv::add_summary(c, uv::UsageSummary{2, 3, big});
+    EXPECT_FALSE(c.weighted());
+}
+
+TEST(WeightedSummary, BadValuesAreRejectedNamingValueAndLeaveTheSummaryUnchanged)
+{
+    uv::UsageSummary s{1, 10, 1, 0.5, 0.25};
+    const uv::UsageSummary before = s;
+    for (double bad : {std::nan(""), std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()}) {
+        EXPECT_EQ(error_kind_of([&] { uv::add_usage(s, 1, 1, bad); }), uv::ErrorKind::InvalidParameter);
+        EXPECT_NE(error_message_of([&] { uv::add_usage(s, 1, 1, bad); }).find("value"), std::string::npos);
+    }
+    EXPECT_EQ(error_kind_of([&] { uv::add_usage(s, 1, 1, -0.5); }), uv::ErrorKind::OutOfRange);
+    EXPECT_NE(error_message_of([&] { uv::add_usage(s, 1, 1, -0.5); }).find("value must not be negative"), std::string::npos);
+    EXPECT_EQ(error_kind_of([&] { uv::add_usage(s, -1, 1, 0.5); }), uv::ErrorKind::OutOfRange);
+    EXPECT_EQ(error_kind_of([&] { uv::add_usage(s, 1, 1, 1e-200); }), uv::ErrorKind::OutOfRange) << "square underflows";
+    EXPECT_EQ(error_kind_of([&] { uv::add_usage(s, 1, 1, 1e200); }), uv::ErrorKind::OutOfRange) << "square overflows";
+    uv::UsageSummary full{1, 1, 1, 1.7e308, 1.0};
+    EXPECT_EQ(error_kind_of([&] { uv::add_usage(full, 1, 0, 1e308); }), uv::ErrorKind::OutOfRange);
+    EXPECT_EQ(error_kind_of([&] { uv::add_summary(full, full); }), uv::ErrorKind::OutOfRange);
+    EXPECT_EQ(s, before);
+    // Negative zero is zero, stored as +0.
+    uv::add_usage(s, 0, 0, -0.0);
+    EXPECT_FALSE(std::signbit(s.value));
+    EXPECT_EQ(s, (uv::UsageSummary{2, 10, 1, 0.5, 0.25}));
+}
+
+TEST(WeightedSummary, NoExactInverseForWeightedSummaries)
+{
+    uv::UsageSummary s;
+    uv::add_usage(s, 10, 1, 0.5);
+    EXPECT_EQ(error_kind_of([&] { uv::remove_usage(s, 10, 1); }), uv::ErrorKind::InvalidParameter);
+    uv::UsageSummary u;
+    uv::add_usage(u, 10, 2, 2.0);
+    uv::add_usage(u, 5, 1, 1.0);
+    uv::remove_usage(u, 10, 2);
+    EXPECT_EQ(u, (uv::UsageSummary{1, 5, 1}));
+}
+
+TEST(WeightedSummary, UnweightedEncodesAsVersionOneByteForByte)
+{
+    // Written out by hand, independent of the encoder: what 0.2.0 stored and sent.
+    const uv::UsageSummary s{3, 123, 4};
+    std::vector<uint8_t> stored = {1, 0, 0, 0};
+    put_le(stored, 3);
+    put_le(stored, 123);
+    put_le(stored, 4);
+    EXPECT_EQ(stored_bytes(s), stored);
+    std::vector<uint8_t> wire = {1};
+    put_be(wire, 3);
+    put_be(wire, 123);
+    put_be(wire, 4);
+    const auto w = uv::to_wire(s);
+    EXPECT_EQ(std::vector<uint8_t>(w.begin(), w.end()), wire);
+    EXPECT_EQ(uv::to_text(s), "(version:1,rows:3,tokens:123,merged_changes:4)");
+}
+
+TEST(WeightedSummary, WeightedEncodesAsVersionTwo)
+{
+    const uv::UsageSummary s{3, 123, 4, 3.5, 4.25};
+    std::vector<uint8_t> stored = {2, 0, 0, 0};
+    put_le(stored, 3);
+    put_le(stored, 123);
+    put_le(stored, 4);
+    put_le(stored, bits(3.5));
+    put_le(stored, bits(4.25));
+    EXPECT_EQ(stored_bytes(s), stored);
+    EXPECT_EQ(uv::from_stored(stored.data(), stored.size()), s);
+    std::vector<uint8_t> wire = {2};
+    put_be(wire, 3);
+    put_be(wire, 123);
+    put_be(wire, 4);
+    put_be(wire, bits(3.5));
+    put_be(wire, bits(4.25));
+    const auto w = uv::to_wire(s);
+    EXPECT_EQ(std::vector<uint8_t>(w.begin(), w.end()), wire);
+    EXPECT_EQ(uv::from_wire(wire.data(), wire.size()), s);
+    EXPECT_EQ(uv::to_text(s), "(version:2,rows:3,tokens:123,merged_changes:4,value:3.5,value_squares:4.25)");
+    EXPECT_EQ(uv::to_text(uv::UsageSummary{1, 1, 1, 0.1, 0.01}),
+              "(version:2,rows:1,tokens:1,merged_changes:1,value:0.1,value_squares:0.01)");
+    EXPECT_EQ(uv::from_text(" ( version : 2 , rows:3,tokens:123,merged_changes:4, value : 35e-1 ,value_squares:4.250 ) "), s);
+}
+
+TEST(WeightedSummary, VersionTwoRoundTripsExactly)
+{
+    std::mt19937_64 rng(11);
+    std::uniform_int_distribution<int64_t> any(0, kMax);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    for (int i = 0; i < 2000; ++i) {
+        // Weights spanning many magnitudes, including subnormal-free tiny and huge ones.
+        const double value = std::ldexp(unit(rng) + 1e-3, int(rng() % 400) - 200);
+        const double squares = std::ldexp(unit(rng) + 1e-3, int(rng() % 400) - 200);
+        const uv::UsageSummary s{any(rng) | 1, any(rng), any(rng), i % 10 == 0 ? 0.0 : value, i % 10 == 0 ? 0.0 : squares};
+        if (!s.weighted())
+            continue;
+        const auto st = stored_bytes(s);
+        EXPECT_EQ(st.size(), uv::kStoredWeightedSummarySize);
+        EXPECT_EQ(uv::from_stored(st.data(), st.size()), s);
+        const auto wire = uv::to_wire(s);
+        EXPECT_EQ(wire.size(), uv::kWireWeightedSummarySize);
+        EXPECT_EQ(uv::from_wire(wire.data(), wire.size()), s);
+        const std::string text = uv::to_text(s);
+        EXPECT_EQ(uv::from_text(text.c_str()), s) << text;
+    }
+}
+
+TEST(WeightedSummary, MalformedVersionTwoIsRejected)
+{
+    const uv::UsageSummary good{3, 123, 4, 3.5, 4.25};
+    const auto stored = stored_bytes(good);
+    const auto wire_array = uv::to_wire(good);
+    const std::vector<uint8_t> wire(wire_array.begin(), wire_array.end());
+    struct Case {
+        const char* what;
+        double value;
+        double squares;
+        int64_t rows;
+        int64_t merged;
+    };
+    const double inf = std::numeric_limits<double>::infinity();
+    const Case cases[] = {
+        {"NaN value", std::nan(""), 1.0, 1, 1},
+        {"infinite value_squares", 1.0, inf, 1, 1},
+        {"negative value", -1.0, 1.0, 1, 1},
+        {"negative zero", -0.0, 0.0, 1, 2},
+        {"value 0 but squares not", 0.0, 1.0, 1, 2},
+        {"squares 0 but value not", 2.0, 0.0, 1, 1},
+        {"zero rows holding value", 1.0, 0.5, 0, 0},
+        {"unweighted in version 2", 4.0, 4.0, 1, 4},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.what);
+        std::vector<uint8_t> st = {2, 0, 0, 0};
+        put_le(st, uint64_t(c.rows));
+        put_le(st, 7);
+        put_le(st, uint64_t(c.merged));
+        put_le(st, bits(c.value));
+        put_le(st, bits(c.squares));
+        EXPECT_EQ(error_kind_of([&] { uv::from_stored(st.data(), st.size()); }), uv::ErrorKind::InvalidBinary);
+        std::vector<uint8_t> w = {2};
+        put_be(w, uint64_t(c.rows));
+        put_be(w, 7);
+        put_be(w, uint64_t(c.merged));
+        put_be(w, bits(c.value));
+        put_be(w, bits(c.squares));
+        EXPECT_EQ(error_kind_of([&] { uv::from_wire(w.data(), w.size()); }), uv::ErrorKind::InvalidBinary);
+    }
+    // Lengths of the other version, truncation, extension, reserved bytes.
+    EXPECT_EQ(error_kind_of([&] { uv::from_stored(stored.data(), uv::kStoredSummarySize); }), uv::ErrorKind::InvalidBinary);
+    EXPECT_EQ(error_kind_of([&] { uv::from_wire(wire.data(), uv::kWireSummarySize); }), uv::ErrorKind::InvalidBinary);
+    std::vector<uint8_t> longer = stored;
+    longer.push_back(0);
+    EXPECT_EQ(error_kind_of([&] { uv::from_stored(longer.data(), longer.size()); }), uv::ErrorKind::InvalidBinary);
+    longer = wire;
+    longer.push_back(0);
+    EXPECT_EQ(error_kind_of([&] { uv::from_wire(longer.data(), longer.size()); }), uv::ErrorKind::InvalidBinary);
+    std::vector<uint8_t> reserved = stored;
+    reserved[3] = 1;
+    EXPECT_EQ(error_kind_of([&] { uv::from_stored(reserved.data(), reserved.size()); }), uv::ErrorKind::InvalidBinary);
+    // A version 1 value padded to version 2's length is not version 2.
+    auto v1 = stored_bytes(uv::UsageSummary{3, 123, 4});
+    v1.resize(uv::kStoredWeightedSummarySize, 0);
+    EXPECT_EQ(error_kind_of([&] { uv::from_stored(v1.data(), v1.size()); }), uv::ErrorKind::InvalidBinary);
+
+    const char* bad_text[] = {
+        "(version:2,rows:3,tokens:123,merged_changes:4)",
+        "(version:2,rows:3,tokens:123,merged_changes:4,value:3.5)",
+        "(version:2,rows:3,tokens:123,merged_changes:4,value_squares:4.25,value:3.5)",
+        "(version:1,rows:3,tokens:123,merged_changes:4,value:3.5,value_squares:4.25)",
+        "(version:2,rows:3,tokens:123,merged_changes:4,value:-3.5,value_squares:4.25)",
+        "(version:2,rows:3,tokens:123,merged_changes:4,value:nan,value_squares:4.25)",
+        "(version:2,rows:3,tokens:123,merged_changes:4,value:inf,value_squares:4.25)",
+        "(version:2,rows:3,tokens:123,merged_changes:4,value:1e999,value_squares:4.25)",
+        "(version:2,rows:3,tokens:123,merged_changes:4,value:,value_squares:4.25)",
+        "(version:2,rows:3,tokens:123,merged_changes:4,value:3.,value_squares:4.25)",
+        "(version:2,rows:3,tokens:123,merged_changes:4,value:.5,value_squares:4.25)",
+        "(version:2,rows:3,tokens:123,merged_changes:4,value:3e,value_squares:4.25)",
+        "(version:2,rows:3,tokens:123,merged_changes:4,value:0x1p3,value_squares:4.25)",
+        "(version:2,rows:3,tokens:123,merged_changes:4,value:3.5,value_squares:4.25)x",
+        "(version:2,rows:3,tokens:123,merged_changes:4,value:3.5,value_squares:4.25,x:1)",
+        "(version:2,rows:3,tokens:123,merged_changes:4,value:0,value_squares:4.25)",
+        "(version:2,rows:0,tokens:0,merged_changes:0,value:1,value_squares:1)",
+        "(version:2,rows:3,tokens:123,merged_changes:4,value:4,value_squares:4)",
+        "(version:3,rows:3,tokens:123,merged_changes:4,value:3.5,value_squares:4.25)",
+    };
+    for (const char* text : bad_text) {
+        SCOPED_TRACE(text);
+        const uv::ErrorKind kind = error_kind_of([&] { uv::from_text(text); });
+        EXPECT_TRUE(kind == uv::ErrorKind::InvalidText || kind == uv::ErrorKind::OutOfRange);
+    }
+}
+
+TEST(WeightedSummary, EqualityAndCanonicalBytesFollowTheLogicalValue)
+{
+    // The same value reached by different paths has the same canonical bytes (what the hash
+    // function hashes), whichever version it was read from.
+    uv::UsageSummary a, b;
+    uv::add_usage(a, 1, 1, 0.5);
+    uv::add_usage(a, 2, 1);
+    uv::add_usage(b, 2, 1);
+    uv::add_usage(b, 1, 1, 0.5);
+    EXPECT_EQ(a, b);
+    EXPECT_EQ(stored_bytes(a), stored_bytes(b));
+    const uv::UsageSummary from_text = uv::from_text(uv::to_text(a).c_str());
+    const auto w = uv::to_wire(a);
+    EXPECT_EQ(stored_bytes(from_text), stored_bytes(uv::from_wire(w.data(), w.size())));
+    EXPECT_FALSE(a == (uv::UsageSummary{2, 3, 2, 1.5, 1.5}));
+    EXPECT_FALSE(a == (uv::UsageSummary{2, 3, 2}));
+    // Weights that happen to sum to the unweighted figures are that unweighted value.
+    uv::UsageSummary c;
+    uv::add_usage(c, 1, 0, 1.0);  // review credit of 1
+    uv::add_usage(c, 1, 1, 0.0);  // a change worth nothing
+    EXPECT_EQ(c, (uv::UsageSummary{2, 2, 1}));
+    EXPECT_EQ(stored_bytes(c).size(), uv::kStoredSummarySize);
+}
+
+TEST(WeightedSummary, RandomMutationsOfVersionTwoNeverDecodeInvalidValues)
+{
+    std::mt19937_64 rng(909);
+    const uv::UsageSummary good{5, 123456789, 42, 17.25, 9.0625};
+    const auto wire = uv::to_wire(good);
+    const auto stored = stored_bytes(good);
+    const std::string text = uv::to_text(good);
+    auto check = [](const uv::UsageSummary& s) {
+        EXPECT_GE(s.merged_changes, 0);
+        EXPECT_TRUE(std::isfinite(s.value) && s.value >= 0 && !std::signbit(s.value));
+        EXPECT_TRUE(std::isfinite(s.value_squares) && s.value_squares >= 0);
+        EXPECT_EQ(s.value == 0, s.value_squares == 0);
+    };
+    for (int i = 0; i < 20000; ++i) {
+        std::vector<uint8_t> w(wire.begin(), wire.end());
+        std::vector<uint8_t> st = stored;
+        std::string t = text;
+        for (int m = 0; m < 1 + int(rng() % 4); ++m) {
+            switch (rng() % 3) {
+                case 0:
+                    w[rng() % w.size()] ^= uint8_t(1u << (rng() % 8));
+                    st[rng() % st.size()] ^= uint8_t(1u << (rng() % 8));
+                    t[rng() % t.size()] = char(rng() % 128 + 1);
+                    break;
+                case 1: w.resize(rng() % w.size() + 1); st.resize(rng() % st.size() + 1); t.resize(rng() % t.size() + 1); break;
+                default: w.push_back(uint8_t(rng())); st.push_back(uint8_t(rng())); t.push_back(char(rng() % 128 + 1)); break;
+            }
+        }
+        try {
+            check(uv::from_wire(w.data(), w.size()));
+        } catch (const uv::Error& e) {
+            EXPECT_EQ(e.kind(), uv::ErrorKind::InvalidBinary);
+        }
+        try {
+            check(uv::from_stored(st.data(), st.size()));
+        } catch (const uv::Error& e) {
+            EXPECT_EQ(e.kind(), uv::ErrorKind::InvalidBinary);
+        }
+        try {
+            check(uv::from_text(t.c_str()));
         } catch (const uv::Error& e) {
             EXPECT_TRUE(e.kind() == uv::ErrorKind::InvalidText || e.kind() == uv::ErrorKind::OutOfRange);
         }
