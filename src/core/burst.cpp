@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <string>
@@ -23,6 +25,12 @@ void put_u64(std::vector<uint8_t>& out, uint64_t v)
         out.push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
 void put_i64(std::vector<uint8_t>& out, int64_t v) { put_u64(out, static_cast<uint64_t>(v)); }
+void put_f64(std::vector<uint8_t>& out, double v)
+{
+    uint64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    put_u64(out, bits);
+}
 
 class Reader {
 public:
@@ -47,12 +55,19 @@ public:
         return v;
     }
     int64_t i64() { return static_cast<int64_t>(u64()); }
+    double f64()
+    {
+        const uint64_t bits = u64();
+        double v;
+        std::memcpy(&v, &bits, sizeof v);
+        return v;
+    }
     // The two leading bytes every serialised form starts with: format version, then kind.
-    void header(uint8_t kind)
+    void header(uint8_t kind, uint8_t expected_version)
     {
         const uint8_t version = u8();
-        if (version != kFormatVersion)
-            fail("unsupported version " + std::to_string(version) + " (expected " + std::to_string(kFormatVersion) + ")");
+        if (version != expected_version)
+            fail("unsupported version " + std::to_string(version) + " (expected " + std::to_string(expected_version) + ")");
         if (u8() != kind)
             fail("wrong kind byte");
     }
@@ -72,6 +87,9 @@ private:
     size_t pos_ = 0;
     const char* what_;
 };
+
+// Bytes of one serialised accumulator bucket: bucket, tokens, merged_changes, value, value_squares.
+constexpr uint64_t kEntryBytes = 40;
 
 bool add_overflows(int64_t a, int64_t b, int64_t* out) { return __builtin_add_overflow(a, b, out); }
 
@@ -267,6 +285,12 @@ struct Series {
     size_t n = 0;
     std::vector<int64_t> tokens;
     std::vector<int64_t> merges;
+    // Merged value per bucket, only when the accumulator has values (else value = merges), and
+    // the developer's totals of value and of value_squares, summed in bucket order.
+    bool valued = false;
+    std::vector<double> value;
+    double total_value = 0, total_squares = 0;
+    double value_at(size_t i) const { return valued ? value[i] : static_cast<double>(merges[i]); }
     std::vector<uint16_t> slot;
     size_t n_slots = 1;
     size_t week_buckets = 1;  // buckets per seasonal period (1 when not seasonal)
@@ -286,11 +310,18 @@ Series densify(const BurstAccumulator& acc, const BurstParams& params)
     s.n = static_cast<size_t>(span);
     s.tokens.assign(s.n, 0);
     s.merges.assign(s.n, 0);
+    s.valued = acc.has_values();
+    if (s.valued)
+        s.value.assign(s.n, 0.0);
     InterruptTicker ticker;
     for (const auto& e : b) {
         size_t i = static_cast<size_t>(static_cast<uint64_t>(e.bucket) - static_cast<uint64_t>(s.first_bucket));
         s.tokens[i] = e.tokens;
         s.merges[i] = e.merged_changes;
+        if (s.valued)
+            s.value[i] = e.value;
+        s.total_value += e.value;
+        s.total_squares += e.value_squares;
         ticker.tick();
     }
 
@@ -878,12 +909,13 @@ int64_t saturating_add(int64_t a, int64_t b)
     return __builtin_add_overflow(a, b, &sum) ? std::numeric_limits<int64_t>::max() : sum;
 }
 
-// P(X <= k) for X ~ Poisson(lambda): the regularised upper incomplete gamma Q(k + 1, lambda).
-double poisson_lower_tail(int64_t k, double lambda)
+// P(X <= k) for X ~ Poisson(lambda): the regularised upper incomplete gamma Q(k + 1, lambda),
+// which is also its continuous extension to real k >= 0 (effective counts of value).
+double poisson_lower_tail(double k, double lambda)
 {
     if (!(lambda > 0))
         return 1.0;
-    double v = math::gamma_q(static_cast<double>(k) + 1.0, lambda);
+    double v = math::gamma_q(k + 1.0, lambda);
     if (std::isnan(v))
         return 1.0;
     return std::min(1.0, std::max(0.0, v));
@@ -920,12 +952,67 @@ double binomial_lower_tail(int64_t k, int64_t n, double pi)
     return std::isfinite(total) ? std::min(1.0, std::max(0.0, total)) : 1.0;
 }
 
+// The continuous extension of the binomial CDF to real 0 <= k <= n (effective counts of value):
+// P(X <= k) = I_{1-pi}(n - k, k + 1), the regularised incomplete beta, equal to the sum above at
+// whole k (up to rounding; whole counts use the sum, so counted-only results are unchanged).
+double binomial_lower_tail_real(double k, double n, double pi)
+{
+    if (k >= n || !(pi > 0))
+        return 1.0;
+    if (!(pi < 1))
+        return 0.0;
+    if (k < 0)
+        return 0.0;
+    const double v = math::ibeta(n - k, k + 1.0, 1.0 - pi);
+    return std::isnan(v) ? 1.0 : std::min(1.0, std::max(0.0, v));
+}
+
+// Its upper tail P(X >= k) = I_pi(k, n - k + 1) for real 0 < k <= n (at whole k, 1 minus the
+// lower tail at k - 1); 1 for k <= 0.
+double binomial_upper_tail_real(double k, double n, double pi)
+{
+    if (!(k > 0))
+        return 1.0;
+    if (!(pi > 0))
+        return 0.0;
+    if (!(pi < 1))
+        return 1.0;
+    const double v = math::ibeta(k, std::max(n - k, 0.0) + 1.0, pi);
+    return std::isnan(v) ? 1.0 : std::min(1.0, std::max(0.0, v));
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // BurstAccumulator
 
 void BurstAccumulator::add(int64_t bucket, int64_t tokens, int64_t merged_changes)
+{
+    add_row(bucket, tokens, merged_changes, static_cast<double>(merged_changes), static_cast<double>(merged_changes), false);
+}
+
+void BurstAccumulator::add(int64_t bucket, int64_t tokens, int64_t merged_changes, double merged_value)
+{
+    if (!(merged_value >= 0 && merged_value <= kMaxRowValue)) {  // formatted only on the error path
+        char got[32];
+        std::snprintf(got, sizeof got, "%g", merged_value);
+        if (std::isnan(merged_value) || std::isinf(merged_value))
+            throw Error(ErrorKind::InvalidParameter, std::string("burst: merged_value must be a finite number, got ") + got);
+        throw Error(ErrorKind::OutOfRange, std::string("burst: merged_value must be in [0, 1e+15], got ") + got);
+    }
+    // value^2 / max(changes, 1): the square of one change's value, the equal-split lower bound for
+    // several, one unit for value with no counted change. value == changes (weights of 1) gives
+    // exactly changes, as on the counted-only path; a positive value never squares to 0.
+    double squares = merged_value;
+    if (merged_value != static_cast<double>(merged_changes))
+        squares = merged_value * merged_value / static_cast<double>(std::max<int64_t>(merged_changes, 1));
+    if (merged_value > 0 && !(squares > 0))
+        squares = std::numeric_limits<double>::denorm_min();
+    add_row(bucket, tokens, merged_changes, merged_value, squares, true);
+}
+
+void BurstAccumulator::add_row(int64_t bucket, int64_t tokens, int64_t merged_changes, double value, double squares,
+                               bool valued)
 {
     if (tokens < 0)
         throw Error(ErrorKind::OutOfRange, "burst: tokens must be >= 0, got " + std::to_string(tokens));
@@ -937,7 +1024,10 @@ void BurstAccumulator::add(int64_t bucket, int64_t tokens, int64_t merged_change
         throw Error(ErrorKind::OutOfRange, "burst: the sum of tokens overflows bigint");
     if (add_overflows(total_merges_, merged_changes, &m))
         throw Error(ErrorKind::OutOfRange, "burst: the sum of merged_changes overflows bigint");
-    entries_.push_back({bucket, tokens, merged_changes});
+    // Valued before the row goes in: a compaction below must sum values, not recount them.
+    if (valued)
+        has_values_ = true;
+    entries_.push_back({bucket, tokens, merged_changes, value, squares});
     // Totals bound every per-bucket sum, so combining duplicates later cannot overflow.
     total_tokens_ = t;
     total_merges_ = m;
@@ -958,6 +1048,7 @@ void BurstAccumulator::merge(const BurstAccumulator& other)
     entries_.insert(entries_.end(), o.begin(), o.end());
     total_tokens_ = t;
     total_merges_ = m;
+    has_values_ = has_values_ || other.has_values_;
     compact();
 }
 
@@ -975,6 +1066,15 @@ void BurstAccumulator::compact() const
         if (out > 0 && v[out - 1].bucket == v[i].bucket) {
             v[out - 1].tokens += v[i].tokens;  // bounded by the checked totals
             v[out - 1].merged_changes += v[i].merged_changes;
+            // Counted-only buckets keep value = changes exactly (a double sum of counts near 2^63
+            // would round); valued ones sum (each row's value is at most kMaxRowValue, so finite).
+            if (!has_values_) {
+                v[out - 1].value = static_cast<double>(v[out - 1].merged_changes);
+                v[out - 1].value_squares = v[out - 1].value;
+            } else {
+                v[out - 1].value += v[i].value;
+                v[out - 1].value_squares += v[i].value_squares;
+            }
         } else {
             v[out++] = v[i];
         }
@@ -998,14 +1098,17 @@ std::vector<uint8_t> BurstAccumulator::serialize() const
 {
     const auto& b = buckets();
     std::vector<uint8_t> out;
-    out.reserve(2 + 8 + 24 * b.size() + 16);
-    put_u8(out, kFormatVersion);
+    out.reserve(3 + 8 + kEntryBytes * b.size() + 16);
+    put_u8(out, kAccumulatorFormatVersion);
     put_u8(out, 'A');
+    put_u8(out, has_values_ ? 1 : 0);
     put_u64(out, b.size());
     for (const auto& e : b) {
         put_i64(out, e.bucket);
         put_i64(out, e.tokens);
         put_i64(out, e.merged_changes);
+        put_f64(out, e.value);
+        put_f64(out, e.value_squares);
     }
     put_i64(out, total_tokens_);
     put_i64(out, total_merges_);
@@ -1015,24 +1118,40 @@ std::vector<uint8_t> BurstAccumulator::serialize() const
 BurstAccumulator BurstAccumulator::deserialize(const uint8_t* data, size_t size)
 {
     Reader r(data, size, "burst accumulator");
-    r.header('A');
+    r.header('A', kAccumulatorFormatVersion);
+    const uint8_t has_values = r.u8();
+    if (has_values > 1)
+        r.fail("bad has_values flag");
     uint64_t n = r.u64();
     if (n > kMaxBuckets)
         throw Error(ErrorKind::LimitExceeded, "burst accumulator: " + std::to_string(n) + " buckets, more than the limit of " +
                                                   std::to_string(kMaxBuckets));
-    // n <= 1e7, so 24 * n + 16 cannot overflow; check the exact length before allocating.
-    if (r.remaining() != 24 * n + 16)
+    // n <= 1e7, so kEntryBytes * n + 16 cannot overflow; check the exact length before allocating.
+    if (r.remaining() != kEntryBytes * n + 16)
         r.fail("length does not match the bucket count");
     BurstAccumulator acc;
     acc.entries_.reserve(static_cast<size_t>(n));
     int64_t tok = 0, mer = 0;
     InterruptTicker ticker;
     for (uint64_t i = 0; i < n; ++i) {
-        BucketTotals e{r.i64(), r.i64(), r.i64()};
+        BucketTotals e;
+        e.bucket = r.i64();
+        e.tokens = r.i64();
+        e.merged_changes = r.i64();
+        e.value = r.f64();
+        e.value_squares = r.f64();
         if (i > 0 && e.bucket <= acc.entries_.back().bucket)
             r.fail("buckets are not strictly ascending");
         if (e.tokens < 0 || e.merged_changes < 0)
             r.fail("negative count");
+        if (!(std::isfinite(e.value) && e.value >= 0 && std::isfinite(e.value_squares) && e.value_squares >= 0))
+            r.fail("value or value_squares negative, NaN or infinite");
+        if ((e.value == 0) != (e.value_squares == 0))
+            r.fail("value and value_squares are not both zero or both positive");
+        if (has_values == 0 ? !(e.value == static_cast<double>(e.merged_changes) && e.value_squares == e.value)
+                            : !(e.value_squares <= std::max(e.value * e.value * (1 + 1e-6),
+                                                            std::numeric_limits<double>::min())))
+            r.fail("value_squares inconsistent with value");
         if (add_overflows(tok, e.tokens, &tok) || add_overflows(mer, e.merged_changes, &mer))
             r.fail("totals overflow");
         acc.entries_.push_back(e);
@@ -1043,6 +1162,7 @@ BurstAccumulator BurstAccumulator::deserialize(const uint8_t* data, size_t size)
         r.fail("totals do not match the buckets");
     acc.total_tokens_ = tok;
     acc.total_merges_ = mer;
+    acc.has_values_ = has_values == 1;
     acc.compacted_ = acc.entries_.size();
     return acc;
 }
@@ -1204,6 +1324,9 @@ BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
     // fractions are recomputed with them back outside (the reported episodes, their groups and
     // their attribution windows do not change: groups are at least one horizon apart).
     std::map<size_t, double> decided_p;  // window start -> combined p-value of its group
+    // The developer's dispersion of value per unit (compound Poisson variance-to-mean ratio):
+    // 1 for counts, and with no value at all.
+    const double dispersion = s.valued && s.total_value > 0 ? s.total_squares / s.total_value : 1.0;
     for (int stage = 0; stage < 2 && !episodes.empty(); ++stage) {
         res.episodes.clear();
         res.inflated_tokens = 0.0;
@@ -1223,17 +1346,21 @@ BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
 
         // Usual efficiency: merges per token outside every attribution window (all data as a
         // fallback when episodes cover every token).
-        double out_tokens = 0, out_merges = 0;
+        // Merges are read as value (value_at: the count when the series has no values).
+        double out_tokens = 0, out_merges = 0, out_count = 0;
         int64_t out_merge_count = 0;  // exact, for the binomial test's n (a double loses it near 2^63)
         for (size_t i = 0; i < n; ++i) {
             if (!in_attr[i]) {
                 out_tokens += static_cast<double>(s.tokens[i]);
-                out_merges += static_cast<double>(s.merges[i]);
+                out_merges += s.value_at(i);
+                out_count += static_cast<double>(s.merges[i]);
                 out_merge_count = saturating_add(out_merge_count, s.merges[i]);
             }
         }
-        double rate = out_tokens > 0 ? out_merges / out_tokens
-                                     : static_cast<double>(acc.total_merged_changes()) / static_cast<double>(acc.total_tokens());
+        const double all_tokens = static_cast<double>(acc.total_tokens());
+        const double all_count = static_cast<double>(acc.total_merged_changes());
+        double rate = out_tokens > 0 ? out_merges / out_tokens : (s.valued ? s.total_value : all_count) / all_tokens;
+        const double count_rate = out_tokens > 0 ? out_count / out_tokens : all_count / all_tokens;
         res.usual_merges_per_token = rate;
         const double merge_alpha = params.merge_alpha;
 
@@ -1254,13 +1381,17 @@ BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
                 ticker.tick();
             }
             int64_t merges = 0;
-            for (size_t i = w.start; i <= attr_end[k]; ++i)
+            double value = 0;
+            for (size_t i = w.start; i <= attr_end[k]; ++i) {
                 merges += s.merges[i];
+                value += s.value_at(i);
+            }
             for (size_t i = w.end + 1; i <= attr_end[k]; ++i)
                 horizon_tok[k] += static_cast<double>(s.tokens[i]);
             ep.tokens = tok;
             ep.baseline_tokens = base_tok;
             ep.merged_changes = merges;
+            ep.merged_value = s.valued ? value : static_cast<double>(merges);
             ep.excess_tokens = std::max(0.0, static_cast<double>(tok) - base_tok);
             if (w.end - w.start + 1 > 2 * corr_len) {
                 const double steady = steady_excess(s, base, w.start, w.end);
@@ -1271,7 +1402,8 @@ BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
             }
             ep.scan_p_value = w.p_value;
             // Sprint hypothesis: every token of the episode and horizon was spent at usual efficiency.
-            ep.expected_merged_changes = rate * (static_cast<double>(tok) + horizon_tok[k]);
+            ep.expected_merged_value = rate * (static_cast<double>(tok) + horizon_tok[k]);
+            ep.expected_merged_changes = count_rate * (static_cast<double>(tok) + horizon_tok[k]);
         }
 
         // Output test per group of episodes that start within one horizon of the previous one's
@@ -1288,7 +1420,7 @@ BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
                 tok += static_cast<double>(ep.tokens);
                 base_tok += std::min(ep.baseline_tokens, static_cast<double>(ep.tokens));
                 hor += horizon_tok[k];
-                m += static_cast<double>(ep.merged_changes);
+                m += ep.merged_value;
                 m_count = saturating_add(m_count, ep.merged_changes);
                 scan_p = std::min(scan_p, ep.scan_p_value);
             }
@@ -1301,10 +1433,23 @@ BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
             // series (which alone chose the windows) merges are independent Poisson at a rate
             // proportional to tokens under the null, so merge_p is super-uniform given scan_p:
             // the independence the truncated product needs. With no merges at all it is 1.
+            // In effective units of value (value / c, see burst.hpp); whole counts with c = 1 (every
+            // counted-only series) take the exact integer sum, the rest its continuous extension.
+            double k_units = static_cast<double>(m_count), n_units = 0;
+            int64_t k_int = m_count, n_int = saturating_add(m_count, out_merge_count);
+            bool whole = true;
+            if (s.valued) {
+                k_units = m / dispersion;
+                n_units = (m + out_merges) / dispersion;
+                whole = dispersion == 1.0 && n_units < 9007199254740992.0 && k_units == std::floor(k_units) &&
+                        n_units == std::floor(n_units);
+                k_int = whole ? static_cast<int64_t>(k_units) : 0;
+                n_int = whole ? static_cast<int64_t>(n_units) : 0;
+            }
+            const double share = (tok + hor) / (tok + hor + out_tokens);
             const double merge_p =
-                out_tokens > 0 ? binomial_lower_tail(m_count, saturating_add(m_count, out_merge_count),
-                                                     (tok + hor) / (tok + hor + out_tokens))
-                               : poisson_lower_tail(m_count, expected_all);
+                out_tokens > 0 ? (whole ? binomial_lower_tail(k_int, n_int, share) : binomial_lower_tail_real(k_units, n_units, share))
+                               : poisson_lower_tail(whole ? static_cast<double>(k_int) : k_units, expected_all / dispersion);
             const double combined_p =
                 stage == 0 ? truncated_product_p(scan_p * merge_p, tau) : decided_p[episodes[g0].start];
             // Explained (a sprint) when the episode demonstrably delivered extra output - its
@@ -1320,8 +1465,9 @@ BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
             // holds a tenth of the tokens).
             const double base_share = out_tokens > 0 ? (base_tok + hor) / (base_tok + hor + out_tokens) : 0.0;
             const double extra_p =
-                out_tokens > 0 && m_count > 0
-                    ? 1.0 - binomial_lower_tail(m_count - 1, saturating_add(m_count, out_merge_count), base_share)
+                out_tokens > 0 && (whole ? k_int > 0 : k_units > 0)
+                    ? (whole ? 1.0 - binomial_lower_tail(k_int - 1, n_int, base_share)
+                             : binomial_upper_tail_real(k_units, n_units, base_share))
                     : 1.0;
             const bool explained = merge_p >= merge_alpha && extra_p <= merge_alpha;
             double f = 1.0;
@@ -1351,7 +1497,7 @@ BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
     }
     if (res.episodes.empty())  // nothing reported: every token is ordinary use
         res.usual_merges_per_token =
-            static_cast<double>(acc.total_merged_changes()) / static_cast<double>(acc.total_tokens());
+            (s.valued ? s.total_value : static_cast<double>(acc.total_merged_changes())) / static_cast<double>(acc.total_tokens());
     res.inflation_share = std::min(1.0, std::max(0.0, res.inflated_tokens / static_cast<double>(res.total_tokens)));
     return res;
 }
@@ -1465,7 +1611,7 @@ std::vector<uint8_t> WindowScore::serialize() const
 WindowScore WindowScore::deserialize(const uint8_t* data, size_t size)
 {
     Reader r(data, size, "burst_score state");
-    r.header('W');
+    r.header('W', kFormatVersion);
     uint8_t has = r.u8();
     if (has > 1)
         r.fail("bad current-row flag");

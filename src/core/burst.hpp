@@ -98,6 +98,18 @@
 //   the merges buy back the maximum-likelihood fraction of the excess: inflated = excess *
 //   (1 - clamp((M - E_base) / (E - E_base), 0, 1)). With no usual output (r = 0) nothing is
 //   bought back unless the window's merges are significantly above baseline (then: explained).
+// * Value, not count (issue 10): each bucket carries beside its merged-change count the value of
+//   those changes (a fractional weight per change, ~1 typical, ~0.01 trivial, 0 for reverts and
+//   bots) and a sum of squares (each row adds value^2 / max(changes, 1): exact for one change, the
+//   equal-split lower bound for several). Every output statistic above reads "merges" as value:
+//   usual efficiency r = value per token, E and E_base are expected value, the buy-back is the ML
+//   fraction of value. For the two binomial tests the value is put in effective units so that a
+//   few heavy changes are less certain than many light ones of the same total: with the
+//   developer's dispersion c = sum of squares / value (1 with no value; a compound-Poisson
+//   variance-to-mean ratio), counts are value / c, tested by the continuous extension of the
+//   binomial CDF, P(X <= k) = I_{1-pi}(n - k, k + 1) (regularised incomplete beta); integral counts
+//   with c = 1 take the exact integer sum, so the count-only path is bit-for-bit what it was.
+//   Twenty 0.01-value changes inside a spike's window add 0.2-0.4 units of credit, not 20.
 // * Excess: tokens - baseline expectation, except for an episode of more than two days in which
 //   every bucket is active while ordinary use would have left some idle (P(none idle) <= 0.05):
 //   its excess is a steady extra rate c times its length, c the shift M-estimate solving
@@ -120,13 +132,21 @@ namespace uv::burst {
 // (10 million buckets is 1,100 years of hourly data; the dense analysis needs ~60 bytes a bucket.)
 constexpr uint64_t kMaxBuckets = 10'000'000;
 
-// Version byte that starts both serialised forms below.
+// Version byte that starts the WindowScore form; the accumulator's form has its own (2 since
+// merged value was added; version 1 states are refused, they only ever live within one query).
 constexpr uint8_t kFormatVersion = 1;
+constexpr uint8_t kAccumulatorFormatVersion = 2;
+
+// Largest merged value of one row (a typical change is worth ~1): far beyond any honest sum,
+// and it keeps every sum of values and of their squares finite.
+constexpr double kMaxRowValue = 1e15;
 
 struct BucketTotals {
     int64_t bucket;          // bucket start / bucket width (the glue computes it from epoch seconds)
     int64_t tokens;          // >= 0
     int64_t merged_changes;  // >= 0
+    double value;            // >= 0, finite: the merged changes' value (= merged_changes when counted only)
+    double value_squares;    // sum over rows of value^2 / max(changes, 1); 0 iff value is 0
 };
 
 // One developer's bucketed series, order-independent. Rows for the same bucket are SUMMED
@@ -137,7 +157,11 @@ class BurstAccumulator {
 public:
     // Throws OutOfRange for negative tokens or merged_changes (naming the argument) or when a
     // total would overflow int64; LimitExceeded beyond kMaxBuckets distinct buckets.
+    // Counted only: value = merged_changes, value_squares = merged_changes.
     void add(int64_t bucket, int64_t tokens, int64_t merged_changes);
+    // With the changes' value: OutOfRange for a negative value or one above kMaxRowValue,
+    // InvalidParameter for NaN or infinity (naming merged_value). Marks the series as valued.
+    void add(int64_t bucket, int64_t tokens, int64_t merged_changes, double merged_value);
     // Parallel combine: the result is the same as adding other's rows here.
     void merge(const BurstAccumulator& other);
 
@@ -147,25 +171,35 @@ public:
     bool empty() const noexcept { return entries_.empty(); }
     int64_t total_tokens() const noexcept { return total_tokens_; }
     int64_t total_merged_changes() const noexcept { return total_merges_; }
+    // Whether any row came with a value (the analysis then credits value, not counts).
+    bool has_values() const noexcept { return has_values_; }
 
-    // Format v1, little-endian:
-    //   u8 version = 1, u8 kind = 'A', u64 n, n x (i64 bucket, i64 tokens, i64 merged_changes)
+    // Format v2, little-endian:
+    //   u8 version = 2, u8 kind = 'A', u8 has_values (0/1), u64 n,
+    //   n x (i64 bucket, i64 tokens, i64 merged_changes, f64 value, f64 value_squares)
     //   strictly ascending by bucket, i64 total_tokens, i64 total_merged_changes.
-    // The bytes depend only on the logical content (row order and merge order do not show).
+    // The bytes depend only on the logical content (row order and merge order do not show) when
+    // values are sums of integers or of one row per bucket; fractional values summed within a
+    // bucket in another order may differ in the last bit.
     std::vector<uint8_t> serialize() const;
     // Validates everything before trusting it: version and kind, n <= kMaxBuckets (LimitExceeded)
     // and the exact length before allocating, strictly ascending buckets, non-negative counts,
-    // totals that add up without overflow. Anything else is ErrorKind::InvalidBinary.
+    // totals that add up without overflow, values finite and >= 0, value 0 iff value_squares 0,
+    // value_squares <= value^2, and without has_values value = value_squares = merged_changes.
+    // Anything else is ErrorKind::InvalidBinary.
     static BurstAccumulator deserialize(const uint8_t* data, size_t size);
 
     // Sorts and combines duplicates now. Logically const: called lazily by the accessors.
     void compact() const;
 
 private:
+    void add_row(int64_t bucket, int64_t tokens, int64_t merged_changes, double value, double squares, bool valued);
+
     mutable std::vector<BucketTotals> entries_;
     mutable size_t compacted_ = 0;  // entries_[0, compacted_) is sorted with distinct buckets
     int64_t total_tokens_ = 0;
     int64_t total_merges_ = 0;
+    bool has_values_ = false;
 };
 
 // Analysis parameters. Get them from default_params(bucket_seconds), then override.
@@ -209,13 +243,15 @@ struct Episode {
     double baseline_tokens;          // ordinary use's tokens in [start, end]: its expectation, or
                                      // tokens - steady excess (see Excess above)
     int64_t merged_changes;          // merges in [start, end + horizon] (horizon cut at the next episode)
-    double expected_merged_changes;  // usual efficiency * tokens over the same range
+    double expected_merged_changes;  // usual merges per token * tokens over the same range
+    double merged_value;             // value of those merges (= merged_changes when counted only)
+    double expected_merged_value;    // usual value per token * tokens over the same range
     double excess_tokens;            // max(0, tokens - baseline_tokens)
     double inflated_tokens;          // the part of excess_tokens that merges do not explain
     // Combined p-value of excess AND shortfall: k (1 + ln(tau / k)) at k = scan_p_value *
     // merge_p_value (truncated product, see above); episodes are reported iff it is <= alpha.
     double p_value;
-    // P(merges <= observed) under usual efficiency (conditional binomial test given the merges
+    // P(value <= observed) under usual efficiency (in effective units, see Value above) (conditional binomial test given the merges
     // outside all episodes); for episodes within one horizon of each other, of their group
     // (merged_changes and expected_merged_changes stay per episode).
     double merge_p_value;
@@ -229,7 +265,8 @@ struct BurstResult {
     double inflation_share = 0.0;
     int64_t total_tokens = 0;
     double inflated_tokens = 0.0;
-    // Merges per token outside all reported episode windows (the developer's usual efficiency).
+    // Merged value per token outside all reported episode windows (the developer's usual
+    // efficiency; merges per token when counted only).
     double usual_merges_per_token = 0.0;
     // Every reported excursion (combined decision above), explained ones (sprints) included with
     // inflated_tokens = 0.

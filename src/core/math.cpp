@@ -1,6 +1,7 @@
 #include "math.hpp"
 
 #include <boost/math/distributions/normal.hpp>
+#include <boost/math/special_functions/beta.hpp>
 #include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/gamma.hpp>
 
@@ -22,6 +23,7 @@ double normal_upper_tail(double z)
 }
 
 double lgamma(double x) { return boost::math::lgamma(x, Policy()); }
+double ibeta(double a, double b, double x) { return boost::math::ibeta(a, b, x, Policy()); }
 double digamma(double x) { return boost::math::digamma(x, Policy()); }
 
 }  // namespace uv::math

@@ -30,6 +30,8 @@ double gamma_q_inv(double a, double q);
 double normal_quantile(double p);
 double normal_upper_tail(double z);
 double lgamma(double x);
+// Regularised incomplete beta I_x(a, b), a, b > 0, x in [0, 1].
+double ibeta(double a, double b, double x);
 double digamma(double x);
 
 }  // namespace uv::math

@@ -140,36 +140,49 @@ TimestampTz bucket_start(int64 index, int64 width)
     return TimestampTz((index * width - (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * kSecondsPerDay) * USECS_PER_SEC);
 }
 
-// Raw parameter arguments (after bucket, tokens, merged_changes) of this row: bucket_width,
-// significance, horizon, baseline, as many as the overload has. NULLs are left to read_params.
-bool same_raw_params(FunctionCallInfo fcinfo, const BurstState& state)
+// Raw parameter arguments (from argument `first` on) of this row: bucket_width, significance,
+// horizon, baseline, as many as the overload has. NULLs are left to read_params.
+bool same_raw_params(FunctionCallInfo fcinfo, int first, const BurstState& state)
 {
-    const int count = PG_NARGS() - 4;
+    const int count = PG_NARGS() - first;
     if (count != state.raw_count)
         return false;
     for (int i = 0; i < count; ++i)
-        if (PG_ARGISNULL(4 + i))
+        if (PG_ARGISNULL(first + i))
             return false;
-    if (count >= 1 && memcmp(PG_GETARG_INTERVAL_P(4), &state.raw_intervals[0], sizeof(Interval)) != 0)
+    if (count >= 1 && memcmp(PG_GETARG_INTERVAL_P(first), &state.raw_intervals[0], sizeof(Interval)) != 0)
         return false;
     if (count >= 4 &&
-        (PG_GETARG_FLOAT8(5) != state.raw_significance ||
-         memcmp(PG_GETARG_INTERVAL_P(6), &state.raw_intervals[1], sizeof(Interval)) != 0 ||
-         memcmp(PG_GETARG_INTERVAL_P(7), &state.raw_intervals[2], sizeof(Interval)) != 0))
+        (PG_GETARG_FLOAT8(first + 1) != state.raw_significance ||
+         memcmp(PG_GETARG_INTERVAL_P(first + 2), &state.raw_intervals[1], sizeof(Interval)) != 0 ||
+         memcmp(PG_GETARG_INTERVAL_P(first + 3), &state.raw_intervals[2], sizeof(Interval)) != 0))
         return false;
     return true;
 }
 
-void remember_raw_params(FunctionCallInfo fcinfo, BurstState& state)
+void remember_raw_params(FunctionCallInfo fcinfo, int first, BurstState& state)
 {
-    state.raw_count = PG_NARGS() - 4;
+    state.raw_count = PG_NARGS() - first;
     if (state.raw_count >= 1)
-        state.raw_intervals[0] = *PG_GETARG_INTERVAL_P(4);
+        state.raw_intervals[0] = *PG_GETARG_INTERVAL_P(first);
     if (state.raw_count >= 4) {
-        state.raw_significance = PG_GETARG_FLOAT8(5);
-        state.raw_intervals[1] = *PG_GETARG_INTERVAL_P(6);
-        state.raw_intervals[2] = *PG_GETARG_INTERVAL_P(7);
+        state.raw_significance = PG_GETARG_FLOAT8(first + 1);
+        state.raw_intervals[1] = *PG_GETARG_INTERVAL_P(first + 2);
+        state.raw_intervals[2] = *PG_GETARG_INTERVAL_P(first + 3);
     }
+}
+
+// The state for this row, with its parameters read from argument `first` on.
+BurstState* transition_state(FunctionCallInfo fcinfo, int first)
+{
+    MemoryContext context = aggregate_context(fcinfo, "burst_transfn");
+    BurstState* state = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<BurstState*>(PG_GETARG_POINTER(0));
+    if (state == nullptr)
+        state = uv::pg::make_context_owned<BurstState>(context);
+    if (!state->has_params || !same_raw_params(fcinfo, first, *state))
+        adopt_params(*state, read_params(fcinfo, first));
+    remember_raw_params(fcinfo, first, *state);
+    return state;
 }
 
 BurstState* burst_state_arg(FunctionCallInfo fcinfo, int argument)
@@ -184,17 +197,26 @@ BurstState* burst_state_arg(FunctionCallInfo fcinfo, int argument)
 // tokens or merged_changes contribute nothing, as in usage_agg.
 UV_FUNCTION(burst_transfn)
 {
-    MemoryContext context = aggregate_context(fcinfo, "burst_transfn");
-    BurstState* state = burst_state_arg(fcinfo, 0);
-    if (state == nullptr)
-        state = uv::pg::make_context_owned<BurstState>(context);
-    if (!state->has_params || !same_raw_params(fcinfo, *state))
-        adopt_params(*state, read_params(fcinfo, 4));
-    remember_raw_params(fcinfo, *state);
+    BurstState* state = transition_state(fcinfo, 4);
     if (PG_ARGISNULL(1) || (PG_ARGISNULL(2) && PG_ARGISNULL(3)))
         PG_RETURN_POINTER(state);
     state->series.add(bucket_index(PG_GETARG_TIMESTAMPTZ(1), state->params.bucket_seconds),
                       PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2), PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3));
+    PG_RETURN_POINTER(state);
+}
+
+// The valued overloads: (state, bucket, tokens, merged_changes, merged_value [, bucket_width [,
+// significance, horizon, baseline]]). Merged output is credited by merged_value; merged_changes
+// stays the plain count (and spreads the value's squares, see burst.hpp). NULLs contribute
+// nothing (a row with all three NULL is skipped; a NULL value is 0).
+UV_FUNCTION(burst_value_transfn)
+{
+    BurstState* state = transition_state(fcinfo, 5);
+    if (PG_ARGISNULL(1) || (PG_ARGISNULL(2) && PG_ARGISNULL(3) && PG_ARGISNULL(4)))
+        PG_RETURN_POINTER(state);
+    state->series.add(bucket_index(PG_GETARG_TIMESTAMPTZ(1), state->params.bucket_seconds),
+                      PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2), PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3),
+                      PG_ARGISNULL(4) ? 0.0 : PG_GETARG_FLOAT8(4));
     PG_RETURN_POINTER(state);
 }
 
@@ -285,6 +307,7 @@ namespace {
 struct EpisodeRow {
     int64 start_bucket, end_bucket, tokens, merged_changes;
     double baseline_tokens, expected_merged_changes, excess_tokens, inflated_tokens, p_value;
+    double merged_value, expected_merged_value;
 };
 
 }  // namespace
@@ -305,8 +328,9 @@ UV_FUNCTION(burst_episodes_final)
         rows = static_cast<EpisodeRow*>(uv::pg::palloc_or_throw(sizeof(EpisodeRow) * (count + 1)));
         for (size_t i = 0; i < count; ++i) {
             const uv::burst::Episode& e = result.episodes[i];
-            rows[i] = {e.start_bucket, e.end_bucket,        e.tokens,          e.merged_changes, e.baseline_tokens,
-                       e.expected_merged_changes, e.excess_tokens, e.inflated_tokens, e.p_value};
+            rows[i] = {e.start_bucket,  e.end_bucket,     e.tokens,          e.merged_changes,
+                       e.baseline_tokens, e.expected_merged_changes, e.excess_tokens, e.inflated_tokens,
+                       e.p_value,       e.merged_value,   e.expected_merged_value};
         }
     }
     // From here on only PostgreSQL calls: build an array of the composite type.
@@ -314,10 +338,15 @@ UV_FUNCTION(burst_episodes_final)
     element_type = get_element_type(element_type);
     TupleDesc descriptor = lookup_rowtype_tupdesc_copy(element_type, -1);
     descriptor = BlessTupleDesc(descriptor);
+    if (descriptor->natts != 12)  // the 0.2.0 type with the 0.3.0 library: not updated yet
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("burst_episode has %d columns, expected 12", descriptor->natts),
+                        errhint("Run ALTER EXTENSION usage_value UPDATE.")));
     Datum* elements = static_cast<Datum*>(palloc(sizeof(Datum) * (count + 1)));
     for (size_t i = 0; i < count; ++i) {
         const EpisodeRow& r = rows[i];
-        Datum values[10] = {
+        // Columns of 0.2.0, then merged_value and expected_merged_value (added by 0.3.0).
+        Datum values[12] = {
             TimestampTzGetDatum(bucket_start(r.start_bucket, width)),
             TimestampTzGetDatum(bucket_start(r.end_bucket + 1, width)),
             Int64GetDatum(r.tokens),
@@ -328,8 +357,10 @@ UV_FUNCTION(burst_episodes_final)
             Float8GetDatum(r.inflated_tokens),
             Float8GetDatum(r.p_value),
             BoolGetDatum(r.inflated_tokens > 0.0),
+            Float8GetDatum(r.merged_value),
+            Float8GetDatum(r.expected_merged_value),
         };
-        bool nulls[10] = {false};
+        bool nulls[12] = {false};
         elements[i] = HeapTupleGetDatum(heap_form_tuple(descriptor, values, nulls));
     }
     int16 length;

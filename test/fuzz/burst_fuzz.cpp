@@ -97,6 +97,11 @@ void check_accumulator(const BurstAccumulator& acc, const uint8_t* data, size_t 
             fail("decoded accumulator is not strictly ascending");
         if (b[i].tokens < 0 || b[i].merged_changes < 0)
             fail("decoded accumulator has a negative count");
+        if (!(std::isfinite(b[i].value) && b[i].value >= 0 && std::isfinite(b[i].value_squares) &&
+              b[i].value_squares >= 0) || (b[i].value == 0) != (b[i].value_squares == 0))
+            fail("decoded accumulator has a bad value or value_squares");
+        if (!acc.has_values() && (b[i].value != static_cast<double>(b[i].merged_changes) || b[i].value_squares != b[i].value))
+            fail("decoded counted-only accumulator's value is not its count");
         tokens += b[i].tokens;  // cannot overflow: the decoder checked the totals
         merges += b[i].merged_changes;
     }
@@ -113,7 +118,8 @@ void check_accumulator(const BurstAccumulator& acc, const uint8_t* data, size_t 
             fail("merging an accumulator with itself did not double it");
         for (size_t i = 0; i < t.size(); ++i)
             if (t[i].bucket != b[i].bucket || t[i].tokens != 2 * b[i].tokens ||
-                t[i].merged_changes != 2 * b[i].merged_changes)
+                t[i].merged_changes != 2 * b[i].merged_changes || t[i].value != 2 * b[i].value ||
+                t[i].value_squares != 2 * b[i].value_squares)
                 fail("merging an accumulator with itself did not double it");
     } catch (const uv::Error&) {
     }
@@ -138,6 +144,8 @@ void check_accumulator(const BurstAccumulator& acc, const uint8_t* data, size_t 
                 fail("analyze: p-value outside [0, 1] or NaN");
             if (!(e.inflated_tokens >= 0.0) || !std::isfinite(e.inflated_tokens))
                 fail("analyze: episode inflated_tokens negative, NaN or infinite");
+            if (!(e.merged_value >= 0.0) || !(e.expected_merged_value >= 0.0))
+                fail("analyze: episode merged value negative or NaN");
         }
     } catch (const uv::Error&) {
         // A documented refusal (e.g. LimitExceeded) is fine.

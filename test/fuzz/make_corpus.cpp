@@ -135,7 +135,9 @@ void summary_corpus()
 }
 
 // Active in working hours; of those, `active16` in 16 are kept (sparser series fit in 4096 bytes).
-uv::burst::BurstAccumulator hourly_series(int64_t first, int hours, int burst_at, int burst_len, uint64_t active16)
+// With `valued`, each row also carries the merged changes' value (a trivial change is worth 0.01).
+uv::burst::BurstAccumulator hourly_series(int64_t first, int hours, int burst_at, int burst_len, uint64_t active16,
+                                          bool valued = false)
 {
     uv::burst::BurstAccumulator acc;
     uint64_t x = 12345;
@@ -147,7 +149,11 @@ uv::burst::BurstAccumulator hourly_series(int64_t first, int hours, int burst_at
         int64_t tokens = 20000 + static_cast<int64_t>((x >> 33) % 30000);
         if (i >= burst_at && i < burst_at + burst_len)
             tokens *= 40;
-        acc.add(first + i, tokens, (x >> 20) % 7 == 0 ? 1 : 0);
+        const int64_t merged = (x >> 20) % 7 == 0 ? 1 : 0;
+        if (valued)
+            acc.add(first + i, tokens, merged, merged == 1 ? 0.25 + static_cast<double>((x >> 40) % 8) / 4 : 0.01 * static_cast<double>((x >> 50) % 3));
+        else
+            acc.add(first + i, tokens, merged);
     }
     return acc;
 }
@@ -180,32 +186,62 @@ void burst_corpus()
     const BurstAccumulator week = hourly_series(480000, 24 * 7, 60, 4, 12);
     write(h, "acc_week_burst", week.serialize());
     write(h, "acc_4weeks_burst", hourly_series(480000 + 5, 24 * 28, 500, 6, 5).serialize());
-    write(h, "acc_8weeks_sparse", hourly_series(470001, 24 * 56, 1200, 3, 3).serialize());
+    write(h, "acc_8weeks_sparse", hourly_series(470001, 24 * 56, 1200, 3, 2).serialize());
+    // Valued series (merged_value given): fractional values, trivial ones, value with no change.
+    const BurstAccumulator valued = hourly_series(480000, 24 * 7, 60, 4, 12, true);
+    write(h, "acc_week_burst_valued", valued.serialize());
+    BurstAccumulator tiny;
+    tiny.add(480000, 1500, 1, 1e-200);  // squares underflow: kept positive
+    tiny.add(480001, 1500, 3, 0.0);     // reverts: value 0
+    tiny.add(480002, 1500, 0, 2.5);     // value with no counted change: one unit
+    tiny.add(480003, 1500, 2, uv::burst::kMaxRowValue);
+    write(h, "acc_valued_edges", tiny.serialize());
 
     // Near-valid accumulators: one defect each.
     const Bytes w = week.serialize();
     Bytes t = w;
-    t[0] = 2;
-    write(h, "acc_version_2", t);
+    t[0] = 1;
+    write(h, "acc_version_1", t);
     t = w;
     t[1] = 'W';
     write(h, "acc_kind_w", t);
     write(h, "acc_truncated", Bytes(w.begin(), w.end() - 1));
+    // Layout: 3 header bytes (version, kind, has_values), n (8), then 40-byte buckets (bucket,
+    // tokens, merged_changes, value, value_squares).
     t = w;
-    put_le64(t, 2, 10'000'001);  // n above kMaxBuckets
+    put_le64(t, 3, 10'000'001);  // n above kMaxBuckets
     write(h, "acc_too_many", t);
     t = w;
-    put_le64(t, 2 + 8 + 24, 480000);  // second bucket equal to... not ascending
+    put_le64(t, 3 + 8 + 40, 480000);  // second bucket equal to... not ascending
     write(h, "acc_not_ascending", t);
     t = w;
-    put_le64(t, 2 + 8 + 8, static_cast<uint64_t>(-1));  // negative tokens
+    put_le64(t, 3 + 8 + 8, static_cast<uint64_t>(-1));  // negative tokens
     write(h, "acc_negative", t);
     t = w;
     put_le64(t, w.size() - 16, 1);  // total tokens wrong
     write(h, "acc_bad_total", t);
     t = big.serialize();
-    put_le64(t, 2 + 8 + 24 + 8, 2);  // totals overflow
+    put_le64(t, 3 + 8 + 40 + 8, 2);  // totals overflow
     write(h, "acc_overflow", t);
+    t = w;
+    t[2] = 2;
+    write(h, "acc_bad_flag", t);
+    t = w;
+    t[2] = 1;  // valued, but counted-only values: still consistent
+    write(h, "acc_flag_set", t);
+    const Bytes v = valued.serialize();
+    t = v;
+    put_le64(t, 3 + 8 + 24, 0xFFF8000000000000ULL);  // NaN value
+    write(h, "acc_value_nan", t);
+    t = v;
+    put_le64(t, 3 + 8 + 24, 0xBFF0000000000000ULL);  // value -1
+    write(h, "acc_value_negative", t);
+    t = v;
+    put_le64(t, 3 + 8 + 32, 0);  // value_squares 0 with a value
+    write(h, "acc_squares_zero", t);
+    t = w;
+    put_le64(t, 3 + 8 + 24, 0x3FF0000000000000ULL);  // counted-only bucket whose value is not its count
+    write(h, "acc_value_not_count", t);
 
     // WindowScore states.
     WindowScore ws0;

@@ -2,7 +2,7 @@
 -- volatility, strictness, parallel safety, comments, no SECURITY DEFINER.
 BEGIN;
 SET LOCAL search_path = usage_value, public;
-SELECT plan(38);
+SELECT plan(48);
 
 SELECT has_type('usage_value', 'usage_summary', 'type usage_summary exists');
 SELECT has_function('usage_value', 'usage_agg', ARRAY['bigint', 'bigint']);
@@ -20,6 +20,8 @@ SELECT has_function('usage_value', 'tokens_per_value_upper', ARRAY['usage_summar
 SELECT has_function('usage_value', 'billable_tokens', ARRAY['bigint', 'bigint', 'bigint', 'bigint', 'text']);
 SELECT has_function('usage_value', 'burst_inflation', ARRAY['timestamp with time zone', 'bigint', 'bigint', 'interval']);
 SELECT has_function('usage_value', 'burst_episodes', ARRAY['timestamp with time zone', 'bigint', 'bigint', 'interval']);
+SELECT has_function('usage_value', 'burst_inflation', ARRAY['timestamp with time zone', 'bigint', 'bigint', 'double precision', 'interval']);
+SELECT has_function('usage_value', 'burst_episodes', ARRAY['timestamp with time zone', 'bigint', 'bigint', 'double precision', 'interval', 'double precision', 'interval', 'interval']);
 SELECT has_function('usage_value', 'burst_score', ARRAY['bigint']);
 SELECT has_function('usage_value', 'fair_score', ARRAY['bigint', 'double precision', 'double precision']);
 SELECT has_function('usage_value', 'fair_rank', ARRAY['bigint', 'double precision', 'double precision']);
