@@ -473,7 +473,8 @@ CREATE INDEX ON demo.pull_requests (author_id, merged_date);
 --                   name: the nightly_automation developers merge one every Monday and Thursday
 --                   (lock-file churn, 40-2,000 lines).
 --   reviewed        an APPROVED review by a teammate exists (demo.pull_request_comments); about
---                   85% of merged human PRs; the rest were self-merged.
+--                   85% of merged human PRs; the rest were self-merged. Reviewers are teammates who
+--                   had joined, drawn in proportion to how many changes they merge themselves.
 ------------------------------------------------------------------------------------------------
 ALTER TABLE demo.pull_requests ADD COLUMN reverted_pr_id text REFERENCES demo.pull_requests (id),
                                ADD COLUMN is_bot boolean NOT NULL DEFAULT false,
@@ -523,21 +524,25 @@ CREATE TABLE demo.pull_request_comments (
     type text NOT NULL,
     status text NOT NULL
 );
-WITH members AS (
-    SELECT developer_id, team, row_number() OVER (PARTITION BY team ORDER BY developer_id) - 1 AS pos,
-           count(*) OVER (PARTITION BY team) AS size
-    FROM demo.developers
+WITH members AS (   -- who reviews: teammates in proportion to how much they merge themselves
+    SELECT d.developer_id, d.team, d.joined_at, row_number() OVER (PARTITION BY d.team ORDER BY d.developer_id) AS pos,
+           (SELECT count(*) FROM demo.pull_requests p WHERE p.author_id = d.developer_id AND p.status = 'MERGED' AND NOT p.is_bot) AS merged
+    FROM demo.developers d
 ), candidates AS (
-    SELECT p.id, p.merged_date, substring(p.id FROM '[0-9]+$')::bigint AS n, m.team, m.pos, m.size
+    SELECT p.id, p.author_id, p.merged_date, substring(p.id FROM '[0-9]+$')::bigint AS n, m.team
     FROM demo.pull_requests p JOIN members m ON m.developer_id = p.author_id
-    WHERE p.status = 'MERGED' AND NOT p.is_bot AND m.size > 1
+    WHERE p.status = 'MERGED' AND NOT p.is_bot
 )
 INSERT INTO demo.pull_request_comments
 SELECT 'github:GithubPrComment:1:' || c.n, c.id, r.developer_id,
        c.merged_date - make_interval(mins => 60 + floor(600 * demo.rnd(:seed, c.n, 406))::int), 'REVIEW', 'APPROVED'
 FROM candidates c
-JOIN members r ON r.team = c.team
-              AND r.pos = (c.pos + 1 + floor((c.size - 1) * demo.rnd(:seed, c.n, 407))::int) % c.size
+CROSS JOIN LATERAL (   -- a weighted draw (exponential race) among teammates who had joined by then
+    SELECT m.developer_id FROM members m
+    WHERE m.team = c.team AND m.developer_id <> c.author_id AND m.merged > 0
+      AND m.joined_at < c.merged_date - interval '12 hours'
+    ORDER BY -ln(demo.rnd(:seed, c.n * 64 + m.pos, 407)) / m.merged, m.developer_id
+    LIMIT 1) r
 WHERE demo.rnd(:seed, c.n, 405) < 0.85
 ORDER BY 1;
 UPDATE demo.pull_requests p SET reviewed = true

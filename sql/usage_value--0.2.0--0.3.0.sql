@@ -281,7 +281,7 @@ DECLARE
     reverts_expr text := 'NULL::text';
     bot_expr text := 'false';
     reviewed_expr text := 'NULL::boolean';
-    review_credit text := '';
+    review_credit text := 'SELECT NULL::text AS developer_id, NULL::timestamptz AS bucket, NULL::float8 AS value WHERE false';
     job text;
 BEGIN
     -- Validate the mapping before creating anything; every identifier is quoted with %I below.
@@ -420,8 +420,7 @@ BEGIN
         -- A change shares review_weight of its value among its reviewers (not its author), so
         -- extra or colluding reviewers add no value beyond that share.
         review_credit := format($sql$
-            UNION ALL
-            SELECT rv.reviewer AS developer_id, rv.bucket, 0::bigint AS merged_changes,
+            SELECT rv.reviewer AS developer_id, rv.bucket,
                    %3$s * rv.value / count(*) OVER (PARTITION BY rv.change_id) AS value
             FROM (SELECT DISTINCT %1$s AS reviewer, ch.change_id, ch.bucket, ch.value
                   FROM %2$s r %4$s
@@ -517,9 +516,24 @@ BEGIN
             FROM %7$s u %8$s WHERE %3$s IS NOT NULL AND u.%4$I IS NOT NULL
             GROUP BY 1, 2),
         changes AS (SELECT * FROM %1$I.%9$I),
+        reviews AS (%10$s),
+        -- Review credit is capped, per period, at the reviewer's own authored value: reviewing
+        -- can at most double what a person delivered, so it pays for the tokens reviewing
+        -- costs and cannot stand in for delivering.
+        review_cap AS (
+            SELECT r.developer_id, r.period_start, least(1.0, coalesce(a.authored, 0) / r.earned) AS factor
+            FROM (SELECT developer_id, date_trunc(%12$L, bucket AT TIME ZONE 'UTC') AS period_start, sum(value) AS earned
+                  FROM reviews GROUP BY 1, 2) r
+            LEFT JOIN (SELECT developer_id, date_trunc(%12$L, bucket AT TIME ZONE 'UTC') AS period_start, sum(value) AS authored
+                       FROM changes GROUP BY 1, 2) a USING (developer_id, period_start)
+            WHERE r.earned > 0),
         credits AS (
             SELECT developer_id, bucket, 1::bigint AS merged_changes, value FROM changes
-            %10$s),
+            UNION ALL
+            SELECT r.developer_id, r.bucket, 0, r.value * c.factor
+            FROM reviews r JOIN review_cap c ON c.developer_id = r.developer_id
+                                            AND c.period_start = date_trunc(%12$L, r.bucket AT TIME ZONE 'UTC')
+            WHERE c.factor > 0),
         merges AS (
             SELECT developer_id, bucket, sum(merged_changes)::bigint AS merged_changes, sum(value)::float8 AS value
             FROM credits GROUP BY 1, 2),
@@ -527,8 +541,11 @@ BEGIN
             SELECT developer_id, bucket, coalesce(u.tokens, 0) AS tokens, coalesce(m.merged_changes, 0) AS merged_changes,
                    coalesce(m.value, 0) AS value
             FROM usage u FULL JOIN merges m USING (developer_id, bucket)),
+        -- A developer's span runs from their first to their last token or authored change (review
+        -- credit outside it is not counted: it would stretch the baseline over weeks of no use).
         spans AS (
-            SELECT developer_id, min(bucket) AS first_bucket, max(bucket) AS last_bucket FROM joined
+            SELECT developer_id, min(bucket) AS first_bucket, max(bucket) AS last_bucket
+            FROM (SELECT developer_id, bucket FROM usage UNION ALL SELECT developer_id, bucket FROM changes) a
             WHERE developer_id IN (SELECT developer_id FROM usage) GROUP BY developer_id)
         SELECT s.developer_id, g.bucket, coalesce(j.tokens, 0)::bigint AS tokens,
                coalesce(j.merged_changes, 0)::bigint AS merged_changes, coalesce(j.value, 0)::float8 AS value
@@ -538,7 +555,7 @@ BEGIN
         $sql$, schema_name, obj_buckets, who_usage, time_column, bucket_seconds, tokens_expr,
         usage_table, map_usage, obj_changes, review_credit,
         -- in seconds, not days: a '1 day' step would follow the session time zone's DST
-        format('%s seconds', bucket_seconds));
+        format('%s seconds', bucket_seconds), period);
     EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (developer_id, bucket)', schema_name, obj_buckets);
 
     -- 3. Burst episodes per developer over the whole history (the baseline needs weeks of it);
@@ -577,13 +594,14 @@ BEGIN
         team_expr, cohort_expr, team_join, person_expr);
     EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (developer_id, period_start)', schema_name, obj_periods);
 
-    -- 5. Suspected split identities, per period (the thresholds are documented in the README):
-    --    a token sink delivers under 5% of what the period's median rate predicts, where that
-    --    prediction is at least 5 typical changes (so that delivering nothing is improbable, under
-    --    1%, for an ordinary developer) on at least a quarter of the median identity's tokens; a value source delivers at least 1.25 times
-    --    the median rate; a pair is a sink and a source of the same team whose combined rate lies
-    --    nearer the median than the source's own (each sink joins the one source it fits best).
-    --    Identities that are no known person, with their tokens, are listed too.
+    -- 5. Suspected split identities, per period (the thresholds are documented in the README).
+    --    A token sink delivers under 5% of what the period's median value per token predicts, where
+    --    that prediction is at least 5 typical changes (delivering nothing is then improbable,
+    --    under 1%, for an ordinary developer), on at least a quarter of the median identity's
+    --    tokens. A split pair is a sink and a teammate with value whose hourly token amounts move
+    --    with the sink's (correlation of log tokens over their shared active buckets at least 0.6,
+    --    on at least 20 of them); each sink joins the teammate it moves with most. Identities with
+    --    value on very few tokens, and identities that are no known person, are listed too.
     EXECUTE format($sql$
         CREATE VIEW %1$I.%2$I%3$s AS
         WITH p AS (SELECT * FROM %1$I.%4$I WHERE tokens > 0),
@@ -597,31 +615,46 @@ BEGIN
         scored AS (
             SELECT p.*, m.rate AS median_rate, m.tokens AS median_tokens, m.rate * p.tokens AS expected_value,
                    p.value <= 0.05 * m.rate * p.tokens AND p.tokens >= 0.25 * m.tokens
-                       AND m.rate * p.tokens >= 5 * m.dispersion AS is_sink,
-                   p.value > 0 AND p.value >= 1.25 * m.rate * p.tokens AS is_source
+                       AND m.rate * p.tokens >= 5 * m.dispersion AS is_sink
             FROM p JOIN med m USING (period_start) WHERE m.rate > 0),
-        pairs AS (
-            SELECT DISTINCT ON (s.period_start, s.developer_id)
-                   s.period_start, s.team, s.developer_id AS sink, v.developer_id AS source,
+        -- Candidate owners of a sink: the teammates with value. The evidence that two identities
+        -- are one person is in their hours: tokens of the same work spread over two accounts rise
+        -- and fall together hour by hour, while a colleague's amounts vary on their own.
+        candidates AS (
+            SELECT s.period_start, s.developer_id AS sink, v.developer_id AS source, s.median_rate,
                    (s.value + v.value) / (s.tokens + v.tokens) / s.median_rate AS combined_ratio
             FROM scored s JOIN scored v ON v.period_start = s.period_start AND v.team = s.team
-                                       AND v.is_source AND v.developer_id <> s.developer_id
-            WHERE s.is_sink AND s.is_person AND v.is_person AND s.tokens >= 0.2 * v.tokens
-              AND abs(ln((s.value + v.value) / (s.tokens + v.tokens) / s.median_rate)) < abs(ln(v.value / v.tokens / s.median_rate))
-            ORDER BY s.period_start, s.developer_id, abs(ln((s.value + v.value) / (s.tokens + v.tokens) / s.median_rate)), v.developer_id)
+                                       AND v.value > 0 AND v.developer_id <> s.developer_id
+            WHERE s.is_sink AND s.is_person AND v.is_person),
+        coactivity AS (
+            SELECT c.period_start, c.sink, c.source, c.combined_ratio,
+                   corr(ln(bs.tokens::float8), ln(bv.tokens::float8)) AS hourly_correlation, count(*) AS shared_buckets
+            FROM candidates c
+            JOIN %1$I.%6$I bs ON bs.developer_id = c.sink AND bs.tokens > 0
+                             AND bs.bucket >= c.period_start::timestamp AT TIME ZONE 'UTC'
+                             AND bs.bucket < (c.period_start + ('1 ' || %7$L)::interval)::timestamp AT TIME ZONE 'UTC'
+            JOIN %1$I.%6$I bv ON bv.developer_id = c.source AND bv.bucket = bs.bucket AND bv.tokens > 0
+            GROUP BY 1, 2, 3, 4),
+        pairs AS (
+            SELECT DISTINCT ON (period_start, sink) period_start, sink, source, combined_ratio, hourly_correlation
+            FROM coactivity
+            WHERE shared_buckets >= 20 AND hourly_correlation >= 0.6
+            ORDER BY period_start, sink, hourly_correlation DESC, source)
         SELECT s.period_start, kind, s.developer_id, other_developer_id, s.team, s.tokens, s.value,
-               s.expected_value, s.value / nullif(s.expected_value, 0) AS value_ratio, combined_ratio,
+               s.expected_value, s.value / nullif(s.expected_value, 0) AS value_ratio, combined_ratio, hourly_correlation,
                CASE kind WHEN 'split_pair' THEN %5$L WHEN 'no_person' THEN 'ranked in the whole company; map it to a person with identity_table' ELSE 'reported' END AS action
         FROM scored s
         CROSS JOIN LATERAL (
-            SELECT 'tokens_without_value'::text AS kind, NULL::text AS other_developer_id, NULL::float8 AS combined_ratio WHERE s.is_sink
-            UNION ALL SELECT 'value_without_tokens', NULL, NULL WHERE s.is_source AND s.value >= 3 * s.median_rate * s.tokens
-            UNION ALL SELECT 'split_pair', pr.source, pr.combined_ratio FROM pairs pr
+            SELECT 'tokens_without_value'::text AS kind, NULL::text AS other_developer_id, NULL::float8 AS combined_ratio,
+                   NULL::float8 AS hourly_correlation WHERE s.is_sink
+            UNION ALL SELECT 'value_without_tokens', NULL, NULL, NULL WHERE s.value > 0 AND s.value >= 3 * s.median_rate * s.tokens
+            UNION ALL SELECT 'split_pair', pr.source, pr.combined_ratio, pr.hourly_correlation FROM pairs pr
                       WHERE pr.period_start = s.period_start AND pr.sink = s.developer_id
-            UNION ALL SELECT 'no_person', NULL, NULL WHERE NOT s.is_person) k
+            UNION ALL SELECT 'no_person', NULL, NULL, NULL WHERE NOT s.is_person) k
         $sql$, schema_name, obj_suspects, invoker, obj_periods,
         CASE split_identities WHEN 'rank_jointly' THEN 'ranked jointly: the source is ranked on the pair''s tokens and value'
-                              ELSE 'reported (split_identities = report_only)' END);
+                              ELSE 'reported (split_identities = report_only)' END,
+        obj_buckets, period);
 
     -- 6. The fair leaderboard: plain column types for BI tools, ranked on value per million
     --    tokens with the value's effective count, within period and cohort. A cohort smaller than

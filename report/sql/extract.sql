@@ -91,8 +91,7 @@ SELECT 'board', coalesce(json_agg(json_build_object(
            'posterior_mean', l.posterior_mean, 'shrinkage', l.shrinkage,
            'prior_mean', l.prior_mean, 'prior_method', l.prior_method)
        ORDER BY l.period_start, coalesce(l.ranked_in, l.cohort), l.fair_rank, l.developer_id), '[]')
-FROM :"schema".:"o_lb" l
-           AND d.cohort IS NOT DISTINCT FROM l.cohort;
+FROM :"schema".:"o_lb" l;
 
 -- Team sizes per period, counts only, to say how many teams the minimum group size suppressed.
 SELECT 'team_sizes', coalesce(json_agg(json_build_object(
