@@ -30,12 +30,12 @@ FROM totals GROUP BY team ORDER BY tokens_per_value(rollup(s));
 \echo
 \echo '2. Burst inflation: share of each developer''s tokens spent in significant bursts that delivered nothing'
 SELECT developer_id AS developer, persona AS "(demo persona)",
-       round((100 * burst_inflation(bucket, tokens, merged_changes, value, '1 hour'))::numeric, 1) AS "inflated %",
+       round((100 * burst_inflation(bucket, tokens, merged_changes, authored_value, '1 hour'))::numeric, 1) AS "inflated %",
        round(sum(tokens) / 1e6, 1) AS "tokens (M)",
-       cardinality(burst_episodes(bucket, tokens, merged_changes, value, '1 hour')) AS episodes
+       cardinality(burst_episodes(bucket, tokens, merged_changes, authored_value, '1 hour')) AS episodes
 FROM demo.eng_buckets b JOIN demo.developers d USING (developer_id)
 GROUP BY developer_id, persona
-ORDER BY burst_inflation(bucket, tokens, merged_changes, value, '1 hour') DESC, developer_id LIMIT 12;
+ORDER BY burst_inflation(bucket, tokens, merged_changes, authored_value, '1 hour') DESC, developer_id LIMIT 12;
 
 \echo
 \echo '   The largest episodes, explained (tokens in thousands; merged = changes in the episode and 3 days after,'

@@ -505,8 +505,8 @@ BEGIN
         change_value_cap, unreviewed_weight, bucket_seconds);
     EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (change_id)', schema_name, obj_changes);
 
-    -- 2. One row per developer and bucket: tokens, merged changes and their value (with review
-    --    credit), zero-filled across each developer's span.
+    -- 2. One row per developer and bucket: tokens, merged changes, their value with review credit
+    --    (value) and without (authored_value), zero-filled across each developer's span.
     EXECUTE format($sql$
         CREATE MATERIALIZED VIEW %1$I.%2$I AS
         WITH usage AS (
@@ -528,18 +528,19 @@ BEGIN
                        FROM changes GROUP BY 1, 2) a USING (developer_id, period_start)
             WHERE r.earned > 0),
         credits AS (
-            SELECT developer_id, bucket, 1::bigint AS merged_changes, value FROM changes
+            SELECT developer_id, bucket, 1::bigint AS merged_changes, value, value AS authored_value FROM changes
             UNION ALL
-            SELECT r.developer_id, r.bucket, 0, r.value * c.factor
+            SELECT r.developer_id, r.bucket, 0, r.value * c.factor, 0
             FROM reviews r JOIN review_cap c ON c.developer_id = r.developer_id
                                             AND c.period_start = date_trunc(%12$L, r.bucket AT TIME ZONE 'UTC')
             WHERE c.factor > 0),
         merges AS (
-            SELECT developer_id, bucket, sum(merged_changes)::bigint AS merged_changes, sum(value)::float8 AS value
+            SELECT developer_id, bucket, sum(merged_changes)::bigint AS merged_changes, sum(value)::float8 AS value,
+                   sum(authored_value)::float8 AS authored_value
             FROM credits GROUP BY 1, 2),
         joined AS (
             SELECT developer_id, bucket, coalesce(u.tokens, 0) AS tokens, coalesce(m.merged_changes, 0) AS merged_changes,
-                   coalesce(m.value, 0) AS value
+                   coalesce(m.value, 0) AS value, coalesce(m.authored_value, 0) AS authored_value
             FROM usage u FULL JOIN merges m USING (developer_id, bucket)),
         -- A developer's span runs from their first to their last token or authored change (review
         -- credit outside it is not counted: it would stretch the baseline over weeks of no use).
@@ -548,7 +549,8 @@ BEGIN
             FROM (SELECT developer_id, bucket FROM usage UNION ALL SELECT developer_id, bucket FROM changes) a
             WHERE developer_id IN (SELECT developer_id FROM usage) GROUP BY developer_id)
         SELECT s.developer_id, g.bucket, coalesce(j.tokens, 0)::bigint AS tokens,
-               coalesce(j.merged_changes, 0)::bigint AS merged_changes, coalesce(j.value, 0)::float8 AS value
+               coalesce(j.merged_changes, 0)::bigint AS merged_changes, coalesce(j.value, 0)::float8 AS value,
+               coalesce(j.authored_value, 0)::float8 AS authored_value
         FROM spans s
         CROSS JOIN LATERAL generate_series(s.first_bucket, s.last_bucket, %11$L::interval) g(bucket)
         LEFT JOIN joined j ON j.developer_id = s.developer_id AND j.bucket = g.bucket
@@ -559,13 +561,15 @@ BEGIN
     EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (developer_id, bucket)', schema_name, obj_buckets);
 
     -- 3. Burst episodes per developer over the whole history (the baseline needs weeks of it);
-    --    merged output is credited by its value, so trivial changes buy back almost nothing.
+    --    merged output is credited by its authored value, so trivial changes buy back almost
+    --    nothing (review credit is not output of the episode's tokens, and would raise the
+    --    output an episode is expected to deliver).
     EXECUTE format($sql$
         CREATE MATERIALIZED VIEW %1$I.%2$I AS
         SELECT developer_id, (e).start_at, (e).end_at, (e).tokens, (e).baseline_tokens, (e).merged_changes,
                (e).merged_value, (e).expected_merged_value,
                (e).expected_merged_changes, (e).excess_tokens, (e).inflated_tokens, (e).p_value, (e).is_inflation
-        FROM (SELECT developer_id, unnest(%3$I.burst_episodes(bucket, tokens, merged_changes, value, %4$L::interval)) AS e
+        FROM (SELECT developer_id, unnest(%3$I.burst_episodes(bucket, tokens, merged_changes, authored_value, %4$L::interval)) AS e
               FROM %1$I.%5$I GROUP BY developer_id) x
         $sql$, schema_name, obj_episodes, ext, bucket_width, obj_buckets);
     EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (developer_id, start_at)', schema_name, obj_episodes);
