@@ -636,7 +636,7 @@ BEGIN
             FROM candidates c
             JOIN %1$I.%6$I bs ON bs.developer_id = c.sink AND bs.tokens > 0
                              AND bs.bucket >= c.period_start::timestamp AT TIME ZONE 'UTC'
-                             AND bs.bucket < (c.period_start + ('1 ' || %7$L)::interval)::timestamp AT TIME ZONE 'UTC'
+                             AND bs.bucket < (c.period_start + %7$L::interval)::timestamp AT TIME ZONE 'UTC'
             JOIN %1$I.%6$I bv ON bv.developer_id = c.source AND bv.bucket = bs.bucket AND bv.tokens > 0
             GROUP BY 1, 2, 3, 4),
         pairs AS (
@@ -658,7 +658,7 @@ BEGIN
         $sql$, schema_name, obj_suspects, invoker, obj_periods,
         CASE split_identities WHEN 'rank_jointly' THEN 'ranked jointly: the source is ranked on the pair''s tokens and value'
                               ELSE 'reported (split_identities = report_only)' END,
-        obj_buckets, period);
+        obj_buckets, CASE period WHEN 'day' THEN '1 day' WHEN 'week' THEN '7 days' WHEN 'month' THEN '1 month' ELSE '3 months' END);
 
     -- 6. The fair leaderboard: plain column types for BI tools, ranked on value per million
     --    tokens with the value's effective count, within period and cohort. A cohort smaller than

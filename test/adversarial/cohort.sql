@@ -186,6 +186,15 @@ SELECT developer_id, team, level, tokens, changes, value FROM adv.rates
 WHERE team NOT IN ((SELECT team FROM adv.template), adv.other_team())
 ORDER BY abs(pt - 0.5) + abs(pv - 0.25), developer_id LIMIT 1;
 
+-- Teams of their own for each split pair: the twins are exact copies of a template, so any other
+-- copy in the pair's team would move with the second identity hour by hour as its owner does (no
+-- two real people share an hourly series; copies do). The k-th team that holds neither template
+-- nor the other twins.
+CREATE FUNCTION adv.split_team(k int) RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT team FROM (SELECT DISTINCT team FROM adv.people
+                      WHERE team NOT IN ((SELECT team FROM adv.template), adv.other_team(), (SELECT team FROM adv.template_low))) t
+    ORDER BY team OFFSET k - 1 LIMIT 1 $$;
+
 ------------------------------------------------------------------------------------------------
 -- Twins. offset: added to the template's change ids (and revert targets) in the copy.
 ------------------------------------------------------------------------------------------------
@@ -193,7 +202,9 @@ CREATE TABLE adv.twins (developer_id text PRIMARY KEY, template text NOT NULL, i
                         copy_changes boolean NOT NULL, in_people boolean NOT NULL, team text, level text, purpose text NOT NULL);
 INSERT INTO adv.twins
 SELECT t.developer_id, tp.developer_id, (row_number() OVER (ORDER BY ord)) * 1000000000, copy_usage, copy_changes, in_people,
-       CASE WHEN t.other_team THEN adv.other_team() ELSE tp.team END,
+       CASE WHEN t.developer_id LIKE 'twin:split:%' THEN adv.split_team(1)
+            WHEN t.developer_id LIKE 'twin:low:split:%' THEN adv.split_team(2)
+            WHEN t.other_team THEN adv.other_team() ELSE tp.team END,
        coalesce(t.level, tp.level), purpose
 FROM (VALUES
     (1,  'twin:honest',         true,  true,  true,  false, NULL,     'the honest twin: an exact copy of the template'),
