@@ -64,15 +64,16 @@ SELECT is((SELECT sum(tokens) FROM "odd schema; --"."board ""1""_buckets"),
 SELECT is((SELECT sum(merged_changes) FROM "odd schema; --"."board ""1""_buckets"), 81::numeric,
           'every merged change lands in a bucket');
 -- What the changes are worth: all of one size (the unit), so 1 each; d7's (a bot's), d8's
--- reverted change and its revert 0; a reviewer gets a quarter of each reviewed change's value.
+-- reverted change and its revert 0; a reviewer gets a quarter of each reviewed change's value,
+-- up to what they authored themselves in the period.
 SELECT is((SELECT array_agg(reason || ':' || value ORDER BY reason) FROM (
                SELECT reason, sum(value) AS value FROM "odd schema; --"."board ""1""_changes" GROUP BY reason) r),
           ARRAY['bot:0', 'by size:69', 'revert:0', 'reverted:0'], 'changes valued by size; bot, revert and reverted changes are worth 0');
 SELECT is((SELECT array_agg(developer_id || ':' || round(v::numeric, 6) ORDER BY developer_id) FROM (
                SELECT developer_id, sum(value) AS v FROM "odd schema; --"."board ""1""_buckets" WHERE developer_id IN ('d1', 'd2', 'd7', 'd8')
                GROUP BY 1) b),
-          ARRAY['d1:12.250000', 'd2:12.500000', 'd7:2.500000', 'd8:9.000000'],
-          'value per developer: own changes plus a quarter of the reviewed changes'' value (d1 reviews d8''s 9, d8 reviews only bot changes)');
+          ARRAY['d1:12.250000', 'd2:12.500000', 'd7:0.000000', 'd8:9.000000'],
+          'value per developer: own changes plus a quarter of the reviewed changes'' value (d1 reviews d8''s 9, d8 reviews only bot changes), capped at what the reviewer authored (d7 authored nothing of value)');
 SELECT is((SELECT count(DISTINCT period_start) FROM "odd schema; --"."board ""1""_leaderboard"), 3::bigint, 'three monthly periods');
 SELECT is((SELECT array_agg(DISTINCT cohort ORDER BY cohort) FROM "odd schema; --"."board ""1""_leaderboard"),
           ARRAY['junior', 'senior'], 'ranked within cohorts');
