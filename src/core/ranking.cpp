@@ -755,7 +755,8 @@ namespace {
 // Scores, ranks and rank intervals for a given prior (beta in rescaled units), in place.
 // undefined: the NoExposure case, where every rate statistic is NaN and everyone ties.
 void score_scaled(const Prepared& prepared, double scale, double alpha, double beta_s, double quantile,
-                  double rank_interval_level, bool undefined, std::vector<EntityResult>& results)
+                  double rank_interval_level, bool with_rank_intervals, bool undefined,
+                  std::vector<EntityResult>& results)
 {
     const std::vector<Row>& entities = prepared.rows;
     const std::vector<std::size_t>& order = prepared.order;
@@ -794,12 +795,16 @@ void score_scaled(const Prepared& prepared, double scale, double alpha, double b
             const double a = alpha + v;
             if (v == std::floor(v)) {
                 q_score = checked_quantile(math::gamma_p_inv(a, quantile));
-                q_lo = checked_quantile(math::gamma_p_inv(a, p_lo));
-                q_hi = checked_quantile(math::gamma_q_inv(a, p_lo));
+                if (with_rank_intervals) {
+                    q_lo = checked_quantile(math::gamma_p_inv(a, p_lo));
+                    q_hi = checked_quantile(math::gamma_q_inv(a, p_lo));
+                }
             } else {
                 q_score = curve_score(a);
-                q_lo = curve_lo(a);
-                q_hi = curve_hi(a);
+                if (with_rank_intervals) {
+                    q_lo = curve_lo(a);
+                    q_hi = curve_hi(a);
+                }
             }
             cached_value = x.value;
         }
@@ -823,6 +828,9 @@ void score_scaled(const Prepared& prepared, double scale, double alpha, double b
         results[i].rank = tie ? results[by_score[k - 1]].rank : static_cast<std::int64_t>(k + 1);
     });
 
+    if (!with_rank_intervals)
+        return;  // the caller asked for scores and ranks only: two sorts and 2n quantiles saved
+
     // Rank intervals by interval separation (a deterministic, O(n log n) league-table interval in
     // the spirit of Goldstein & Spiegelhalter 1996, who simulate ranks instead): j certainly ranks
     // above i if j's whole interval lies above i's, below if wholly below; every other j could be
@@ -841,7 +849,8 @@ void score_scaled(const Prepared& prepared, double scale, double alpha, double b
     });
 }
 
-Leaderboard score_prepared(const Prepared& prepared, double quantile, double rank_interval_level)
+Leaderboard score_prepared(const Prepared& prepared, double quantile, double rank_interval_level,
+                           bool with_rank_intervals)
 {
     const double scale = exposure_scale(prepared.rows);
     const FitData d = make_fit_data(prepared.rows, prepared.order, scale);
@@ -851,13 +860,13 @@ Leaderboard score_prepared(const Prepared& prepared, double quantile, double ran
     const double beta_s = board.prior.beta;  // rescaled units
     board.prior.beta = beta_s * scale;       // exact: scale is a power of two
     board.prior.mean = beta_s > 0.0 ? board.prior.alpha / board.prior.beta : 0.0;
-    score_scaled(prepared, scale, board.prior.alpha, beta_s, quantile, rank_interval_level,
+    score_scaled(prepared, scale, board.prior.alpha, beta_s, quantile, rank_interval_level, with_rank_intervals,
                  board.prior.method == PriorMethod::NoExposure, board.results);
     return board;
 }
 
 Leaderboard score_prepared_with_prior(const Prepared& prepared, double alpha, double beta, double quantile,
-                                      double rank_interval_level)
+                                      double rank_interval_level, bool with_rank_intervals)
 {
     const double scale = exposure_scale(prepared.rows);
     Leaderboard board;
@@ -870,7 +879,8 @@ Leaderboard score_prepared_with_prior(const Prepared& prepared, double alpha, do
         board.prior.n_informative += x.exposure > 0.0 ? 1 : 0;
     board.prior.log_likelihood =
         prepared.rows.empty() ? 0.0 : marginal_log_likelihood_rows(prepared.rows, alpha, beta);
-    score_scaled(prepared, scale, alpha, beta / scale, quantile, rank_interval_level, false, board.results);
+    score_scaled(prepared, scale, alpha, beta / scale, quantile, rank_interval_level, with_rank_intervals, false,
+                 board.results);
     return board;
 }
 
@@ -884,36 +894,38 @@ void check_prior(double alpha, double beta)
 
 }  // namespace
 
-Leaderboard score_partition(const std::vector<Entity>& entities, double quantile, double rank_interval_level)
+Leaderboard score_partition(const std::vector<Entity>& entities, double quantile, double rank_interval_level,
+                            bool with_rank_intervals)
 {
     check_probability(quantile, "quantile");
     check_probability(rank_interval_level, "rank_interval_level");
-    return score_prepared(prepare(entities), quantile, rank_interval_level);
+    return score_prepared(prepare(entities), quantile, rank_interval_level, with_rank_intervals);
 }
 
-Leaderboard score_partition_weighted(const std::vector<WeightedEntity>& entities, double quantile, double rank_interval_level)
+Leaderboard score_partition_weighted(const std::vector<WeightedEntity>& entities, double quantile,
+                                     double rank_interval_level, bool with_rank_intervals)
 {
     check_probability(quantile, "quantile");
     check_probability(rank_interval_level, "rank_interval_level");
-    return score_prepared(prepare(entities), quantile, rank_interval_level);
+    return score_prepared(prepare(entities), quantile, rank_interval_level, with_rank_intervals);
 }
 
 Leaderboard score_with_prior(const std::vector<Entity>& entities, double alpha, double beta, double quantile,
-                             double rank_interval_level)
+                             double rank_interval_level, bool with_rank_intervals)
 {
     check_probability(quantile, "quantile");
     check_probability(rank_interval_level, "rank_interval_level");
     check_prior(alpha, beta);
-    return score_prepared_with_prior(prepare(entities), alpha, beta, quantile, rank_interval_level);
+    return score_prepared_with_prior(prepare(entities), alpha, beta, quantile, rank_interval_level, with_rank_intervals);
 }
 
 Leaderboard score_with_prior_weighted(const std::vector<WeightedEntity>& entities, double alpha, double beta,
-                             double quantile, double rank_interval_level)
+                                      double quantile, double rank_interval_level, bool with_rank_intervals)
 {
     check_probability(quantile, "quantile");
     check_probability(rank_interval_level, "rank_interval_level");
     check_prior(alpha, beta);
-    return score_prepared_with_prior(prepare(entities), alpha, beta, quantile, rank_interval_level);
+    return score_prepared_with_prior(prepare(entities), alpha, beta, quantile, rank_interval_level, with_rank_intervals);
 }
 
 }  // namespace uv::ranking

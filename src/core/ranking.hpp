@@ -142,18 +142,23 @@ double marginal_log_likelihood_weighted(const std::vector<WeightedEntity>& entit
 // that looked homogeneous, the refitted prior widens and lightly observed rows fall past it
 // (1 of 4000). To make both properties exact, freeze the prior: fit it once (e.g. on a previous
 // period) and score with score_with_prior.
+//
+// with_rank_intervals = false computes scores and ranks only (what fair_score and fair_rank
+// return): rate_lower, rate_upper, rank_lower and rank_upper are then left 0.
 Leaderboard score_partition(const std::vector<Entity>& entities, double quantile = 0.1,
-                            double rank_interval_level = 0.8);
+                            double rank_interval_level = 0.8, bool with_rank_intervals = true);
 // Weighted rows: value_i, exposure_i above read n_i, exposure_i / c_i. Burning and order
 // independence hold as above (a row's dispersion does not depend on its exposure).
 Leaderboard score_partition_weighted(const std::vector<WeightedEntity>& entities, double quantile = 0.1,
-                            double rank_interval_level = 0.8);
+                                     double rank_interval_level = 0.8, bool with_rank_intervals = true);
 
 // Scores and ranks with a given Gamma(alpha, beta) prior (beta in the caller's exposure units)
 // instead of a fitted one; prior.method is Given. alpha and beta must be finite and > 0.
 Leaderboard score_with_prior(const std::vector<Entity>& entities, double alpha, double beta,
-                             double quantile = 0.1, double rank_interval_level = 0.8);
+                             double quantile = 0.1, double rank_interval_level = 0.8,
+                             bool with_rank_intervals = true);
 Leaderboard score_with_prior_weighted(const std::vector<WeightedEntity>& entities, double alpha, double beta,
-                             double quantile = 0.1, double rank_interval_level = 0.8);
+                                      double quantile = 0.1, double rank_interval_level = 0.8,
+                                      bool with_rank_intervals = true);
 
 }  // namespace uv::ranking

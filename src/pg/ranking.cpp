@@ -157,8 +157,9 @@ PartitionCache* partition_results(FunctionCallInfo fcinfo, bool takes_level)
                     entities.push_back(
                         {weighted_values[i], exposures[i], effective_counts[i], has_effective_count[i]});
             board = params.has_prior ? ranking::score_with_prior_weighted(entities, params.alpha, params.beta,
-                                                                          params.quantile, params.level)
-                                     : ranking::score_partition_weighted(entities, params.quantile, params.level);
+                                                                          params.quantile, params.level, takes_level)
+                                     : ranking::score_partition_weighted(entities, params.quantile, params.level,
+                                                                         takes_level);
         } else {
             std::vector<ranking::Entity> entities;
             entities.reserve(static_cast<size_t>(n));
@@ -166,8 +167,9 @@ PartitionCache* partition_results(FunctionCallInfo fcinfo, bool takes_level)
                 if (present[i])
                     entities.push_back({values[i], exposures[i]});
             board = params.has_prior
-                        ? ranking::score_with_prior(entities, params.alpha, params.beta, params.quantile, params.level)
-                        : ranking::score_partition(entities, params.quantile, params.level);
+                        ? ranking::score_with_prior(entities, params.alpha, params.beta, params.quantile, params.level,
+                                                    takes_level)
+                        : ranking::score_partition(entities, params.quantile, params.level, takes_level);
         }
 
         MemoryContext previous = MemoryContextSwitchTo(partition_context);

@@ -65,8 +65,13 @@ SELECT is((SELECT array_agg(DISTINCT ranked_in) FROM vb.vb_leaderboard WHERE dev
 SELECT is((SELECT ranked_in FROM vb.vb_leaderboard WHERE developer_id = 'ci-agent'), 'all', 'an identity in no team is on the board, ranked in the whole company');
 SELECT is((SELECT kind || ':' || tokens FROM vb.vb_suspects WHERE developer_id = 'ci-agent' AND kind = 'no_person'),
           'no_person:' || (SELECT sum(tokens) FROM vb.usage WHERE who = 'ci-agent'), 'its tokens are reported, not dropped');
-SELECT is((SELECT count(*) FROM (SELECT period_start, ranked_in FROM vb.vb_leaderboard WHERE fair_rank IS NOT NULL
-                                 GROUP BY 1, 2 HAVING count(*) < 5) g), 0::bigint, 'no one is ranked in a group of fewer than min_group_size');
+-- The group someone is ranked in: their cohort, or for 'all' every ranked identity of the period.
+SELECT is((SELECT count(*) FROM (SELECT period_start, ranked_in, count(*) AS n FROM vb.vb_leaderboard
+                                 WHERE fair_rank IS NOT NULL GROUP BY 1, 2) g
+                           JOIN (SELECT period_start, count(*) AS company FROM vb.vb_leaderboard
+                                 WHERE fair_rank IS NOT NULL GROUP BY 1) c USING (period_start)
+           WHERE CASE WHEN ranked_in = 'all' THEN company ELSE n END < 5), 0::bigint,
+          'no one is ranked in a group of fewer than min_group_size');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -677,18 +676,14 @@ TEST(RankingErrors, BadInputsThrowTheRightKind)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Performance and cancellation.
+// Scale and cancellation.
 
-TEST(RankingScale, HundredThousandEntitiesWellUnderASecond)
+// A large partition recovers its prior (speed is measured by bench/run fair, never asserted here).
+TEST(RankingScale, HundredThousandEntities)
 {
     Rng rng(1);
     const std::vector<Entity> xs = simulate(rng, 100000, 2.0, 1e5, 1e4, 1e7);
-    const auto t0 = std::chrono::steady_clock::now();
     const Leaderboard board = score_partition(xs);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    RecordProperty("seconds", std::to_string(seconds));
-    std::printf("score_partition(100000): %.3f s, %d profile evaluations\n", seconds, board.prior.evaluations);
-    EXPECT_LT(seconds, 1.0);
     EXPECT_EQ(board.prior.method, PriorMethod::MarginalLikelihood);
     EXPECT_NEAR(board.prior.alpha, 2.0, 0.1);
 }
@@ -1108,18 +1103,37 @@ TEST(RankingWeighted, BadInputsThrowTheRightKind)
                  "alpha");
 }
 
-TEST(RankingWeighted, HundredThousandFractionalEntitiesWellUnderASecond)
+// A large partition is scored consistently (speed is measured by bench/run fair, not asserted here).
+TEST(RankingWeighted, HundredThousandFractionalEntities)
 {
     Rng rng(1);
     const std::vector<WeightedEntity> xs = simulate_weighted(rng, 100000, 2.0, 1e5, 5e5);
-    const auto t0 = std::chrono::steady_clock::now();
     const Leaderboard board = score_partition_weighted(xs);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("score_partition_weighted(100000): %.3f s, %d profile evaluations, alpha %.3f\n", seconds,
-                board.prior.evaluations, board.prior.alpha);
-    EXPECT_LT(seconds, 1.0);
     EXPECT_EQ(board.prior.method, PriorMethod::MarginalLikelihood);
     expect_consistent(board);
+}
+
+// Scores and ranks alone (fair_score, fair_rank) are exactly those of the full computation.
+TEST(RankingWeighted, ScoresAndRanksWithoutIntervalsAreTheSame)
+{
+    Rng rng(2);
+    const std::vector<WeightedEntity> xs = simulate_weighted(rng, 5000, 2.0, 1e5, 5e5);
+    const Leaderboard full = score_partition_weighted(xs, 0.1, 0.8, true);
+    const Leaderboard bare = score_partition_weighted(xs, 0.1, 0.8, false);
+    ASSERT_EQ(full.results.size(), bare.results.size());
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+        EXPECT_EQ(full.results[i].score, bare.results[i].score);
+        EXPECT_EQ(full.results[i].rank, bare.results[i].rank);
+    }
+    std::vector<Entity> counts;
+    for (std::size_t i = 0; i < 3000; ++i)
+        counts.push_back({static_cast<std::int64_t>(i % 37), 1.0 + static_cast<double>(i % 101)});
+    const Leaderboard cfull = score_with_prior(counts, 2.0, 3.0, 0.1, 0.8, true);
+    const Leaderboard cbare = score_with_prior(counts, 2.0, 3.0, 0.1, 0.8, false);
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+        EXPECT_EQ(cfull.results[i].score, cbare.results[i].score);
+        EXPECT_EQ(cfull.results[i].rank, cbare.results[i].rank);
+    }
 }
 
 }  // namespace
