@@ -603,8 +603,9 @@ BEGIN
     --    that prediction is at least 5 typical changes (delivering nothing is then improbable,
     --    under 1%, for an ordinary developer), on at least a quarter of the median identity's
     --    tokens. A split pair is a sink and a teammate with value whose hourly token amounts move
-    --    with the sink's (correlation of log tokens over their shared active buckets at least 0.6,
-    --    on at least 20 of them); each sink joins the teammate it moves with most. Identities with
+    --    with the sink's (correlation of log tokens, less the pair's mean for the hour of the day,
+    --    over their shared active buckets at least 0.6, on at least 20 of them); each sink joins
+    --    the teammate it moves with most. Identities with
     --    value on very few tokens, and identities that are no known person, are listed too.
     EXECUTE format($sql$
         CREATE VIEW %1$I.%2$I%3$s AS
@@ -630,16 +631,23 @@ BEGIN
             FROM scored s JOIN scored v ON v.period_start = s.period_start AND v.team = s.team
                                        AND v.value > 0 AND v.developer_id <> s.developer_id
             WHERE s.is_sink AND s.is_person AND v.is_person),
-        coactivity AS (
-            SELECT c.period_start, c.sink, c.source, c.combined_ratio,
-                   corr(ln(bs.tokens::float8), ln(bv.tokens::float8)) AS hourly_correlation, count(*) AS shared_buckets
-            FROM candidates c
-            JOIN %1$I.%6$I bs ON bs.developer_id = c.sink AND bs.tokens > 0
-                             AND bs.bucket >= c.period_start::timestamp AT TIME ZONE 'UTC'
-                             AND bs.bucket < (c.period_start + %7$L::interval)::timestamp AT TIME ZONE 'UTC'
-            JOIN %1$I.%6$I bv ON bv.developer_id = c.source AND bv.bucket = bs.bucket AND bv.tokens > 0
+        -- Log tokens less the pair's mean for that hour of the day over their shared buckets, so
+        -- that rhythms everyone shares (working hours, a daily export landing at midnight) do not
+        -- count as moving together.
+        coactivity AS MATERIALIZED (
+            SELECT period_start, sink, source, combined_ratio,
+                   corr(rs, rv) AS hourly_correlation, count(*) AS shared_buckets
+            FROM (SELECT c.period_start, c.sink, c.source, c.combined_ratio,
+                         ln(bs.tokens::float8) - avg(ln(bs.tokens::float8)) OVER w AS rs,
+                         ln(bv.tokens::float8) - avg(ln(bv.tokens::float8)) OVER w AS rv
+                  FROM candidates c
+                  JOIN %1$I.%6$I bs ON bs.developer_id = c.sink AND bs.tokens > 0
+                                   AND bs.bucket >= c.period_start::timestamp AT TIME ZONE 'UTC'
+                                   AND bs.bucket < (c.period_start + %7$L::interval)::timestamp AT TIME ZONE 'UTC'
+                  JOIN %1$I.%6$I bv ON bv.developer_id = c.source AND bv.bucket = bs.bucket AND bv.tokens > 0
+                  WINDOW w AS (PARTITION BY c.period_start, c.sink, c.source, extract(hour FROM bs.bucket AT TIME ZONE 'UTC'))) x
             GROUP BY 1, 2, 3, 4),
-        pairs AS (
+        pairs AS MATERIALIZED (
             SELECT DISTINCT ON (period_start, sink) period_start, sink, source, combined_ratio, hourly_correlation
             FROM coactivity
             WHERE shared_buckets >= 20 AND hourly_correlation >= 0.6
