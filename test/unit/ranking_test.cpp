@@ -462,6 +462,35 @@ TEST(RankingBoard, QuantileOutsideIntervalStillContainsRank)
             expect_consistent(score_partition(xs, q, level));
 }
 
+// Scores the rows in five shuffled orders and checks every result against the first, to the last bit.
+template <typename Row, typename Score>
+void expect_independent_of_row_order(const std::vector<Row>& xs, Score score, Rng& rng)
+{
+    const Leaderboard base = score(xs);
+    std::vector<std::size_t> perm(xs.size());
+    for (std::size_t i = 0; i < perm.size(); ++i)
+        perm[i] = i;
+    for (int round = 0; round < 5; ++round) {
+        rng.shuffle(perm);
+        std::vector<Row> ys(xs.size());
+        for (std::size_t i = 0; i < perm.size(); ++i)
+            ys[i] = xs[perm[i]];
+        const Leaderboard other = score(ys);
+        EXPECT_EQ(other.prior.alpha, base.prior.alpha);
+        EXPECT_EQ(other.prior.beta, base.prior.beta);
+        for (std::size_t i = 0; i < perm.size(); ++i) {
+            const EntityResult& a = base.results[perm[i]];
+            const EntityResult& b = other.results[i];
+            EXPECT_EQ(a.score, b.score);
+            EXPECT_EQ(a.posterior_mean, b.posterior_mean);
+            EXPECT_EQ(a.dispersion, b.dispersion);
+            EXPECT_EQ(a.rank, b.rank);
+            EXPECT_EQ(a.rank_lower, b.rank_lower);
+            EXPECT_EQ(a.rank_upper, b.rank_upper);
+        }
+    }
+}
+
 // (4) Row order does not matter, to the last bit.
 TEST(RankingBoard, IndependentOfRowOrder)
 {
@@ -470,28 +499,7 @@ TEST(RankingBoard, IndependentOfRowOrder)
     for (int i = 0; i < 30; ++i)  // duplicates and zero rows too
         xs.push_back(xs[rng.index(xs.size())]);
     xs.push_back({0, 0.0});
-    const Leaderboard base = score_partition(xs);
-    std::vector<std::size_t> perm(xs.size());
-    for (std::size_t i = 0; i < perm.size(); ++i)
-        perm[i] = i;
-    for (int round = 0; round < 5; ++round) {
-        rng.shuffle(perm);
-        std::vector<Entity> ys(xs.size());
-        for (std::size_t i = 0; i < perm.size(); ++i)
-            ys[i] = xs[perm[i]];
-        const Leaderboard other = score_partition(ys);
-        EXPECT_EQ(other.prior.alpha, base.prior.alpha);
-        EXPECT_EQ(other.prior.beta, base.prior.beta);
-        for (std::size_t i = 0; i < perm.size(); ++i) {
-            const EntityResult& a = base.results[perm[i]];
-            const EntityResult& b = other.results[i];
-            EXPECT_EQ(a.score, b.score);
-            EXPECT_EQ(a.posterior_mean, b.posterior_mean);
-            EXPECT_EQ(a.rank, b.rank);
-            EXPECT_EQ(a.rank_lower, b.rank_lower);
-            EXPECT_EQ(a.rank_upper, b.rank_upper);
-        }
-    }
+    expect_independent_of_row_order(xs, [](const std::vector<Entity>& v) { return score_partition(v); }, rng);
 }
 
 // (6) Tokens or millions of tokens: the same ranks; scores and beta simply change unit.
@@ -993,28 +1001,8 @@ TEST(RankingWeighted, IndependentOfRowOrder)
     xs.push_back({5.0, 1e5, 0.0, false});  // no effective count: a count of 5
     xs.push_back({2.0, 4e4, 1.0, true});   // (n, E / c) equal to the next row's, different value
     xs.push_back({4.0, 8e4, 1.0, true});
-    const Leaderboard base = score_partition_weighted(xs);
-    std::vector<std::size_t> perm(xs.size());
-    for (std::size_t i = 0; i < perm.size(); ++i)
-        perm[i] = i;
-    for (int round = 0; round < 5; ++round) {
-        rng.shuffle(perm);
-        std::vector<WeightedEntity> ys(xs.size());
-        for (std::size_t i = 0; i < perm.size(); ++i)
-            ys[i] = xs[perm[i]];
-        const Leaderboard other = score_partition_weighted(ys);
-        EXPECT_EQ(other.prior.alpha, base.prior.alpha);
-        EXPECT_EQ(other.prior.beta, base.prior.beta);
-        for (std::size_t i = 0; i < perm.size(); ++i) {
-            const EntityResult& a = base.results[perm[i]];
-            const EntityResult& b = other.results[i];
-            EXPECT_EQ(a.score, b.score);
-            EXPECT_EQ(a.dispersion, b.dispersion);
-            EXPECT_EQ(a.rank, b.rank);
-            EXPECT_EQ(a.rank_lower, b.rank_lower);
-            EXPECT_EQ(a.rank_upper, b.rank_upper);
-        }
-    }
+    expect_independent_of_row_order(
+        xs, [](const std::vector<WeightedEntity>& v) { return score_partition_weighted(v); }, rng);
 }
 
 // Burning with fractional values: exposure added to one row, value and effective count unchanged.
