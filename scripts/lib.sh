@@ -92,6 +92,24 @@ cluster_destroy() {
 
 psql_q() { "$PGBIN/psql" -X -v ON_ERROR_STOP=1 -q "$@"; }
 
+# load_demo DATABASE: the demo as scripts/demo makes it (also used by test/shell/readme.t). The
+# database is created when missing; the extension is recreated, so that a rebuilt extension is what
+# runs, and the demo data that depends on it is regenerated with it (a few seconds): schema demo
+# from demo/generate.sql (SEED, SCALE; defaults 42 and 1), then the leaderboard 'eng' bound to it by
+# demo/bind.sql. pg_cron is created too, so the database must be the one pg_cron serves
+# (cron.database_name, usage_value in our clusters).
+load_demo() {
+    local db=$1
+    psql_q -d postgres -tc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 ||
+        psql_q -d postgres -c "CREATE DATABASE \"$db\""
+    say "loading demo telemetry (seed ${SEED:-42}, scale ${SCALE:-1}) into database $db"
+    psql_q -d "$db" -c "DROP SCHEMA IF EXISTS demo CASCADE" -c "DROP EXTENSION IF EXISTS usage_value CASCADE" \
+           -c "CREATE EXTENSION usage_value" -c "CREATE EXTENSION IF NOT EXISTS pg_cron"
+    psql_q -d "$db" -v seed="${SEED:-42}" -v scale="${SCALE:-1}" -f "$ROOT/demo/generate.sql" >/dev/null
+    say "binding a leaderboard to the demo tables (usage_value.create_leaderboard)"
+    psql_q -d "$db" -f "$ROOT/demo/bind.sql" >/dev/null
+}
+
 # Debian packages the project needs; installed only when one is missing, so reruns are quick.
 PACKAGES="postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR postgresql-$PG_MAJOR-pgtap pgtap
 postgresql-$PG_MAJOR-cron libboost-math-dev libgtest-dev cmake g++ make python3 nodejs chromium"
