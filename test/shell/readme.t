@@ -62,7 +62,9 @@ while IFS=$'\t' read -r line reason; do
     out=$(psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$work/$(printf %05d "$line").sql" 2>&1 >/dev/null)
     status=$?
     ok $status "README.md line $line: sql block runs by itself in a fresh session"
-    [ $status = 0 ] || printf '%s\n' "$out" | sed 's/^/#   /'
+    # psql names the line where the failing statement ends, in the snippet's file: name the README's
+    [ $status = 0 ] || printf '%s\n' "$out" |
+        perl -pe "s{^psql:\\S+?\\.sql:(\\d+):}{'README.md, the statement ending at line ' . (\$1 + $line) . ':'}e; s/^/#   /"
 done < "$work/list"
 echo "# $snippets sql blocks in README.md, $skipped skipped"
 ok "$([ "$snippets" -gt 0 ]; echo $?)" "README.md has sql blocks to run"
