@@ -47,6 +47,20 @@ export PGDATABASE=${PGDATABASE:-usage_value}
 
 cluster_running() { [ -f "$PGDATA_DIR/postmaster.pid" ] && as_owner "$PGBIN/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1; }
 
+# Runs "$@" with only stdin, stdout and stderr open. The server outlives the command that starts
+# it: started under `flock LOCK command`, it would inherit the lock's descriptor and hold the lock
+# for as long as it runs, so that every other command waiting on the lock waits for ever.
+without_inherited_fds() {
+    (
+        local fd
+        for fd in /proc/$BASHPID/fd/*; do
+            fd=${fd##*/}
+            [ "$fd" -gt 2 ] && eval "exec $fd<&-"
+        done 2>/dev/null
+        "$@"
+    )
+}
+
 cluster_start() {
     if [ ! -f "$PGDATA_DIR/PG_VERSION" ]; then
         say "creating a throwaway PostgreSQL $PG_MAJOR cluster in $PGDATA_DIR (owner $OWNER)"
@@ -72,7 +86,7 @@ CONF
     as_owner mkdir -p "$SOCKET_DIR"
     if ! cluster_running; then
         say "starting the cluster (socket in $SOCKET_DIR, port $PORT)"
-        as_owner "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -l "$CLUSTER/server.log" -w -t 60 start >/dev/null \
+        without_inherited_fds as_owner "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -l "$CLUSTER/server.log" -w -t 60 start >/dev/null \
             || { tail -20 "$CLUSTER/server.log" >&2; die "the cluster did not start"; }
     fi
 }
