@@ -7,6 +7,7 @@
 #   - every repository path the README quotes in backticks exists, and every file named in the
 #     Architecture block exists in the folder its line names;
 #   - every usage_value.name, and every name(...) called in the Reference, exists in a fresh install.
+# The demo stays loaded afterwards, as scripts/demo leaves it.
 . "$(dirname "$0")/tap.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 README=$ROOT/README.md
