@@ -83,7 +83,7 @@ while read -r path; do
     [ -e "$ROOT/$first" ] || case $first in .*) ;; *) continue ;; esac
     git -C "$ROOT" check-ignore -q "$path" 2>/dev/null && continue
     [ -e "$ROOT/$path" ] || missing="$missing $path"
-done < <(grep -o '`[^`]*`' "$README" | tr -d '`' | awk '{print $1}' |
+done < <(grep -v '^```' "$README" | tr '\n' ' ' | grep -o '`[^`]*`' | tr -d '`' | awk '{print $1}' |
          grep -E '^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]*$' | sort -u)
 is "${missing:-none}" "none" "every repository path quoted in README.md exists"
 
@@ -103,7 +103,7 @@ is "${missing:-none}" "none" "every file named in README.md's Architecture block
 # in a fresh install (built-in names such as sum( or rank( are PostgreSQL's own).
 fresh_database uv_readme_names >/dev/null
 names=$( { grep -oE 'usage_value\.[a-z_][a-z0-9_]*' "$README" | sed 's/^usage_value\.//'
-           awk '/^## Reference/ { r = 1 } /^## Design/ { r = 0 } r' "$README" | grep -o '`[^`]*`' |
+           awk '/^## Reference/ { r = 1 } /^## Design/ { r = 0 } r && !/^```/' "$README" | tr '\n' ' ' | grep -o '`[^`]*`' |
                grep -oE '\b[a-z_][a-z0-9_]*\(' | tr -d '(' ; } | sort -u)
 unknown=$($PSQL -At -d uv_readme_names -c "
     SELECT string_agg(name, ' ' ORDER BY name)
