@@ -414,7 +414,7 @@ AS $function$
 DECLARE
     entry record;
     relation text;
-    suffix text;
+    rel_suffix text;
     rel regclass;
     about text;
     col record;
@@ -425,10 +425,10 @@ BEGIN
         RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
     END IF;
     FOREACH relation IN ARRAY coalesce(entry.objects, usage_value_internal.board_objects(name)) LOOP
-        suffix := substr(relation, length(name) + 1);
-        rel := usage_value_internal.board_relation(schema_name, name, entry.objects, suffix);
+        rel_suffix := substr(relation, length(name) + 1);
+        rel := usage_value_internal.board_relation(schema_name, name, entry.objects, rel_suffix);
         CONTINUE WHEN rel IS NULL;
-        SELECT r.comment INTO about FROM usage_value_internal.relation_comments r WHERE r.suffix = describe_leaderboard.suffix;
+        SELECT r.comment INTO about FROM usage_value_internal.relation_comments r WHERE r.suffix = rel_suffix;
         IF about IS NULL THEN
             missing := missing || relation;
         ELSE
@@ -440,7 +440,7 @@ BEGIN
         FOR col IN
             SELECT a.attname, coalesce(o.comment, s.comment) AS comment
             FROM pg_attribute a
-            LEFT JOIN usage_value_internal.column_comments o ON o.relation = suffix AND o.column_name = a.attname
+            LEFT JOIN usage_value_internal.column_comments o ON o.relation = rel_suffix AND o.column_name = a.attname
             LEFT JOIN usage_value_internal.column_comments s ON s.relation = '*' AND s.column_name = a.attname
             WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY a.attnum
