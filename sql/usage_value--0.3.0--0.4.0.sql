@@ -60,7 +60,8 @@ CREATE VIEW @extschema@.leaderboard_freshness AS
 SELECT target_schema::text AS schema, name, period,
        CASE extract(epoch FROM bucket_width) WHEN 3600 THEN '1 hour' WHEN 86400 THEN '1 day' ELSE bucket_width::text END AS bucket_width,
        refreshed_at, refresh_seconds, rows_read, data_from, data_through, last_failed_at, last_error,
-       (extract(epoch FROM now() - refreshed_at) / 3600)::float8 AS hours_since_refresh,
+       -- (refreshed_at is a clock time: a refresh in this very transaction started after now())
+       greatest(extract(epoch FROM now() - refreshed_at) / 3600, 0)::float8 AS hours_since_refresh,
        cron_job_name
 FROM @extschema@.leaderboards;
 COMMENT ON VIEW @extschema@.leaderboard_freshness IS
