@@ -13,7 +13,10 @@
 --   including cached tokens": cache INSIDE input, unlike Claude Code); span name
 --   "{gen_ai.operation.name} {gen_ai.request.model}", kind CLIENT. The person: user.id (a
 --   resource attribute here, set through OTEL_RESOURCE_ATTRIBUTES on the developer's machine) or
---   enduser.id (a span attribute, set by a server-side agent that knows its caller).
+--   enduser.id (a span attribute, set by a server-side agent that knows its caller). An agent
+--   framework also emits invoke_agent spans (docs/gen-ai/gen-ai-agent-spans.md), on which
+--   gen_ai.usage.input_tokens / output_tokens are Recommended: the parent repeats its children's
+--   usage, so only the chat spans may be summed.
 --
 -- How it lands: the traces table of the PostgreSQL exporter for the collector
 -- (destrex271/postgresexporter, exporter_traces.go; a port of the contrib ClickHouse exporter's
