@@ -199,9 +199,9 @@ std::string bucket_text(int64 seconds)
                           " and " + bucket_text(std::max(a, b)) + " are not a whole number of " + width_text(width) +
                           " apart, so different buckets would be summed into one; truncate bucket to bucket_width (" +
                           truncation_text(width) + " with " + width_text(width) + ")";
-    // Buckets a whole number of minutes apart were truncated to something: name its width too.
-    // Raw event times (seconds apart) only want the truncation above.
-    for (const int64 data : {kSecondsPerDay, int64(3600), int64(60)})
+    // Buckets a whole number of hours apart were truncated to hours or days: name that width too.
+    // Raw event times only want the truncation above.
+    for (const int64 data : {kSecondsPerDay, int64(3600)})
         if (apart % data == 0) {
             message += " or pass the width the buckets have (" + width_text(data) + " with " + truncation_text(data) + ")";
             break;
