@@ -37,7 +37,7 @@ SELECT burst_inflation(bucket, tokens, merged, '1 minute') FROM hourly;
 SELECT burst_episodes(bucket, tokens, merged, '1 second') FROM hourly;
 -- With few buckets, a fine width cannot be told from sparse use: accepted.
 SELECT burst_inflation(bucket, tokens, merged, '1 minute') IS NOT NULL AS few_buckets_accepted
-FROM hourly WHERE bucket < '2026-01-06';
+FROM hourly WHERE bucket < '2026-01-05 12:00';
 
 -- Right: daily buckets truncated in a local time zone, across its DST change, at '1 day'
 -- (local midnight moves by an hour against UTC; each day still has its own bucket).

@@ -223,8 +223,7 @@ void check_not_finer(const BurstState& state)
     throw Error(ErrorKind::InvalidParameter,
                 "bucket_width " + width_text(width) + " is finer than the buckets: all " + std::to_string(distinct) +
                     " buckets lie a whole number of " + data +
-                    " apart, so the analysis would see mostly empty buckets; pass bucket_width " + data +
-                    " (a job that runs that rarely is read better at a coarser width too)");
+                    " apart, so the analysis would see mostly empty buckets; pass bucket_width " + data);
 }
 
 // Adds one row's bucket: alignment first, then the series.
