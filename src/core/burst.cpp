@@ -1168,6 +1168,96 @@ BurstAccumulator BurstAccumulator::deserialize(const uint8_t* data, size_t size)
 }
 
 // ---------------------------------------------------------------------------------------------
+// BucketAlignment
+
+int64_t BucketAlignment::gcd(int64_t a, int64_t b) noexcept
+{
+    // Operands are index differences, far from INT64_MIN, so the negation is safe.
+    a = a < 0 ? -a : a;
+    b = b < 0 ? -b : b;
+    while (b != 0) {
+        const int64_t r = a % b;
+        a = b;
+        b = r;
+    }
+    return a;
+}
+
+bool BucketAlignment::merge(const BucketAlignment& other, int64_t width) noexcept
+{
+    if (!other.seen_)
+        return true;
+    if (!seen_) {
+        *this = other;
+        return true;
+    }
+    // other's extremes relative to this reference: exact while the union stays within the
+    // allowance (< width / 2); beyond it the arc is refused whatever the representative.
+    const int64_t d = wrap(other.ref_offset_ - ref_offset_, width);
+    if (d + other.low_ < low_) {
+        low_ = d + other.low_;
+        low_seconds_ = other.low_seconds_;
+    }
+    if (d + other.high_ > high_) {
+        high_ = d + other.high_;
+        high_seconds_ = other.high_seconds_;
+    }
+    step_ = gcd(gcd(step_, other.step_), other.ref_index_ - ref_index_);
+    return high_ - low_ <= allowance(width);
+}
+
+void BucketAlignment::to_fields(int64_t out[kFields]) const noexcept
+{
+    out[0] = seen_ ? 1 : 0;
+    out[1] = ref_seconds_;
+    out[2] = low_;
+    out[3] = high_;
+    out[4] = low_seconds_;
+    out[5] = high_seconds_;
+    out[6] = step_;
+}
+
+BucketAlignment BucketAlignment::from_fields(const int64_t in[kFields], int64_t width)
+{
+    auto fail = [](const char* what) {
+        throw Error(ErrorKind::InvalidBinary, std::string("invalid burst state: bucket alignment ") + what);
+    };
+    if (!(width >= 1 && width <= kMaxAbsSeconds))
+        fail("has no valid width");
+    BucketAlignment a;
+    if (in[0] == 0) {
+        for (size_t i = 1; i < kFields; ++i)
+            if (in[i] != 0)
+                fail("is empty but has values");
+        return a;
+    }
+    if (in[0] != 1)
+        fail("has a bad flag");
+    for (int i : {1, 4, 5})
+        if (in[i] < -kMaxAbsSeconds || in[i] > kMaxAbsSeconds)
+            fail("names a bucket out of range");
+    const int64_t low = in[2], high = in[3];
+    if (!(low <= 0 && high >= 0 && high - low <= allowance(width)))
+        fail("has an arc beyond the allowance");
+    if (in[6] < 0 || in[6] > 2 * kMaxAbsSeconds)
+        fail("has a bad step");
+    auto floor_mod = [width](int64_t v) { return ((v % width) + width) % width; };
+    // Each extreme sits at its offset from the reference (all bounded, so no overflow).
+    if (floor_mod(in[4] - in[1] - low) != 0 || floor_mod(in[5] - in[1] - high) != 0)
+        fail("extremes do not match their offsets");
+    a.seen_ = true;
+    a.ref_seconds_ = in[1];
+    a.ref_offset_ = floor_mod(in[1]);
+    a.ref_index_ = (in[1] - a.ref_offset_) / width;
+    a.low_ = low;
+    a.high_ = high;
+    a.low_seconds_ = in[4];
+    a.high_seconds_ = in[5];
+    a.step_ = in[6];
+    return a;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Parameters
 
 namespace {

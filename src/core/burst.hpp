@@ -202,6 +202,102 @@ private:
     bool has_values_ = false;
 };
 
+// Whether a series' bucket timestamps match its bucket width (issue 11): two misuses that would
+// otherwise give a quiet, wrong number.
+// * A width coarser than the buckets (hourly buckets with '7 days', raw event times): distinct
+//   buckets would be summed into one. The offsets (seconds mod width) must all lie within an arc
+//   of allowance(width) = min(1 hour, (width - 1) / 2) seconds, circularly. A fixed offset is a
+//   time zone's truncation (date_trunc('day') in Asia/Kolkata sits at 18:30 UTC); one hour admits
+//   local-time buckets across DST changes (Berlin's midnight is 23:00 or 22:00 UTC; 30- and
+//   45-minute zones have fixed offsets too); staying below half the width refuses hourly buckets
+//   at '2 hours' (offsets 0 and 1 hour). Where a local midnight straddles UTC midnight (London,
+//   Lisbon) the DST days share or skip a bucket index, as before: accepted. So are hourly buckets
+//   that all fall within one hour of the day at '1 day' (indistinguishable from local time).
+// * A width much finer than the buckets (hourly buckets with '1 minute'): every bucket index lies
+//   a multiple of step() apart (the gcd of index differences) and the analysis would see mostly
+//   empty buckets. refused_step() refuses step >= kFineStep with >= kFineMinBuckets distinct
+//   buckets: a daily cron job at '1 hour' (step 24) passes; the honest case still refused is a
+//   job that runs exactly every 60 buckets or less often (a weekly job at '1 hour'), which wants
+//   a coarser width anyway.
+// State is O(1): the first bucket as reference, the least and greatest offset relative to it
+// taken circularly in [-width/2, width/2], and the step. Since the allowance is below width/2,
+// the decision is exact, independent of row order and of how parallel workers split the rows.
+class BucketAlignment {
+public:
+    static constexpr int64_t kArcSeconds = 3600;
+    static constexpr int64_t kFineStep = 60;
+    static constexpr size_t kFineMinBuckets = 24;
+    // Bucket seconds are bounded (PostgreSQL timestamps end in 294276 AD), so no sum overflows.
+    static constexpr int64_t kMaxAbsSeconds = 10'000'000'000'000;
+    static constexpr size_t kFields = 7;
+
+    static int64_t allowance(int64_t width) noexcept { return (width - 1) / 2 < kArcSeconds ? (width - 1) / 2 : kArcSeconds; }
+
+    // Records a bucket `seconds` since 1970-01-01 UTC (|seconds| <= kMaxAbsSeconds) whose index is
+    // floor(seconds / width). False when the buckets are no longer within the allowed arc:
+    // low_seconds() and high_seconds() then name two that are not a whole number of widths apart.
+    bool add(int64_t seconds, int64_t index, int64_t width) noexcept
+    {
+        const int64_t offset = seconds - index * width;
+        if (!seen_) {
+            seen_ = true;
+            ref_seconds_ = low_seconds_ = high_seconds_ = seconds;
+            ref_offset_ = offset;
+            ref_index_ = index;
+            return true;
+        }
+        const int64_t d = wrap(offset - ref_offset_, width);
+        if (d < low_) {
+            low_ = d;
+            low_seconds_ = seconds;
+        } else if (d > high_) {
+            high_ = d;
+            high_seconds_ = seconds;
+        }
+        const int64_t apart = index - ref_index_;
+        if (step_ != 1 && apart != 0 && (step_ == 0 || apart % step_ != 0))
+            step_ = gcd(step_, apart);
+        return high_ - low_ <= allowance(width);
+    }
+    // Parallel combine: the same as adding other's buckets here.
+    bool merge(const BucketAlignment& other, int64_t width) noexcept;
+
+    bool empty() const noexcept { return !seen_; }
+    int64_t low_seconds() const noexcept { return low_seconds_; }
+    int64_t high_seconds() const noexcept { return high_seconds_; }
+    // Every bucket index lies a multiple of step() from every other (0 with one distinct index).
+    int64_t step() const noexcept { return step_; }
+    // The step when the width is refused as finer than the buckets (see above), else 0.
+    int64_t refused_step(size_t distinct_buckets) const noexcept
+    {
+        return step_ >= kFineStep && distinct_buckets >= kFineMinBuckets ? step_ : 0;
+    }
+
+    // Serial form as kFields int64: seen, reference seconds, low, high, low seconds, high seconds,
+    // step. from_fields validates all of it for `width` (InvalidBinary): flags, bounds, an arc
+    // within the allowance, extremes that sit at their offsets.
+    void to_fields(int64_t out[kFields]) const noexcept;
+    static BucketAlignment from_fields(const int64_t in[kFields], int64_t width);
+
+private:
+    // d in (-width, width) to the representative in [-width/2, width/2].
+    static int64_t wrap(int64_t d, int64_t width) noexcept
+    {
+        if (d > width / 2)
+            return d - width;
+        if (d < -(width / 2))
+            return d + width;
+        return d;
+    }
+    static int64_t gcd(int64_t a, int64_t b) noexcept;
+
+    bool seen_ = false;
+    int64_t ref_seconds_ = 0, ref_offset_ = 0, ref_index_ = 0;
+    int64_t low_ = 0, high_ = 0;  // offsets relative to the reference's
+    int64_t low_seconds_ = 0, high_seconds_ = 0;
+    int64_t step_ = 0;
+};
+
 // Analysis parameters. Get them from default_params(bucket_seconds), then override.
 struct BurstParams {
     // Width of a bucket in seconds; the bucket index times this is seconds since

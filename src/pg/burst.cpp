@@ -9,7 +9,11 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "datatype/timestamp.h"
 #include "funcapi.h"
+#include "nodes/execnodes.h"
+#include "nodes/parsenodes.h"
+#include "nodes/plannodes.h"
 #include "utils/array.h"
+#include "utils/datetime.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
@@ -22,6 +26,7 @@ namespace {
 
 using uv::Error;
 using uv::ErrorKind;
+using uv::burst::BucketAlignment;
 using uv::burst::BurstAccumulator;
 using uv::burst::BurstParams;
 
@@ -31,6 +36,8 @@ constexpr int64 kSecondsPerDay = 86400;
 struct BurstState {
     BurstAccumulator series;
     BurstParams params;
+    // Whether the buckets match params.bucket_width (misuse refused, see BucketAlignment).
+    BucketAlignment alignment;
     bool has_params = false;
     // The parameter arguments of the row that set params, kept raw so that later rows are
     // checked with a byte comparison instead of being parsed again.
@@ -45,11 +52,14 @@ struct ScoreState {
     bool current_is_null = false;
 };
 
-MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char* function)
+MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char* function, int* kind = nullptr)
 {
     MemoryContext context;
-    if (!AggCheckCallContext(fcinfo, &context))
+    const int found = AggCheckCallContext(fcinfo, &context);
+    if (!found)
         throw Error(ErrorKind::Internal, std::string(function) + " called outside an aggregate");
+    if (kind != nullptr)
+        *kind = found;
     return context;
 }
 
@@ -125,19 +135,106 @@ void adopt_params(BurstState& state, const BurstParams& params)
     }
 }
 
-// Bucket index: floor(seconds since 1970-01-01 UTC / width).
-int64 bucket_index(TimestampTz bucket, int64 width)
+constexpr int64 kUnixEpochSeconds = (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * kSecondsPerDay;
+
+// Whole seconds since 1970-01-01 UTC, rounded down.
+int64 bucket_seconds(TimestampTz bucket)
 {
     if (TIMESTAMP_NOT_FINITE(bucket))
         throw Error(ErrorKind::InvalidParameter, "bucket must be a finite timestamp");
-    const int64 seconds = bucket / USECS_PER_SEC - (bucket % USECS_PER_SEC < 0 ? 1 : 0) +
-                          (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * kSecondsPerDay;
-    return seconds / width - (seconds % width < 0 ? 1 : 0);
+    return bucket / USECS_PER_SEC - (bucket % USECS_PER_SEC < 0 ? 1 : 0) + kUnixEpochSeconds;
 }
 
 TimestampTz bucket_start(int64 index, int64 width)
 {
-    return TimestampTz((index * width - (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * kSecondsPerDay) * USECS_PER_SEC);
+    return TimestampTz((index * width - kUnixEpochSeconds) * USECS_PER_SEC);
+}
+
+// A width as interval text: '1 hour', '7 days', '90 minutes'.
+std::string width_text(int64 seconds)
+{
+    static const struct { int64 size; const char* unit; } units[] = {
+        {kSecondsPerDay, "day"}, {3600, "hour"}, {60, "minute"}, {1, "second"}};
+    for (const auto& u : units)
+        if (seconds % u.size == 0) {
+            const int64 n = seconds / u.size;
+            return "'" + std::to_string(n) + " " + u.unit + (n == 1 ? "" : "s") + "'";
+        }
+    return "'" + std::to_string(seconds) + " seconds'";
+}
+
+// How to truncate a timestamp to `width`: date_trunc for the widths it has, date_bin otherwise.
+std::string truncation_text(int64 width)
+{
+    static const struct { int64 size; const char* unit; } units[] = {
+        {1, "second"}, {60, "minute"}, {3600, "hour"}, {kSecondsPerDay, "day"}, {7 * kSecondsPerDay, "week"}};
+    for (const auto& u : units)
+        if (width == u.size)
+            return std::string("date_trunc('") + u.unit + "', ts)";
+    return "date_bin(" + width_text(width) + ", ts, '2000-01-01')";
+}
+
+// A bucket in ISO form in the session time zone, as the user wrote it. timestamp2tm and
+// EncodeDateTime only fill buffers (no ereport), so this is safe beside live C++ objects.
+std::string bucket_text(int64 seconds)
+{
+    const TimestampTz t = TimestampTz((seconds - kUnixEpochSeconds) * USECS_PER_SEC);
+    struct pg_tm tm;
+    fsec_t fsec;
+    int tz;
+    const char* tzn;
+    char buffer[MAXDATELEN + 1];
+    if (timestamp2tm(t, &tz, &tm, &fsec, &tzn, nullptr) != 0)
+        return "(a timestamp out of range)";
+    EncodeDateTime(&tm, fsec, true, tz, tzn, USE_ISO_DATES, buffer);
+    return buffer;
+}
+
+// Width coarser than the buckets: distinct buckets would be summed into one (BucketAlignment).
+[[noreturn]] void refuse_coarse_width(const BucketAlignment& alignment, int64 width)
+{
+    const int64 a = alignment.low_seconds(), b = alignment.high_seconds();
+    const int64 apart = a > b ? a - b : b - a;
+    std::string message = "bucket_width " + width_text(width) + " does not match the buckets: " + bucket_text(std::min(a, b)) +
+                          " and " + bucket_text(std::max(a, b)) + " are not a whole number of " + width_text(width) +
+                          " apart, so different buckets would be summed into one; truncate bucket to bucket_width (" +
+                          truncation_text(width) + " with " + width_text(width) + ")";
+    // Buckets a whole number of hours apart were truncated to hours or days: name that width too.
+    // Raw event times only want the truncation above.
+    for (const int64 data : {kSecondsPerDay, int64(3600)})
+        if (apart % data == 0) {
+            message += " or pass the width the buckets have (" + width_text(data) + " with " + truncation_text(data) + ")";
+            break;
+        }
+    throw Error(ErrorKind::InvalidParameter, message);
+}
+
+// Width much finer than the buckets: refused before the analysis (which would run over mostly
+// empty buckets, and for '1 second' on hourly buckets take seconds to say 0).
+void check_not_finer(const BurstState& state)
+{
+    const int64 width = state.params.bucket_seconds;
+    const size_t distinct = state.series.bucket_count();
+    const int64 step = state.alignment.refused_step(distinct);
+    if (step == 0)
+        return;
+    // step * width is a difference of two bucket times in seconds: no overflow.
+    const std::string data = width_text(step * width);
+    throw Error(ErrorKind::InvalidParameter,
+                "bucket_width " + width_text(width) + " is finer than the buckets: all " + std::to_string(distinct) +
+                    " buckets lie a whole number of " + data +
+                    " apart, so the analysis would see mostly empty buckets; pass bucket_width " + data);
+}
+
+// Adds one row's bucket: alignment first, then the series.
+int64 bucket_index(BurstState& state, TimestampTz bucket)
+{
+    const int64 width = state.params.bucket_seconds;
+    const int64 seconds = bucket_seconds(bucket);
+    const int64 index = seconds / width - (seconds % width < 0 ? 1 : 0);
+    if (!state.alignment.add(seconds, index, width))
+        refuse_coarse_width(state.alignment, width);
+    return index;
 }
 
 // Raw parameter arguments (from argument `first` on) of this row: bucket_width, significance,
@@ -200,7 +297,7 @@ UV_FUNCTION(burst_transfn)
     BurstState* state = transition_state(fcinfo, 4);
     if (PG_ARGISNULL(1) || (PG_ARGISNULL(2) && PG_ARGISNULL(3)))
         PG_RETURN_POINTER(state);
-    state->series.add(bucket_index(PG_GETARG_TIMESTAMPTZ(1), state->params.bucket_seconds),
+    state->series.add(bucket_index(*state, PG_GETARG_TIMESTAMPTZ(1)),
                       PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2), PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3));
     PG_RETURN_POINTER(state);
 }
@@ -214,7 +311,7 @@ UV_FUNCTION(burst_value_transfn)
     BurstState* state = transition_state(fcinfo, 5);
     if (PG_ARGISNULL(1) || (PG_ARGISNULL(2) && PG_ARGISNULL(3) && PG_ARGISNULL(4)))
         PG_RETURN_POINTER(state);
-    state->series.add(bucket_index(PG_GETARG_TIMESTAMPTZ(1), state->params.bucket_seconds),
+    state->series.add(bucket_index(*state, PG_GETARG_TIMESTAMPTZ(1)),
                       PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2), PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3),
                       PG_ARGISNULL(4) ? 0.0 : PG_GETARG_FLOAT8(4));
     PG_RETURN_POINTER(state);
@@ -235,19 +332,24 @@ UV_FUNCTION(burst_combine)
         left = uv::pg::make_context_owned<BurstState>(context);
     if (right->has_params)
         adopt_params(*left, right->params);
+    if (!left->alignment.merge(right->alignment, left->params.bucket_seconds))
+        refuse_coarse_width(left->alignment, left->params.bucket_seconds);
     left->series.merge(right->series);
     PG_RETURN_POINTER(left);
 }
 
-// Serial form for parallel query: u8 has_params, then the parameters as int64/float8, then the
-// core's validated accumulator bytes.
+// Serial form for parallel query: u8 has_params, then the parameters as int64/float8, the bucket
+// alignment as int64, then the core's validated accumulator bytes. It only lives within one
+// query (no version byte), but is validated as strictly as stored bytes.
 UV_FUNCTION(burst_serialize)
 {
     const BurstState* state = reinterpret_cast<const BurstState*>(PG_GETARG_POINTER(0));
     const BurstParams& p = state->params;
     const int64 fields[] = {p.bucket_seconds, p.baseline_buckets, p.horizon_buckets, p.max_episode_buckets,
                             int64(p.seasonal)};
-    const size_t header = 1 + sizeof fields + sizeof p.alpha;
+    int64 alignment[BucketAlignment::kFields];
+    state->alignment.to_fields(alignment);
+    const size_t header = 1 + sizeof fields + sizeof p.alpha + sizeof alignment;
     bytea* result;
     {
         const std::vector<uint8_t> series = state->series.serialize();
@@ -257,6 +359,7 @@ UV_FUNCTION(burst_serialize)
         out[0] = state->has_params ? 1 : 0;
         memcpy(out + 1, fields, sizeof fields);
         memcpy(out + 1 + sizeof fields, &p.alpha, sizeof p.alpha);
+        memcpy(out + 1 + sizeof fields + sizeof p.alpha, alignment, sizeof alignment);
         memcpy(out + header, series.data(), series.size());
     }
     PG_RETURN_BYTEA_P(result);
@@ -270,11 +373,13 @@ UV_FUNCTION(burst_deserialize)
     const size_t size = VARSIZE_ANY_EXHDR(bytes);
     int64 fields[5];
     double alpha;
-    const size_t header = 1 + sizeof fields + sizeof alpha;
+    int64 alignment[BucketAlignment::kFields];
+    const size_t header = 1 + sizeof fields + sizeof alpha + sizeof alignment;
     if (size < header || static_cast<uint8_t>(data[0]) > 1)
         throw Error(ErrorKind::InvalidBinary, "invalid burst state: bad header");
     memcpy(fields, data + 1, sizeof fields);
     memcpy(&alpha, data + 1 + sizeof fields, sizeof alpha);
+    memcpy(alignment, data + 1 + sizeof fields + sizeof alpha, sizeof alignment);
     BurstState* state = uv::pg::make_context_owned<BurstState>(context);
     state->series = BurstAccumulator::deserialize(reinterpret_cast<const uint8_t*>(data) + header, size - header);
     if (data[0] == 1) {
@@ -288,7 +393,13 @@ UV_FUNCTION(burst_deserialize)
         uv::burst::validate(p);
         state->params = p;
         state->has_params = true;
+        state->alignment = BucketAlignment::from_fields(alignment, p.bucket_seconds);
+    } else if (alignment[0] != 0) {
+        throw Error(ErrorKind::InvalidBinary, "invalid burst state: bucket alignment without parameters");
     }
+    // Every bucket added went through both: the alignment is empty exactly when the series is.
+    if (state->alignment.empty() != state->series.empty())
+        throw Error(ErrorKind::InvalidBinary, "invalid burst state: bucket alignment does not match the series");
     PG_RETURN_POINTER(state);
 }
 
@@ -298,6 +409,7 @@ UV_FUNCTION(burst_inflation_final)
     const BurstState* state = burst_state_arg(fcinfo, 0);
     if (state == nullptr || state->series.empty())
         PG_RETURN_NULL();
+    check_not_finer(*state);
     PG_RETURN_FLOAT8(uv::burst::analyze(state->series, state->params).inflation_share);
 }
 
@@ -319,6 +431,7 @@ UV_FUNCTION(burst_episodes_final)
     const BurstState* state = burst_state_arg(fcinfo, 0);
     if (state == nullptr || state->series.empty())
         PG_RETURN_NULL();
+    check_not_finer(*state);
     const int64 width = state->params.bucket_seconds;
     EpisodeRow* rows;
     size_t count;
@@ -370,14 +483,59 @@ UV_FUNCTION(burst_episodes_final)
     PG_RETURN_ARRAYTYPE_P(construct_array(elements, int(count), element_type, length, by_value, align));
 }
 
+namespace {
+
+constexpr const char* kScoreUse =
+    "OVER (PARTITION BY developer ORDER BY bucket ROWS BETWEEN 13 PRECEDING AND CURRENT ROW)";
+
+// burst_score scores the row added last against the others, so it needs an order in which the
+// row added last is the current one. Refused: a window without ORDER BY (every row would get the
+// score of the partition's last row), a frame that does not end at the current row (FOLLOWING
+// looks ahead; a frame ending at n PRECEDING scores an earlier row) or excludes it, and a plain
+// aggregate without ORDER BY (the last row is arbitrary). Checked once per state (a partition, a
+// group): the plan node and its frame options do not change within a query. The fields read
+// exist unchanged in PostgreSQL 13 to 17.
+void check_score_order(FunctionCallInfo fcinfo, int kind)
+{
+    if (kind == AGG_CONTEXT_WINDOW) {
+        const WindowAggState* window = reinterpret_cast<const WindowAggState*>(fcinfo->context);
+        const WindowAgg* plan = reinterpret_cast<const WindowAgg*>(window->ss.ps.plan);
+        if (plan->ordNumCols == 0)
+            throw Error(ErrorKind::InvalidParameter,
+                        std::string("burst_score needs an ordered window: ") + kScoreUse);
+        const int options = window->frameOptions;
+        if (!(options & FRAMEOPTION_END_CURRENT_ROW))
+            throw Error(ErrorKind::InvalidParameter,
+                        std::string("burst_score needs a frame that ends at CURRENT ROW (it scores the frame's last row): ") +
+                            kScoreUse);
+        if (options & (FRAMEOPTION_EXCLUDE_CURRENT_ROW | FRAMEOPTION_EXCLUDE_GROUP))
+            throw Error(ErrorKind::InvalidParameter,
+                        std::string("burst_score needs the current row in its frame (no EXCLUDE CURRENT ROW or "
+                                    "GROUP): ") +
+                            kScoreUse);
+    } else if (kind == AGG_CONTEXT_AGGREGATE) {
+        const Aggref* aggref = AggGetAggref(fcinfo);
+        if (aggref != nullptr && aggref->aggorder == NIL)
+            throw Error(ErrorKind::InvalidParameter,
+                        std::string("burst_score needs an order: burst_score(tokens ORDER BY bucket) as an aggregate, "
+                                    "or as a window function ") +
+                            kScoreUse);
+    }
+}
+
+}  // namespace
+
 // burst_score(tokens) OVER (... ROWS BETWEEN n PRECEDING AND CURRENT ROW): the frame in a
 // core WindowScore; the current row is the one added last.
 UV_FUNCTION(burst_score_add)
 {
-    MemoryContext context = aggregate_context(fcinfo, "burst_score_add");
+    int kind;
+    MemoryContext context = aggregate_context(fcinfo, "burst_score_add", &kind);
     ScoreState* state = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<ScoreState*>(PG_GETARG_POINTER(0));
-    if (state == nullptr)
+    if (state == nullptr) {
+        check_score_order(fcinfo, kind);
         state = uv::pg::make_context_owned<ScoreState>(context);
+    }
     state->current_is_null = PG_ARGISNULL(1);
     if (!state->current_is_null)
         state->frame.add(PG_GETARG_INT64(1));

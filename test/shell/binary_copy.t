@@ -115,7 +115,7 @@ queries = [
     "SELECT usage_value.fair_rank(usage_value.merged_changes(s), usage_value.tokens(s) / 1e6) OVER () FROM loaded",
     "SELECT (usage_value.fair_detail(usage_value.merged_changes(s), usage_value.tokens(s) / 1e6) OVER ()).* FROM loaded",
     "SELECT usage_value.burst_inflation(now() - interval '1 hour' * row_number, usage_value.tokens(s), usage_value.merged_changes(s), '1 hour') FROM (SELECT s, row_number() OVER () FROM loaded) x",
-    "SELECT usage_value.burst_score(usage_value.tokens(s)) OVER (ROWS 5 PRECEDING) FROM loaded",
+    "SELECT usage_value.burst_score(usage_value.tokens(s)) OVER (ORDER BY row_number ROWS 5 PRECEDING) FROM (SELECT s, row_number() OVER () FROM loaded) x",
     "SELECT DISTINCT s FROM loaded",
 ]
 bad = []

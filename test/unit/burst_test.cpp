@@ -535,6 +535,175 @@ TEST(BurstAccumulator, RandomCorruptionNeverCrashes)
 }
 
 // ------------------------------------------------------------------------------------------
+// Bucket alignment (issue 11: widths that do not match the buckets)
+
+namespace {
+
+using uv::burst::BucketAlignment;
+
+int64_t floor_index(int64_t seconds, int64_t width) { return seconds / width - (seconds % width < 0 ? 1 : 0); }
+
+// Adds every bucket; false at the first refusal.
+bool align_all(BucketAlignment& a, const std::vector<int64_t>& seconds, int64_t width)
+{
+    for (int64_t s : seconds)
+        if (!a.add(s, floor_index(s, width), width))
+            return false;
+    return true;
+}
+
+constexpr int64_t kHour = 3600, kDay = 86400;
+constexpr int64_t kMarch2025 = 1740787200;  // 2025-03-01 00:00 UTC
+
+// Local midnights of Europe/Berlin around the 2025-03-30 DST change: 23:00 UTC before, 22:00 after.
+std::vector<int64_t> berlin_midnights()
+{
+    std::vector<int64_t> v;
+    for (int d = 0; d < 60; ++d)
+        v.push_back(kMarch2025 + d * kDay - (d <= 29 ? kHour : 2 * kHour));
+    return v;
+}
+
+}  // namespace
+
+TEST(BucketAlignment, MatchingWidthsAreAccepted)
+{
+    std::vector<int64_t> hourly;
+    for (int h = 0; h < 24 * 90; ++h)
+        hourly.push_back(kMarch2025 + h * kHour);
+    BucketAlignment a;
+    EXPECT_TRUE(align_all(a, hourly, kHour));
+    EXPECT_EQ(a.step(), 1);
+    EXPECT_EQ(a.refused_step(hourly.size()), 0);
+    // Local-time days across a DST change: one hour of drift is allowed.
+    BucketAlignment berlin;
+    EXPECT_TRUE(align_all(berlin, berlin_midnights(), kDay));
+    // A fixed 30- or 45-minute offset (Asia/Kolkata, Asia/Kathmandu) is no drift at all.
+    std::vector<int64_t> kolkata;
+    for (int d = 0; d < 60; ++d)
+        kolkata.push_back(kMarch2025 + d * kDay - 5 * kHour - 1800);
+    BucketAlignment k;
+    EXPECT_TRUE(align_all(k, kolkata, kDay));
+    // A daily cron job at '1 hour': step 24, not refused.
+    std::vector<int64_t> cron;
+    for (int d = 0; d < 90; ++d)
+        cron.push_back(kMarch2025 + d * kDay + 3 * kHour);
+    BucketAlignment c;
+    EXPECT_TRUE(align_all(c, cron, kHour));
+    EXPECT_EQ(c.step(), 24);
+    EXPECT_EQ(c.refused_step(cron.size()), 0);
+    // Before 1970 too (negative seconds, floor division).
+    BucketAlignment old;
+    EXPECT_TRUE(align_all(old, {-kHour, -2 * kHour, 5 * kHour}, kHour));
+    EXPECT_EQ(old.step(), 1);
+}
+
+TEST(BucketAlignment, CoarserWidthsAreRefusedWithTwoBuckets)
+{
+    // Hourly buckets at '7 days' and '1 day': refused at the second hour of the day beyond the first.
+    for (int64_t width : {7 * kDay, kDay}) {
+        BucketAlignment a;
+        EXPECT_TRUE(a.add(kMarch2025 + kHour, floor_index(kMarch2025 + kHour, width), width));
+        EXPECT_TRUE(a.add(kMarch2025 + 2 * kHour, floor_index(kMarch2025 + 2 * kHour, width), width));
+        EXPECT_FALSE(a.add(kMarch2025 + 3 * kHour, floor_index(kMarch2025 + 3 * kHour, width), width));
+        EXPECT_EQ(a.low_seconds(), kMarch2025 + kHour);
+        EXPECT_EQ(a.high_seconds(), kMarch2025 + 3 * kHour);
+    }
+    // Hourly buckets at '2 hours': one hour apart is half the width, refused.
+    BucketAlignment two;
+    EXPECT_FALSE(align_all(two, {kMarch2025, kMarch2025 + kHour}, 2 * kHour));
+    // Half-hour buckets at '1 hour', raw event times at '1 hour'.
+    BucketAlignment half;
+    EXPECT_FALSE(align_all(half, {kMarch2025, kMarch2025 + 1800}, kHour));
+    BucketAlignment raw;
+    EXPECT_FALSE(align_all(raw, {kMarch2025 + 17, kMarch2025 + 2200, kMarch2025 + kHour + 1100}, kHour));
+    // Offsets on both sides of the reference, wrapping around the width: 23:30 and 00:45 are
+    // 75 minutes apart across midnight, refused; 23:30 and 00:20 are 50 minutes apart, accepted.
+    BucketAlignment wrap;
+    EXPECT_FALSE(align_all(wrap, {kMarch2025 - 1800, kMarch2025 + 2700}, kDay));
+    BucketAlignment near;
+    EXPECT_TRUE(align_all(near, {kMarch2025 - 1800, kMarch2025 + kDay + 1200, kMarch2025 + 3 * kDay - 1800}, kDay));
+}
+
+TEST(BucketAlignment, FinerWidthsAreRefusedWithEnoughBuckets)
+{
+    std::vector<int64_t> hourly;
+    for (int h = 0; h < 48; ++h)
+        hourly.push_back(kMarch2025 + h * kHour);
+    BucketAlignment minute, second;
+    EXPECT_TRUE(align_all(minute, hourly, 60));
+    EXPECT_TRUE(align_all(second, hourly, 1));
+    EXPECT_EQ(minute.refused_step(hourly.size()), 60);
+    EXPECT_EQ(second.refused_step(hourly.size()), 3600);
+    // Too few distinct buckets to tell: accepted.
+    EXPECT_EQ(minute.refused_step(BucketAlignment::kFineMinBuckets - 1), 0);
+    // The honest case the threshold still refuses: a weekly job at '1 hour'.
+    std::vector<int64_t> weekly;
+    for (int w = 0; w < 30; ++w)
+        weekly.push_back(kMarch2025 + w * 7 * kDay + 9 * kHour);
+    BucketAlignment job;
+    EXPECT_TRUE(align_all(job, weekly, kHour));
+    EXPECT_EQ(job.refused_step(weekly.size()), 168);
+}
+
+TEST(BucketAlignment, MergeEqualsAddingInAnyOrderAndSplit)
+{
+    // Every split of a series over two workers decides as the serial state does, with the same step.
+    const std::vector<int64_t> series[] = {berlin_midnights(),
+                                           {kMarch2025 + kHour, kMarch2025 + 2 * kHour, kMarch2025 + 30 * kHour},
+                                           {kMarch2025 - 1800, kMarch2025 + kDay + 1200, kMarch2025 + 5 * kDay - 2000}};
+    for (const auto& v : series) {
+        BucketAlignment serial;
+        const bool accepted = align_all(serial, v, kDay);
+        for (size_t cut = 0; cut <= v.size(); ++cut) {
+            for (int reversed = 0; reversed < 2; ++reversed) {
+                BucketAlignment left, right;
+                std::vector<int64_t> a(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(cut)), b(v.begin() + static_cast<std::ptrdiff_t>(cut), v.end());
+                if (reversed)
+                    std::swap(a, b);
+                const bool ok = align_all(left, a, kDay) && align_all(right, b, kDay) && left.merge(right, kDay);
+                EXPECT_EQ(ok, accepted) << "cut " << cut;
+                if (ok) {
+                    EXPECT_EQ(left.step(), serial.step());
+                }
+            }
+        }
+    }
+}
+
+TEST(BucketAlignment, FieldsRoundTripAndAreValidated)
+{
+    BucketAlignment a;
+    ASSERT_TRUE(align_all(a, berlin_midnights(), kDay));
+    int64_t f[BucketAlignment::kFields];
+    a.to_fields(f);
+    BucketAlignment b = BucketAlignment::from_fields(f, kDay);
+    int64_t g[BucketAlignment::kFields];
+    b.to_fields(g);
+    EXPECT_EQ(0, std::memcmp(f, g, sizeof f));
+    EXPECT_EQ(b.step(), a.step());
+    // The restored state goes on exactly as the original.
+    EXPECT_FALSE(b.add(kMarch2025 + 12 * kHour, floor_index(kMarch2025 + 12 * kHour, kDay), kDay));
+    int64_t empty[BucketAlignment::kFields] = {};
+    EXPECT_TRUE(BucketAlignment::from_fields(empty, kDay).empty());
+    auto bad = [&](int field, int64_t value, int64_t width = kDay) {
+        int64_t h[BucketAlignment::kFields];
+        std::memcpy(h, f, sizeof h);
+        h[field] = value;
+        return kind_of([&] { BucketAlignment::from_fields(h, width); });
+    };
+    EXPECT_EQ(bad(0, 2), ErrorKind::InvalidBinary);                      // flag
+    EXPECT_EQ(bad(1, std::numeric_limits<int64_t>::min()), ErrorKind::InvalidBinary);  // out of range
+    EXPECT_EQ(bad(2, 1), ErrorKind::InvalidBinary);                      // low above the reference
+    EXPECT_EQ(bad(3, 2 * kHour), ErrorKind::InvalidBinary);              // arc beyond the allowance
+    EXPECT_EQ(bad(4, f[4] + 1), ErrorKind::InvalidBinary);               // extreme off its offset
+    EXPECT_EQ(bad(6, -1), ErrorKind::InvalidBinary);                     // step
+    EXPECT_EQ(bad(0, 0), ErrorKind::InvalidBinary);                      // empty with values
+    EXPECT_EQ(bad(0, 1, 0), ErrorKind::InvalidBinary);                   // no width
+    EXPECT_EQ(bad(0, 1, 7200), ErrorKind::InvalidBinary);                // arc of an hour at '2 hours'
+}
+
+// ------------------------------------------------------------------------------------------
 // Parameters and limits
 
 TEST(BurstParams, DefaultsFollowTheBucketWidth)
