@@ -47,6 +47,20 @@ export PGDATABASE=${PGDATABASE:-usage_value}
 
 cluster_running() { [ -f "$PGDATA_DIR/postmaster.pid" ] && as_owner "$PGBIN/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1; }
 
+# Runs "$@" with only stdin, stdout and stderr open. The server outlives the command that starts
+# it: started under `flock LOCK command`, it would inherit the lock's descriptor and hold the lock
+# for as long as it runs, so that every other command waiting on the lock waits for ever.
+without_inherited_fds() {
+    (
+        local fd
+        for fd in /proc/$BASHPID/fd/*; do
+            fd=${fd##*/}
+            [ "$fd" -gt 2 ] && eval "exec $fd<&-"
+        done 2>/dev/null
+        "$@"
+    )
+}
+
 cluster_start() {
     if [ ! -f "$PGDATA_DIR/PG_VERSION" ]; then
         say "creating a throwaway PostgreSQL $PG_MAJOR cluster in $PGDATA_DIR (owner $OWNER)"
@@ -72,7 +86,7 @@ CONF
     as_owner mkdir -p "$SOCKET_DIR"
     if ! cluster_running; then
         say "starting the cluster (socket in $SOCKET_DIR, port $PORT)"
-        as_owner "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -l "$CLUSTER/server.log" -w -t 60 start >/dev/null \
+        without_inherited_fds as_owner "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -l "$CLUSTER/server.log" -w -t 60 start >/dev/null \
             || { tail -20 "$CLUSTER/server.log" >&2; die "the cluster did not start"; }
     fi
 }
@@ -91,6 +105,24 @@ cluster_destroy() {
 }
 
 psql_q() { "$PGBIN/psql" -X -v ON_ERROR_STOP=1 -q "$@"; }
+
+# load_demo DATABASE: the demo as scripts/demo makes it (also used by test/shell/readme.t). The
+# database is created when missing; the extension is recreated, so that a rebuilt extension is what
+# runs, and the demo data that depends on it is regenerated with it (a few seconds): schema demo
+# from demo/generate.sql (SEED, SCALE; defaults 42 and 1), then the leaderboard 'eng' bound to it by
+# demo/bind.sql. pg_cron is created too, so the database must be the one pg_cron serves
+# (cron.database_name, usage_value in our clusters).
+load_demo() {
+    local db=$1
+    psql_q -d postgres -tc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 ||
+        psql_q -d postgres -c "CREATE DATABASE \"$db\""
+    say "loading demo telemetry (seed ${SEED:-42}, scale ${SCALE:-1}) into database $db"
+    psql_q -d "$db" -c "DROP SCHEMA IF EXISTS demo CASCADE" -c "DROP EXTENSION IF EXISTS usage_value CASCADE" \
+           -c "CREATE EXTENSION usage_value" -c "CREATE EXTENSION IF NOT EXISTS pg_cron"
+    psql_q -d "$db" -v seed="${SEED:-42}" -v scale="${SCALE:-1}" -f "$ROOT/demo/generate.sql" >/dev/null
+    say "binding a leaderboard to the demo tables (usage_value.create_leaderboard)"
+    psql_q -d "$db" -f "$ROOT/demo/bind.sql" >/dev/null
+}
 
 # Debian packages the project needs; installed only when one is missing, so reruns are quick.
 PACKAGES="postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR postgresql-$PG_MAJOR-pgtap pgtap

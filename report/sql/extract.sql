@@ -50,6 +50,18 @@ SELECT 'binding', json_build_object(
     'can_team', :'can_team'::boolean, 'can_bursts', :'can_bursts'::boolean)
 FROM usage_value.leaderboards WHERE target_schema = :'schema' AND name = :'name';
 
+-- How fresh the board is and whether its last scheduled refresh failed (leaderboard_freshness,
+-- from usage_value 0.4.0; it has no per-person data, so BI roles may be granted it alone).
+SELECT coalesce((SELECT has_table_privilege(c.oid, 'SELECT') FROM pg_class c
+                 WHERE c.oid = to_regclass('usage_value.leaderboard_freshness')), false) AS can_freshness \gset
+\if :can_freshness
+SELECT 'freshness', row_to_json(f)
+FROM (SELECT refreshed_at, extract(epoch FROM refreshed_at)::bigint AS refreshed_s, refresh_seconds, rows_read,
+             extract(epoch FROM data_from)::bigint AS data_from_s, extract(epoch FROM data_through)::bigint AS data_through_s,
+             last_failed_at, extract(epoch FROM last_failed_at)::bigint AS last_failed_s, last_error, hours_since_refresh, cron_job_name
+      FROM usage_value.leaderboard_freshness WHERE schema = :'schema' AND name = :'name') f;
+\endif
+
 SELECT period AS lb_period, extract(epoch FROM bucket_width)::bigint AS bucket_s
 FROM usage_value.leaderboards WHERE target_schema = :'schema' AND name = :'name' \gset
 

@@ -44,6 +44,18 @@ function clean(browser, label) {
     ok(await page.locator('#fatal-message').count() === 0, 'demo: no fatal message');
     ok(/usage_value 0\.\d/.test(await page.locator('#subtitle').innerText()), 'demo: header names the extension version');
 
+    // 0. freshness, near the top: data through the last bucket with usage, when refreshed, how long it took.
+    {
+      const f = sql(DB, `SELECT to_char(data_through AT TIME ZONE 'UTC', 'Mon DD YYYY HH24:MI') || '|' ||
+                         to_char(refreshed_at AT TIME ZONE 'UTC', 'Mon DD YYYY HH24:MI') || '|' || refresh_seconds
+                         FROM usage_value.leaderboard_freshness WHERE schema = 'demo' AND name = 'eng'`).split('|');
+      const text = await page.locator('#freshness').innerText();
+      const took = (text.match(/\(took ([0-9.]+) s\)/) || [])[1];
+      ok(text.includes(`data through ${f[0]} UTC`) && text.includes(`refreshed ${f[1]} UTC (took `) &&
+         Math.abs(Number(took) - Number(f[2])) <= 0.051 && !text.includes('failed'),
+         `freshness: the header says data through ${f[0]}, refreshed ${f[1]} (took ${Number(f[2]).toFixed(1)} s), and no failure`, text);
+    }
+
     // 1. the fair board: one point per ranked developer, in rank order, for every period.
     const periods = await page.locator('#period-select option').evaluateAll((os) => os.map((o) => o.value));
     ok(periods.length === +sql(DB, 'SELECT count(DISTINCT period_start) FROM demo.eng_leaderboard'), 'fair: one choice per period', periods);
@@ -159,6 +171,15 @@ function clean(browser, label) {
     /* ---------------- every team suppressed (min_group_size 1000) ---------------- */
     page = await browser.open(path.join(work, 'suppressed', 'report.html'));
     clean(browser, 'suppressed');
+    {
+      const f = sql(DB, `SELECT to_char(last_failed_at AT TIME ZONE 'UTC', 'Mon DD YYYY HH24:MI') || '|' || last_error || '|' || (refreshed_at IS NULL)
+                         FROM usage_value.leaderboard_freshness WHERE schema = 'report_sup' AND name = 'eng'`).split('|');
+      const text = await page.locator('#freshness').innerText();
+      ok(/SQLSTATE 22003/.test(f[1]) && text.includes(`last scheduled run failed: ${f[0]} UTC: ${f[1]}`) &&
+         (f[2] === 'true' ? text.includes('not refreshed since') : /refreshed \w{3} \d\d \d{4}/.test(text)),
+         'freshness: the header says that the last scheduled run failed, when, and with which error', { text, f });
+      await page.locator('header').screenshot({ path: path.join(shots, 'freshness-failed.png') });
+    }
     const empty = await page.locator('#teams-empty').innerText().catch(() => '');
     const nTP = +sql(DB, 'SELECT count(*) FROM (SELECT DISTINCT period_start, team FROM report_sup.eng_periods WHERE team IS NOT NULL) s');
     ok(empty.includes(`Every team is suppressed: all ${nTP} team-periods have fewer than 1000 developers`), 'suppressed: the team section says every team is suppressed', empty);

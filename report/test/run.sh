@@ -5,7 +5,8 @@
 # with all network requests blocked, asserts what is drawn against the database, and saves
 # screenshots to report/out/screenshots/. The scratch databases are dropped afterwards:
 #   uv_report_test        demo telemetry (seed 42), leaderboard demo.eng as in demo/bind.sql (no
-#                         pg_cron schedule) and report_sup.eng with min_group_size 1000 (every team suppressed)
+#                         pg_cron schedule, refreshed once) and report_sup.eng with min_group_size 1000
+#                         (every team suppressed; its last scheduled refresh failed)
 #   uv_report_test_empty  the extension, no leaderboard
 #   uv_report_test_noext  not even the extension
 # Needs the role to create databases, and the extension installed (scripts/demo does both).
@@ -37,6 +38,17 @@ q uv_report_test -v seed=42 -v scale=1 -f demo/generate.sql >/dev/null
 q uv_report_test -v refresh_schedule= -f demo/bind.sql >/dev/null
 q uv_report_test -c "CREATE SCHEMA report_sup" >/dev/null
 q uv_report_test -v schema=report_sup -v min_group_size=1000 -v refresh_schedule= -f demo/bind.sql >/dev/null
+
+# Freshness: demo.eng refreshed once; report_sup.eng's scheduled refresh fails over a usage row
+# billable_tokens rejects (cache reads above input under cache_included), which is then deleted:
+# the page shows when each was refreshed, and the failure of report_sup's last scheduled run.
+q uv_report_test -c "SELECT usage_value.refresh_leaderboard('eng', 'demo')" >/dev/null
+q uv_report_test -c "INSERT INTO demo.usage_events VALUES ((SELECT max(event_id) + 1 FROM demo.usage_events), '2025-04-30 12:00+00',
+                     'dev0001', 'bad', 'otel_genai', 'bad-model', 'report-bad', 100, 10, 500, 0, NULL)" >/dev/null
+if q uv_report_test -c "CALL usage_value.scheduled_refresh('eng', 'report_sup')" >/dev/null 2>&1; then
+    echo "error: the scheduled refresh over a bad row did not fail" >&2; exit 1
+fi
+q uv_report_test -c "DELETE FROM demo.usage_events WHERE tool = 'report-bad'" >/dev/null
 
 echo "# building the pages" >&2
 PGDATABASE=uv_report_test scripts/report --out "$work/demo" >/dev/null

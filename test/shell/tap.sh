@@ -18,6 +18,11 @@ is() {  # is HAVE WANT DESCRIPTION
     fi
 }
 
+skip() {  # skip DESCRIPTION REASON: counted, reported as a TAP skip with its reason
+    test_number=$((test_number + 1))
+    echo "ok $test_number - $1 # skip $2"
+}
+
 fresh_database() {  # fresh_database NAME: an empty database with the extension
     $PSQL -d postgres -c "DROP DATABASE IF EXISTS \"$1\"" -c "CREATE DATABASE \"$1\""
     $PSQL -d "$1" -c "CREATE EXTENSION usage_value"
