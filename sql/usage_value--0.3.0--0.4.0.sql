@@ -102,6 +102,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
+    started timestamptz := clock_timestamp();  -- what the board holds: everything committed before this
     ext name := '@extschema@';
     schema_name name := target_schema;  -- the wrapper passes the caller's current schema for NULL
     tokens_expr text;
@@ -371,7 +372,7 @@ BEGIN
         WITH usage AS (
             SELECT %3$s AS developer_id,
                    to_timestamp(floor(extract(epoch FROM u.%4$I) / %5$s) * %5$s) AS bucket,
-                   sum(%6$s)::bigint AS tokens
+                   sum(%6$s)::bigint AS tokens, count(*) AS usage_rows
             FROM %7$s u %8$s WHERE %3$s IS NOT NULL AND u.%4$I IS NOT NULL
             GROUP BY 1, 2),
         changes AS (SELECT * FROM %1$I.%9$I),
@@ -399,7 +400,7 @@ BEGIN
             FROM credits GROUP BY 1, 2),
         joined AS (
             SELECT developer_id, bucket, coalesce(u.tokens, 0) AS tokens, coalesce(m.merged_changes, 0) AS merged_changes,
-                   coalesce(m.value, 0) AS value, coalesce(m.authored_value, 0) AS authored_value
+                   coalesce(m.value, 0) AS value, coalesce(m.authored_value, 0) AS authored_value, u.usage_rows
             FROM usage u FULL JOIN merges m USING (developer_id, bucket)),
         -- A developer's span runs from their first to their last token or authored change (review
         -- credit outside it is not counted: it would stretch the baseline over weeks of no use).
@@ -409,7 +410,8 @@ BEGIN
             WHERE developer_id IN (SELECT developer_id FROM usage) GROUP BY developer_id)
         SELECT s.developer_id, g.bucket, coalesce(j.tokens, 0)::bigint AS tokens,
                coalesce(j.merged_changes, 0)::bigint AS merged_changes, coalesce(j.value, 0)::float8 AS value,
-               coalesce(j.authored_value, 0)::float8 AS authored_value
+               coalesce(j.authored_value, 0)::float8 AS authored_value,
+               coalesce(j.usage_rows, 0)::bigint AS usage_rows   -- source rows, for the board's rows_read
         FROM spans s
         CROSS JOIN LATERAL generate_series(s.first_bucket, s.last_bucket, %11$L::interval) g(bucket)
         LEFT JOIN joined j ON j.developer_id = s.developer_id AND j.bucket = g.bucket
@@ -449,7 +451,7 @@ BEGIN
         CREATE MATERIALIZED VIEW %1$I.%2$I AS
         WITH periods AS (
             SELECT developer_id, date_trunc(%3$L, bucket AT TIME ZONE 'UTC')::date AS period_start,
-                   %4$I.usage_agg(tokens, merged_changes, value) AS summary
+                   %4$I.usage_agg(tokens, merged_changes, value) AS summary, sum(usage_rows)::bigint AS usage_rows
             FROM %1$I.%5$I b GROUP BY 1, 2),
         spent AS (   -- each charged episode's tokens in each period it covers
             SELECT e.developer_id, e.start_at, e.inflated_tokens,
@@ -476,7 +478,8 @@ BEGIN
                ((p.period_start + %11$L::interval)::date - p.period_start)::integer AS period_days,
                CASE WHEN cv.first_day IS NULL THEN 0
                     ELSE greatest(0, least((p.period_start + %11$L::interval)::date - 1, cv.last_day)
-                                     - greatest(p.period_start, cv.first_day) + 1) END::integer AS days_covered
+                                     - greatest(p.period_start, cv.first_day) + 1) END::integer AS days_covered,
+               p.usage_rows
         FROM periods p LEFT JOIN inflated i USING (developer_id, period_start)
         CROSS JOIN coverage cv
         %9$s
@@ -713,11 +716,10 @@ BEGIN
     INSERT INTO @extschema@.leaderboards (target_schema, name, bucket_width, period, min_group_size, cron_job_name, objects)
     VALUES (schema_name, name, bucket_width, period, min_group_size, job,
             ARRAY[obj_changes, obj_buckets, obj_episodes, obj_periods, obj_suspects, obj_board, obj_teams]);
-    -- A comment on every object and column the binding made (usage_value_internal.describe_leaderboard,
-    -- defined with the freshness columns; looked up here so that the two stay independent).
-    IF to_regprocedure('usage_value_internal.describe_leaderboard(name, text)') IS NOT NULL THEN
-        EXECUTE 'SELECT usage_value_internal.describe_leaderboard($1, $2)' USING schema_name, name;
-    END IF;
+    -- A comment on every object and column made, and the board's freshness (both defined in the
+    -- freshness section below).
+    PERFORM usage_value_internal.describe_leaderboard(schema_name, name);
+    PERFORM usage_value_internal.record_refresh(schema_name, name, started);
     RETURN QUERY SELECT format('%I.%I', schema_name, o)
                  FROM unnest(ARRAY[obj_changes, obj_buckets, obj_episodes, obj_periods, obj_board, obj_teams, obj_suspects]) o;
     IF job IS NOT NULL THEN

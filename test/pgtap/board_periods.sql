@@ -3,7 +3,7 @@
 -- columns, and each episode's verdict.
 BEGIN;
 SET LOCAL search_path = usage_value, public;
-SELECT plan(30);
+SELECT plan(31);
 
 CREATE SCHEMA bp;
 CREATE TABLE bp.usage (who text, at timestamptz, tokens bigint);
@@ -41,6 +41,12 @@ SELECT lives_ok($$SELECT count(*) FROM create_leaderboard(name => 'solo', target
     changes_table => 'bp.changes', author_column => 'author', merged_at_column => 'merged',
     team_table => 'bp.solo', team_member_column => 'who', team_column => 'team',
     period => 'month', bucket_width => '1 day', min_group_size => 1)$$, '... and one whose teams are single developers');
+
+SELECT ok((SELECT refreshed_at IS NOT NULL AND rows_read = (SELECT count(*) FROM bp.usage) + (SELECT count(*) FROM bp.changes)
+           FROM leaderboard_freshness WHERE schema = 'bp' AND name = 'bp')
+          AND col_description('bp.bp_periods'::regclass, (SELECT attnum FROM pg_attribute WHERE attrelid = 'bp.bp_periods'::regclass
+                                                           AND attname = 'inflated_tokens')) IS NOT NULL,
+          'create_leaderboard records the board''s freshness (every usage row and change read) and comments its columns');
 
 -- 1. Inflated tokens in the periods they were spent in.
 SELECT is((SELECT count(*) FROM bp.bp_episodes WHERE developer_id = 'd01' AND inflated_tokens > 0
