@@ -449,9 +449,9 @@ BEGIN
     --    any tokens in the whole board; a period is complete when they are all its days.
     EXECUTE format($sql$
         CREATE MATERIALIZED VIEW %1$I.%2$I AS
-        WITH periods AS (
+        WITH periods AS (   -- buckets in time order: sums of fractional values do not depend on how rows are stored
             SELECT developer_id, date_trunc(%3$L, bucket AT TIME ZONE 'UTC')::date AS period_start,
-                   %4$I.usage_agg(tokens, merged_changes, value) AS summary, sum(usage_rows)::bigint AS usage_rows
+                   %4$I.usage_agg(tokens, merged_changes, value ORDER BY bucket) AS summary, sum(usage_rows)::bigint AS usage_rows
             FROM %1$I.%5$I b GROUP BY 1, 2),
         spent AS (   -- each charged episode's tokens in each period it covers
             SELECT e.developer_id, e.start_at, e.inflated_tokens,
