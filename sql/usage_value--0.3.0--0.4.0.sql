@@ -706,11 +706,12 @@ BEGIN
         FROM ranked
         $sql$, schema_name, obj_teams, NULL, ext, obj_periods, min_group_size);
 
-    -- 8. The refresh schedule (pg_cron's presence was checked before anything was made).
+    -- 8. The refresh schedule (pg_cron's presence was checked before anything was made). The job
+    --    CALLs scheduled_refresh, so that a failed run leaves its trace in leaderboard_freshness.
     IF refresh_schedule IS NOT NULL THEN
         job := format('usage_value:%s.%s', schema_name, name);
         EXECUTE format('SELECT cron.schedule_in_database(%L, %L, %L, current_database())', job, refresh_schedule,
-                       format('SELECT %I.refresh_leaderboard(%L, %L)', ext, name, schema_name));
+                       format('CALL %I.scheduled_refresh(%L, %L)', ext, name, schema_name));
     END IF;
 
     INSERT INTO @extschema@.leaderboards (target_schema, name, bucket_width, period, min_group_size, cron_job_name, objects)
@@ -788,7 +789,7 @@ BEGIN ATOMIC
         identity_table, identity_column, identity_person_column, split_identities);
 END;
 COMMENT ON FUNCTION @extschema@.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text) IS
-    'creates, over your own usage and changes tables, the materialized views <name>_changes (what each merged change is worth, and why), <name>_buckets, <name>_episodes (with each episode''s verdict), <name>_periods (inflated tokens in the periods they were spent in; the unique indexes REFRESH ... CONCURRENTLY needs) and the views <name>_leaderboard, <name>_team_leaderboard (with how complete each period is; no strict rank where the data cannot order the group) and <name>_suspects (suspected split identities); schedules refresh_leaderboard with pg_cron when refresh_schedule is given; returns the objects made';
+    'creates, over your own usage and changes tables, the materialized views <name>_changes (what each merged change is worth, and why), <name>_buckets, <name>_episodes (with each episode''s verdict), <name>_periods (inflated tokens in the periods they were spent in; the unique indexes REFRESH ... CONCURRENTLY needs) and the views <name>_leaderboard, <name>_team_leaderboard (with how complete each period is; no strict rank where the data cannot order the group) and <name>_suspects (suspected split identities); schedules a refresh with pg_cron (CALL scheduled_refresh, which records a failed run) when refresh_schedule is given; records the board''s freshness and comments every column; returns the objects made';
 COMMENT ON FUNCTION usage_value_internal.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text) IS
     'the body of usage_value.create_leaderboard (call that instead)';
 
