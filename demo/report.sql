@@ -39,12 +39,12 @@ ORDER BY burst_inflation(bucket, tokens, merged_changes, authored_value, '1 hour
 
 \echo
 \echo '   The largest episodes, explained (tokens in thousands; merged = changes in the episode and 3 days after,'
-\echo '   value = what they were worth, expected = the value usual efficiency predicts)'
+\echo '   value = what they were worth, expected = the value usual efficiency predicts; verdict = what the detector'
+\echo '   concluded: charged as inflation, partly paid, or not charged because the output excused it)'
 SELECT developer_id AS developer, to_char(start_at, 'Mon DD HH24:MI') AS start, to_char(end_at, 'Mon DD HH24:MI') AS "end",
        round(tokens / 1e3) AS tokens, round(baseline_tokens / 1e3) AS baseline,
        merged_changes AS merged, round(merged_value::numeric, 1) AS value, round(expected_merged_value::numeric, 1) AS expected,
-       round(inflated_tokens / 1e3) AS inflated, to_char(p_value, '9.9EEEE') AS "p-value",
-       CASE WHEN is_inflation THEN 'inflation' ELSE 'sprint (delivered)' END AS verdict
+       round(inflated_tokens / 1e3) AS inflated, to_char(p_value, '9.9EEEE') AS "p-value", verdict
 FROM demo.eng_episodes ORDER BY excess_tokens DESC LIMIT 10;
 
 \echo

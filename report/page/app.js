@@ -8,7 +8,7 @@
   var COLORS = { interval: '#8fa8d6', score: '#2f5aa8', mean: '#2f5aa8', naive: '#9aa3ad',
                  rankBar: 'rgba(47,90,168,0.22)', rank: '#2f5aa8', token: '#e07b00',
                  tokens: '#3b5b92', band: 'rgba(110,130,165,0.32)', bad: 'rgba(214,69,65,0.16)',
-                 good: 'rgba(46,139,87,0.16)', merged: '#2e8b57', baseline: '#c0392b' };
+                 good: 'rgba(46,139,87,0.16)', neutral: 'rgba(196,164,92,0.2)', merged: '#2e8b57', baseline: '#c0392b' };
   var PERIOD_COLORS = ['#2f5aa8', '#e07b00', '#2e8b57', '#8e44ad', '#c0392b', '#16a085', '#7f8c8d', '#d4a017'];
 
   /* ---------- helpers ---------- */
@@ -327,11 +327,16 @@
     }
     return { lo: lo, hi: hi };
   }
-  function verdict(e, short) { return el('span', { class: 'tag ' + (e.is_inflation ? 'inflation' : 'sprint'), text: e.is_inflation ? 'inflation' : short ? 'sprint' : 'sprint (delivered)' }); }
+  // What the detector concluded (the view's verdict column; boards made before 0.4 lack it).
+  // Only charged episodes are drawn as inflation; the others were found but excused by their output.
+  function verdictOf(e) { return e.verdict || (e.is_inflation ? 'inflation' : 'not charged'); }
+  function charged(e) { return e.is_inflation; }
+  function verdict(e) { return el('span', { class: 'tag ' + (charged(e) ? 'inflation' : 'not-charged'), text: verdictOf(e) }); }
   function episodeText(e, k) {
-    return 'Episode ' + k + ' (' + (e.is_inflation ? 'inflation' : 'sprint, delivered') + '): ' + utc(e.start) + ' – ' + utc(e.end) + ' UTC<br>' +
+    return 'Episode ' + k + ' (' + esc(verdictOf(e)) + '): ' + utc(e.start) + ' – ' + utc(e.end) + ' UTC<br>' +
       tok(e.tokens) + ' tokens vs baseline ' + tok(e.baseline) + ': excess ' + tok(e.excess) + ', inflated ' + tok(e.inflated) + '<br>' +
-      e.merged + ' merged (expected ' + fix(e.expected, 1) + ' at the usual rate) · p = ' + pval(e.p_value);
+      e.merged + ' merged (expected ' + fix(e.expected, 1) + ' at the usual rate)' +
+      (e.value != null ? ', worth ' + fix(e.value, 1) + ' (expected ' + fix(e.expected_value, 1) + ')' : '') + ' · p = ' + pval(e.p_value);
   }
 
   function burstPanel(host, devId, key) {
@@ -362,8 +367,8 @@
     eps.forEach(function (e, k) {
       var nb = Math.max(1, (e.end - e.start) / w), b = e.baseline / nb / u.div;
       baseData.push([e.start * 1000, b], [e.end * 1000, b], [e.end * 1000 + 1, null]);
-      areas.push([{ name: String(k + 1), xAxis: e.start * 1000, itemStyle: { color: e.is_inflation ? COLORS.bad : COLORS.good },
-                    label: { color: e.is_inflation ? '#a5281b' : '#1e6b40' } }, { xAxis: e.end * 1000 }]);
+      areas.push([{ name: String(k + 1), xAxis: e.start * 1000, itemStyle: { color: charged(e) ? COLORS.bad : COLORS.neutral },
+                    label: { color: charged(e) ? '#a5281b' : '#7a5c12' } }, { xAxis: e.end * 1000 }]);
     });
     function epAt(ms) { for (var k = 0; k < eps.length; k++) if (ms >= eps[k].start * 1000 && ms < eps[k].end * 1000) return k; return -1; }
     var option = {
@@ -415,7 +420,7 @@
       { h: 'inflated', f: function (e) { return tok(e.inflated); }, title: 'excess the merges do not explain' },
       { h: 'merged / exp.', f: function (e) { return e.merged + ' / ' + fix(e.expected, 1); } },
       { h: 'p-value', f: function (e) { return pval(e.p_value); } },
-      { h: 'verdict', l: 1, f: function (e) { return verdict(e, true); } }
+      { h: 'verdict', l: 1, f: function (e) { return verdict(e); } }
     ], eps, { attrs: { class: 'episode-table' }, rowAttrs: function (e) {
       return { class: 'clickable', title: utc(e.start) + ' – ' + utc(e.end) + ' UTC: tokens ' + tok(e.tokens) + ', baseline ' + tok(e.baseline) + ', excess ' + tok(e.excess) + ', inflated ' + tok(e.inflated) + ', p = ' + pval(e.p_value),
         onclick: function () { var pad = Math.max(3 * 86400, e.end - e.start) * 1000; chart.dispatchAction({ type: 'dataZoom', startValue: e.start * 1000 - pad, endValue: e.end * 1000 + pad }); } };
@@ -430,13 +435,13 @@
     if (!B.can_bursts) { notice(body, 'This role (' + meta.user + ') cannot read ' + meta.schema + '.' + meta.name + '_buckets and _episodes; no timelines.'); return; }
     var devs = D.developers || [], eps = D.episodes || [];
     if (devs.length === 0) { notice(body, 'No developer has any usage: no timelines to draw.'); return; }
-    var nInfl = eps.filter(function (e) { return e.is_inflation; }).length;
-    body.appendChild(el('p', { class: 'meta', id: 'burst-summary', text: eps.length + ' burst episode' + (eps.length === 1 ? '' : 's') + ' over the whole history: ' + nInfl + ' inflation, ' +
-      (eps.length - nInfl) + ' delivered sprint' + (eps.length - nInfl === 1 ? '' : 's') + ', across ' + Object.keys(EPIS).length + ' of ' + devs.length + ' developers.' }));
+    var nInfl = eps.filter(charged).length;
+    body.appendChild(el('p', { class: 'meta', id: 'burst-summary', text: eps.length + ' burst episode' + (eps.length === 1 ? '' : 's') + ' over the whole history: ' + nInfl + ' charged as inflation, ' +
+      (eps.length - nInfl) + ' not charged (their merged output excused them), across ' + Object.keys(EPIS).length + ' of ' + devs.length + ' developers.' }));
     var top = devs.filter(function (d) { return d.inflated > 0; }).sort(function (a, b) { return b.share - a.share || b.inflated - a.inflated; }).slice(0, TOP_BURSTS);
     body.appendChild(el('h3', { text: 'The ' + (top.length || '') + ' highest burst-inflation scores (share of all tokens spent in inflated bursts)' }));
     var topHost = el('div', { id: 'burst-top' }); body.appendChild(topHost);
-    if (top.length === 0) notice(topHost, eps.length ? 'No developer has inflated tokens: every burst episode found delivered matching merged changes.'
+    if (top.length === 0) notice(topHost, eps.length ? 'No developer has inflated tokens: the merged output of every burst episode found excused it.'
                                                      : 'No burst episodes at all: nobody\'s token use rose significantly above their own usual pattern.');
     top.forEach(function (d, i) { burstPanel(topHost, d.developer_id, 'burst:top' + i); });
 

@@ -131,13 +131,17 @@ FROM :"schema".:"o_team";
 \endif
 
 \if :can_bursts
+-- verdict (0.4), merged_value and expected_merged_value (0.3) are read through to_jsonb, so a
+-- board made by an older version (without them) still reads: they are then null.
 SELECT 'episodes', coalesce(json_agg(json_build_object(
            'developer_id', developer_id, 'start', extract(epoch FROM start_at)::bigint,
            'end', extract(epoch FROM end_at)::bigint, 'tokens', tokens, 'baseline', baseline_tokens,
            'merged', merged_changes, 'expected', expected_merged_changes, 'excess', excess_tokens,
-           'inflated', inflated_tokens, 'p_value', p_value, 'is_inflation', is_inflation)
+           'inflated', inflated_tokens, 'p_value', p_value, 'is_inflation', is_inflation,
+           'value', to_jsonb(e)->'merged_value', 'expected_value', to_jsonb(e)->'expected_merged_value',
+           'verdict', to_jsonb(e)->>'verdict')
        ORDER BY developer_id, start_at), '[]')
-FROM :"schema".:"o_episodes";
+FROM :"schema".:"o_episodes" e;
 
 -- Per developer over the whole history: tokens, merges, inflated tokens from the episodes, and
 -- the inflated share (inflated tokens / all tokens, as burst_inflation defines it).

@@ -75,6 +75,14 @@ function clean(browser, label) {
         const want = rows(DB, `SELECT developer_id || '|' || round(fair_score::numeric, 9) FROM demo.eng_leaderboard
                                WHERE period_start = '${ps}' AND cohort = '${cohorts[ci]}' AND fair_rank IS NOT NULL
                                ORDER BY fair_rank, developer_id`);
+        if (want.length === 0) {
+          // Nobody ranked (e.g. the data cannot tell them apart): no chart, and the card says why.
+          const note = sql(DB, `SELECT min(rank_note) FROM demo.eng_leaderboard WHERE period_start = '${ps}' AND cohort = '${cohorts[ci]}'`);
+          const card = await page.locator('.cohort').nth(ci).innerText();
+          ok(note !== '' && card.includes(note) && await page.locator('.cohort').nth(ci).locator('.fair-chart').count() === 0,
+             `fair ${ps} ${cohorts[ci]}: nobody ranked, no chart, and the card gives the view's note`, { note, card: card.slice(0, 300) });
+          continue;
+        }
         const got = await page.evaluate((k) => {
           const o = window.__report.charts[k].getOption();
           const score = o.series.find((s) => s.name === 'fair score (10% quantile)').data;
@@ -95,6 +103,13 @@ function clean(browser, label) {
     // 2. bursts: the episodes table holds every episode; the top panels are the top inflated shares.
     const nEp = +sql(DB, 'SELECT count(*) FROM demo.eng_episodes');
     ok(await page.locator('#all-episodes tbody tr').count() === nEp, `bursts: all-episodes table rows = episodes in the database (${nEp})`);
+    // Each episode is labelled with the view's verdict; only charged ones (inflation, partly paid) look like inflation.
+    const verdicts = rows(DB, 'SELECT verdict FROM demo.eng_episodes ORDER BY verdict');
+    const labels = await page.locator('#all-episodes tbody td .tag').evaluateAll((ts) => ts.map((t) => t.textContent + '|' + t.className));
+    ok(JSON.stringify(labels.map((l) => l.split('|')[0]).sort()) === JSON.stringify(verdicts.slice().sort()),
+       'bursts: every episode is labelled with its verdict', { labels: labels.slice(0, 5), verdicts: verdicts.slice(0, 5) });
+    ok(labels.every((l) => /\binflation\b/.test(l.split('|')[1]) === ['inflation', 'partly paid'].includes(l.split('|')[0])),
+       'bursts: only inflation and partly paid episodes are drawn as inflation', labels.filter((l) => !l.startsWith('inflation')).slice(0, 5));
     const top = rows(DB, `SELECT e.developer_id FROM demo.eng_episodes e
         JOIN (SELECT developer_id, sum(tokens) t FROM demo.eng_buckets GROUP BY 1) b USING (developer_id)
         GROUP BY e.developer_id, b.t HAVING sum(inflated_tokens) > 0 ORDER BY sum(inflated_tokens) / b.t DESC LIMIT 3`);

@@ -91,7 +91,7 @@ SELECT is((SELECT sum(tokens) FROM "odd schema; --"."board ""1""_periods" WHERE 
           (SELECT sum(billable_tokens("in tok", "out tok", "cache r", "cache w", src)) FROM "odd schema; --"."usage""; DROP TABLE victim; --"
            WHERE "dev id" = 'd1' AND "at time" >= '2026-03-01'), 'the refresh picked up the new telemetry');
 SELECT is((SELECT command FROM cron.job WHERE jobname = 'usage_value:odd schema; --.board "1"'),
-          'SELECT usage_value.refresh_leaderboard(''board "1"'', ''odd schema; --'')', 'pg_cron runs the refresh');
+          'CALL usage_value.scheduled_refresh(''board "1"'', ''odd schema; --'')', 'pg_cron runs the refresh (recording a failure)');
 
 -- A BI role granted only the team view reads it and nothing per person.
 CREATE ROLE uv_bi_reader;

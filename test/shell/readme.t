@@ -110,7 +110,7 @@ unknown=$($PSQL -At -d uv_readme_names -c "
     FROM unnest(string_to_array('$(echo $names)', ' ')) name
     WHERE name NOT IN ('create_distributed_table')   -- Citus's, quoted in Beyond one machine
       AND NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-                      WHERE p.proname = name AND n.nspname IN ('usage_value', 'pg_catalog'))
+                      WHERE p.proname = name AND n.nspname IN ('usage_value', 'usage_value_internal', 'pg_catalog'))
       AND NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                       WHERE c.relname = name AND n.nspname = 'usage_value')
       AND NOT EXISTS (SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
