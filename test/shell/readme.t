@@ -50,6 +50,20 @@ WORK=$work perl -ne '
 ' "$README"
 ok $? "README.md's sql blocks extracted"
 
+# The worked example's report block is what demo/report.sql prints on this demo, line for line (the
+# block leaves out only the report's closing paragraph, which lists the bound objects).
+report=$(psql -X -q -d "$db" -f "$ROOT/demo/report.sql" 2>&1)
+awk '/^`scripts\/demo` prints the report/ { f = 1 } f && /^```$/ { if (++n == 2) exit; next } f && n == 1' "$README" > "$work/block"
+printf '%s\n' "$report" > "$work/report"
+python3 - "$work/block" "$work/report" <<'PY'
+import sys
+block, report = (open(f).read() for f in sys.argv[1:3])
+sys.exit(0 if block.strip() and block in report else 1)
+PY
+status=$?
+ok $status "README.md's worked-example report block is what demo/report.sql prints ($(wc -l < "$work/block") lines)"
+[ $status = 0 ] || diff "$work/block" "$work/report" | head -30 | sed 's/^/#   /'
+
 # Roles are the cluster's, not the database's: those the blocks create (the BI role of Privacy)
 # are dropped at the end, so that the test runs again on the same cluster.
 roles_before=$($PSQL -At -d postgres -c "SELECT string_agg(rolname, ' ') FROM pg_roles")
