@@ -1292,3 +1292,21 @@ COMMENT ON COLUMN @extschema@.fair_detail.effective_count IS 'the effective numb
 COMMENT ON COLUMN @extschema@.fair_detail.dispersion IS 'value / effective_count: 1 for counts; the partition''s pooled dispersion for a zero value';
 
 -- (end of the freshness section)
+
+------------------------------------------------------------------------------------------------
+-- Binding: rejected rows, coverage, people in several teams, BI-safe bounds (issue 12)
+------------------------------------------------------------------------------------------------
+
+-- (end of the rejects section)
+
+------------------------------------------------------------------------------------------------
+-- Binding: least privilege (issue 12)
+------------------------------------------------------------------------------------------------
+
+-- (end of the privilege section)
+
+------------------------------------------------------------------------------------------------
+-- Sources: presets that bind real tables with no hand-written SQL (issue 12)
+------------------------------------------------------------------------------------------------
+
+-- (end of the sources section)
