@@ -1309,4 +1309,439 @@ COMMENT ON COLUMN @extschema@.fair_detail.dispersion IS 'value / effective_count
 -- Sources: presets that bind real tables with no hand-written SQL (issue 12)
 ------------------------------------------------------------------------------------------------
 
+-- A preset creates a plain view over a source table as its tool or collector lands it, with the
+-- columns create_leaderboard binds directly (usage: developer_id, event_time, the four token
+-- counts, token_convention, model, cost_usd, source_row, problem; DevLake: changes, reviews,
+-- teams and an identity map). The views are ordinary SQL the user can read with \d+; nothing a
+-- caller passes is executed: options are identifiers and JSON keys quoted with format('%I'/'%L').
+-- Where and how each source lands, and its traps, are in test/sources/README.md.
+
+-- Conversions that never raise. Telemetry lands numbers as JSON strings ("1234") and dates as
+-- text; a cast of one bad value would fail every query on the view ("cannot cast jsonb string to
+-- type bigint"). These return NULL instead, and json_problem says which attribute held what.
+CREATE FUNCTION @extschema@.json_count(value jsonb) RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN jsonb_typeof(value) IN ('number', 'string') AND value #>> '{}' ~ '^\s*[0-9]{1,18}(\.0*)?\s*$'
+            THEN btrim(value #>> '{}')::numeric::bigint END;
+COMMENT ON FUNCTION @extschema@.json_count(jsonb) IS
+    'a whole number of at least 0 held by a JSON number or string ("1234"), else NULL (never an error): how source presets read token counts';
+
+CREATE FUNCTION @extschema@.json_amount(value jsonb) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN jsonb_typeof(value) IN ('number', 'string')
+             AND value #>> '{}' ~ '^\s*[0-9]{1,30}(\.[0-9]{0,30})?([eE][-+]?[0-9]{1,3})?\s*$'
+            THEN btrim(value #>> '{}')::numeric END;
+COMMENT ON FUNCTION @extschema@.json_amount(jsonb) IS
+    'a number of at least 0 held by a JSON number or string ("0.0123", "1.2e-05"), else NULL (never an error): how source presets read costs';
+
+CREATE FUNCTION @extschema@.iso_date(value text) RETURNS date
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN btrim(value) ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' AND left(btrim(value), 4) <> '0000'
+            THEN CASE WHEN date_part('month', make_date(left(btrim(value), 4)::int, substr(btrim(value), 6, 2)::int, 1)
+                                              + (right(btrim(value), 2)::int - 1)) = substr(btrim(value), 6, 2)::int
+                      THEN make_date(left(btrim(value), 4)::int, substr(btrim(value), 6, 2)::int, 1) + (right(btrim(value), 2)::int - 1) END END;
+COMMENT ON FUNCTION @extschema@.iso_date(text) IS
+    'the date a YYYY-MM-DD text names, else NULL (never an error, whatever DateStyle): how the copilot preset reads the report''s day';
+
+CREATE FUNCTION @extschema@.json_problem(attribute text, value jsonb, expected text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN value IS NULL OR jsonb_typeof(value) = 'null' THEN NULL
+            WHEN expected = 'count' AND @extschema@.json_count(value) IS NOT NULL THEN NULL
+            WHEN expected = 'amount' AND @extschema@.json_amount(value) IS NOT NULL THEN NULL
+            ELSE format('%s %s is not %s', attribute, value::text,
+                        CASE expected WHEN 'count' THEN 'a count (a whole number of at least 0)'
+                                      WHEN 'amount' THEN 'an amount (a number of at least 0)' ELSE expected END) END;
+COMMENT ON FUNCTION @extschema@.json_problem(text, jsonb, text) IS
+    'why a JSON value cannot be read as expected (''count'': json_count, ''amount'': json_amount), naming the attribute and the value; NULL when it can, or when it is absent';
+
+-- The body of create_source_view.
+CREATE FUNCTION usage_value_internal.create_source_view(
+    preset text,
+    source regclass,
+    view_name text,
+    target_schema name,
+    user_attribute text,
+    export_interval interval,
+    bot_pattern text,
+    extra_identities regclass
+) RETURNS text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    ext name := '@extschema@';
+    src_schema name;
+    who text;            -- the developer, as an expression
+    ts text;             -- the event time, as an expression
+    sql text;
+    made text[] := ARRAY[]::text[];
+    lake text[];         -- DevLake's other tables, next to pull_requests
+    t text;
+BEGIN
+    IF preset IS NULL OR preset NOT IN ('claude_code_logs', 'claude_code_metrics', 'otel_genai', 'copilot', 'devlake') THEN
+        RAISE EXCEPTION 'preset must be claude_code_logs, claude_code_metrics, otel_genai, copilot or devlake (got %)',
+            coalesce(quote_literal(preset), 'NULL') USING ERRCODE = '22023';
+    END IF;
+    IF source IS NULL THEN
+        RAISE EXCEPTION 'source must be the table the % preset reads', preset USING ERRCODE = '22023';
+    END IF;
+    IF view_name IS NULL OR view_name = '' THEN
+        RAISE EXCEPTION 'view_name must not be empty' USING ERRCODE = '22023';
+    END IF;
+    IF target_schema IS NULL THEN
+        RAISE EXCEPTION 'target_schema is not given and there is no current schema (search_path names none that exists)'
+            USING ERRCODE = '3F000';
+    END IF;
+    IF preset = 'devlake' AND length(view_name || '_identities') > 63 THEN
+        RAISE EXCEPTION 'view_name is too long: % exceeds 63 bytes', view_name || '_identities' USING ERRCODE = '22023';
+    END IF;
+    IF user_attribute IS NOT NULL AND preset = 'devlake' THEN
+        RAISE EXCEPTION 'user_attribute applies to the usage presets, not to devlake (whose authors are accounts: map them with <view_name>_identities)'
+            USING ERRCODE = '22023';
+    END IF;
+    IF export_interval IS NOT NULL AND preset <> 'claude_code_metrics' THEN
+        RAISE EXCEPTION 'export_interval applies to the claude_code_metrics preset only' USING ERRCODE = '22023';
+    END IF;
+    IF export_interval IS NOT NULL AND NOT (export_interval > interval '0') THEN
+        RAISE EXCEPTION 'export_interval must be positive (got %)', export_interval USING ERRCODE = '22023';
+    END IF;
+    IF (bot_pattern IS NOT NULL OR extra_identities IS NOT NULL) AND preset <> 'devlake' THEN
+        RAISE EXCEPTION 'bot_pattern and extra_identities apply to the devlake preset only' USING ERRCODE = '22023';
+    END IF;
+    PERFORM '' ~ bot_pattern;  -- an invalid regular expression fails here (2201B), not in every query on the view
+
+    IF preset = 'claude_code_logs' THEN
+        -- One row per claude_code.api_request record (LogAttributes: every value a JSON string).
+        PERFORM @extschema@._check_column(source, c, 'source') FROM unnest(ARRAY['Timestamp', 'Body', 'LogAttributes']) c;
+        who := format('lower(nullif(btrim(s.a ->> %L), %L))', coalesce(user_attribute, 'user.email'), '');
+        ts := usage_value_internal.source_time(source, 'Timestamp');
+        sql := format($sql$
+            SELECT %1$s AS developer_id,
+                   %2$s AS event_time,
+                   %3$I.json_count(s.a -> 'input_tokens') AS input_tokens,
+                   %3$I.json_count(s.a -> 'output_tokens') AS output_tokens,
+                   %3$I.json_count(s.a -> 'cache_read_tokens') AS cache_read_tokens,
+                   %3$I.json_count(s.a -> 'cache_creation_tokens') AS cache_creation_tokens,
+                   'cache_separate'::text AS token_convention,
+                   s.a ->> 'model' AS model,
+                   %3$I.json_amount(s.a -> 'cost_usd') AS cost_usd,
+                   concat_ws('#', s.a ->> 'session.id', s.a ->> 'event.sequence') AS source_row,
+                   nullif(concat_ws('; ', CASE WHEN %1$s IS NULL THEN %5$L END,
+                                    %3$I.json_problem('input_tokens', s.a -> 'input_tokens', 'count'),
+                                    %3$I.json_problem('output_tokens', s.a -> 'output_tokens', 'count'),
+                                    %3$I.json_problem('cache_read_tokens', s.a -> 'cache_read_tokens', 'count'),
+                                    %3$I.json_problem('cache_creation_tokens', s.a -> 'cache_creation_tokens', 'count'),
+                                    %3$I.json_problem('cost_usd', s.a -> 'cost_usd', 'amount')), '') AS problem
+            FROM (SELECT l.*, l."LogAttributes" AS a FROM %4$s l
+                  WHERE l."Body" = 'claude_code.api_request' OR l."LogAttributes" ->> 'event.name' = 'api_request') s
+            $sql$, who, ts, ext, source, coalesce(user_attribute, 'user.email') || ' missing');
+
+    ELSIF preset = 'claude_code_metrics' THEN
+        -- claude_code.token.usage, one point per token type. Delta points are counted in their
+        -- interval (StartTimeUnix); cumulative ones are differenced within their series, and a
+        -- series is (resource, attributes, StartTimeUnix): a process that restarts begins a new
+        -- series from 0 with a new StartTimeUnix, often above the old value (no drop to see). A
+        -- value below the previous one in the same series is a reset too. A cumulative point's
+        -- tokens were spent after the previous point and within one export interval before it.
+        PERFORM @extschema@._check_column(source, c, 'source')
+        FROM unnest(ARRAY['ResourceAttributes', 'MetricName', 'Attributes', 'StartTimeUnix', 'TimeUnix', 'Value',
+                          'AggregationTemporality']) c;
+        who := format('lower(nullif(btrim(p.a ->> %L), %L))', coalesce(user_attribute, 'user.email'), '');
+        sql := format($sql$
+            WITH points AS (
+                SELECT m."Attributes" AS a, m."AggregationTemporality" AS temporality, m."Value" AS value,
+                       %2$s AS start_time, %3$s AS point_time,
+                       lag(m."Value") OVER series AS previous_value, lag(%3$s) OVER series AS previous_time
+                FROM %5$s m
+                WHERE m."MetricName" = 'claude_code.token.usage'
+                WINDOW series AS (PARTITION BY m."ResourceAttributes", m."Attributes", m."StartTimeUnix", m."AggregationTemporality"
+                                  ORDER BY m."TimeUnix")),
+            deltas AS (
+                SELECT p.*,
+                       CASE WHEN p.temporality = 2 THEN greatest(p.start_time, p.previous_time, p.point_time - %6$L::interval)
+                            ELSE p.start_time END AS event_time,
+                       CASE WHEN p.temporality = 1 OR p.previous_value IS NULL OR p.value < p.previous_value THEN p.value
+                            ELSE p.value - p.previous_value END AS spent
+                FROM points p),
+            checked AS (
+                SELECT d.*,
+                       CASE WHEN d.temporality NOT IN (1, 2) THEN format('AggregationTemporality %%s is neither delta (1) nor cumulative (2)', d.temporality)
+                            WHEN NOT (d.value >= 0 AND d.value < 9e18) THEN format('Value %%s is not a count', d.value)
+                            WHEN d.a ->> 'type' IS NULL OR d.a ->> 'type' NOT IN ('input', 'output', 'cacheRead', 'cacheCreation')
+                                THEN format('type %%s is not input, output, cacheRead or cacheCreation', coalesce(d.a -> 'type', 'null'))
+                       END AS bad
+                FROM deltas d)
+            SELECT %1$s AS developer_id,
+                   p.event_time,
+                   CASE WHEN p.bad IS NULL THEN CASE WHEN p.a ->> 'type' = 'input' THEN round(p.spent)::bigint ELSE 0 END END AS input_tokens,
+                   CASE WHEN p.bad IS NULL THEN CASE WHEN p.a ->> 'type' = 'output' THEN round(p.spent)::bigint ELSE 0 END END AS output_tokens,
+                   CASE WHEN p.bad IS NULL THEN CASE WHEN p.a ->> 'type' = 'cacheRead' THEN round(p.spent)::bigint ELSE 0 END END AS cache_read_tokens,
+                   CASE WHEN p.bad IS NULL THEN CASE WHEN p.a ->> 'type' = 'cacheCreation' THEN round(p.spent)::bigint ELSE 0 END END AS cache_creation_tokens,
+                   'cache_separate'::text AS token_convention,
+                   p.a ->> 'model' AS model,
+                   NULL::numeric AS cost_usd,
+                   concat_ws(' ', p.a ->> 'session.id', p.a ->> 'type', p.point_time) AS source_row,
+                   nullif(concat_ws('; ', CASE WHEN %1$s IS NULL THEN %4$L END, p.bad), '') AS problem
+            FROM checked p
+            $sql$, who, usage_value_internal.source_time(source, 'StartTimeUnix'), usage_value_internal.source_time(source, 'TimeUnix'),
+            coalesce(user_attribute, 'user.email') || ' missing', source, coalesce(export_interval, interval '60 seconds'));
+
+    ELSIF preset = 'otel_genai' THEN
+        -- Model calls only: agent, workflow and tool spans repeat or lack their children's usage.
+        -- The user attribute is read from the span, else from the resource.
+        PERFORM @extschema@._check_column(source, c, 'source')
+        FROM unnest(ARRAY['Timestamp', 'TraceId', 'SpanId', 'ResourceAttributes', 'SpanAttributes']) c;
+        who := format('lower(nullif(btrim(coalesce(s.a ->> %1$L, s."ResourceAttributes" ->> %1$L)), %2$L))',
+                      coalesce(user_attribute, 'user.id'), '');
+        sql := format($sql$
+            SELECT %1$s AS developer_id,
+                   %2$s AS event_time,
+                   %3$I.json_count(s.a -> 'gen_ai.usage.input_tokens') AS input_tokens,
+                   %3$I.json_count(s.a -> 'gen_ai.usage.output_tokens') AS output_tokens,
+                   %3$I.json_count(s.a -> 'gen_ai.usage.cache_read.input_tokens') AS cache_read_tokens,
+                   %3$I.json_count(s.a -> 'gen_ai.usage.cache_creation.input_tokens') AS cache_creation_tokens,
+                   'cache_included'::text AS token_convention,
+                   coalesce(s.a ->> 'gen_ai.response.model', s.a ->> 'gen_ai.request.model') AS model,
+                   NULL::numeric AS cost_usd,
+                   concat_ws('/', s."TraceId", s."SpanId") AS source_row,
+                   nullif(concat_ws('; ', CASE WHEN %1$s IS NULL THEN %5$L END,
+                                    %3$I.json_problem('gen_ai.usage.input_tokens', s.a -> 'gen_ai.usage.input_tokens', 'count'),
+                                    %3$I.json_problem('gen_ai.usage.output_tokens', s.a -> 'gen_ai.usage.output_tokens', 'count'),
+                                    %3$I.json_problem('gen_ai.usage.cache_read.input_tokens', s.a -> 'gen_ai.usage.cache_read.input_tokens', 'count'),
+                                    %3$I.json_problem('gen_ai.usage.cache_creation.input_tokens', s.a -> 'gen_ai.usage.cache_creation.input_tokens', 'count')),
+                          '') AS problem
+            FROM (SELECT t.*, t."SpanAttributes" AS a FROM %4$s t
+                  WHERE t."SpanAttributes" ->> 'gen_ai.operation.name' IN ('chat', 'text_completion', 'generate_content', 'embeddings')
+                    AND (t."SpanAttributes" ? 'gen_ai.usage.input_tokens' OR t."SpanAttributes" ? 'gen_ai.usage.output_tokens')) s
+            $sql$, who, usage_value_internal.source_time(source, 'Timestamp'), ext, source,
+            coalesce(user_attribute, 'user.id') || ' missing');
+
+    ELSIF preset = 'copilot' THEN
+        -- The per-user-day report: tokens only for Copilot CLI (totals_by_cli.token_usage); a day
+        -- of IDE use only has NULL tokens (counted as 0) and its interactions.
+        PERFORM @extschema@._check_column(source, c, 'source')
+        FROM unnest(ARRAY['day', 'user_id', 'user_initiated_interaction_count', 'totals_by_cli', coalesce(user_attribute, 'user_login')]) c;
+        who := format('lower(nullif(btrim(s.%I::text), %L))', coalesce(user_attribute, 'user_login'), '');
+        sql := format($sql$
+            SELECT %1$s AS developer_id,
+                   %2$I.iso_date(s.day::text)::timestamp AT TIME ZONE 'UTC' AS event_time,
+                   %2$I.json_count(s.totals_by_cli::jsonb #> '{token_usage,prompt_tokens_sum}') AS input_tokens,
+                   %2$I.json_count(s.totals_by_cli::jsonb #> '{token_usage,output_tokens_sum}') AS output_tokens,
+                   NULL::bigint AS cache_read_tokens,
+                   NULL::bigint AS cache_creation_tokens,
+                   'cache_included'::text AS token_convention,
+                   NULL::text AS model,
+                   NULL::numeric AS cost_usd,
+                   s.user_initiated_interaction_count::bigint AS interactions,
+                   concat_ws(' ', s.day, s.user_id) AS source_row,
+                   nullif(concat_ws('; ', CASE WHEN %1$s IS NULL THEN %4$L END,
+                                    CASE WHEN %2$I.iso_date(s.day::text) IS NULL THEN format('day %%s is not a date (YYYY-MM-DD)', coalesce(quote_literal(s.day::text), 'NULL')) END,
+                                    %2$I.json_problem('totals_by_cli.token_usage.prompt_tokens_sum', s.totals_by_cli::jsonb #> '{token_usage,prompt_tokens_sum}', 'count'),
+                                    %2$I.json_problem('totals_by_cli.token_usage.output_tokens_sum', s.totals_by_cli::jsonb #> '{token_usage,output_tokens_sum}', 'count')),
+                          '') AS problem
+            FROM %3$s s
+            $sql$, who, ext, source, coalesce(user_attribute, 'user_login') || ' missing');
+
+    ELSE
+        -- DevLake's domain layer: pull_requests and, next to it, the tables DevLake keeps with it.
+        PERFORM @extschema@._check_column(source, c, 'source')
+        FROM unnest(ARRAY['id', 'status', 'title', 'description', 'url', 'author_id', 'author_name', 'merged_by_id',
+                          'merged_date', 'merge_commit_sha', 'additions', 'deletions']) c;
+        SELECT n.nspname INTO src_schema FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = source;
+        FOREACH t IN ARRAY ARRAY['pull_request_comments', 'user_accounts', 'users', 'accounts', 'teams', 'team_users'] LOOP
+            IF to_regclass(format('%I.%I', src_schema, t)) IS NULL THEN
+                RAISE EXCEPTION 'source: the devlake preset reads DevLake''s % next to %, and %.% does not exist', t, source, quote_ident(src_schema), t
+                    USING ERRCODE = '42P01';
+            END IF;
+        END LOOP;
+        PERFORM @extschema@._check_column(format('%I.pull_request_comments', src_schema)::regclass, c, 'source')
+        FROM unnest(ARRAY['pull_request_id', 'account_id', 'created_date', 'type', 'status']) c;
+        PERFORM @extschema@._check_column(format('%I.user_accounts', src_schema)::regclass, c, 'source') FROM unnest(ARRAY['account_id', 'user_id']) c;
+        PERFORM @extschema@._check_column(format('%I.users', src_schema)::regclass, c, 'source') FROM unnest(ARRAY['id', 'email']) c;
+        PERFORM @extschema@._check_column(format('%I.accounts', src_schema)::regclass, c, 'source') FROM unnest(ARRAY['id', 'email', 'user_name']) c;
+        PERFORM @extschema@._check_column(format('%I.teams', src_schema)::regclass, c, 'source') FROM unnest(ARRAY['id', 'name']) c;
+        PERFORM @extschema@._check_column(format('%I.team_users', src_schema)::regclass, c, 'source') FROM unnest(ARRAY['team_id', 'user_id']) c;
+        IF extra_identities IS NOT NULL THEN
+            PERFORM @extschema@._check_column(extra_identities, c, 'extra_identities') FROM unnest(ARRAY['alias', 'person_id']) c;
+        END IF;
+
+        -- Merged pull requests. A bot's (its author name matches bot_pattern; DevLake has no flag)
+        -- is credited to whoever merged it and is worth 0. DevLake links no revert to its target:
+        -- the platform's own revert description names it ("Reverts owner/repo#123" on GitHub,
+        -- "This reverts commit <sha>." on GitLab).
+        EXECUTE format($sql$
+            CREATE VIEW %1$I.%2$I AS
+            SELECT pr.id AS change_id,
+                   CASE WHEN b.is_bot AND nullif(pr.merged_by_id, '') IS NOT NULL THEN pr.merged_by_id ELSE pr.author_id END AS author_id,
+                   pr.author_id AS author_account,
+                   pr.merged_date AS merged_at,
+                   pr.additions,
+                   pr.deletions,
+                   coalesce(gh.id, gl.id) AS reverts_id,
+                   b.is_bot,
+                   EXISTS (SELECT 1 FROM %3$I.pull_request_comments c
+                           LEFT JOIN %3$I.user_accounts ra ON ra.account_id = c.account_id
+                           WHERE c.pull_request_id = pr.id AND c.type = 'REVIEW' AND c.status = 'APPROVED'
+                             AND coalesce(ra.user_id, c.account_id) IS DISTINCT FROM coalesce(aa.user_id, pr.author_id)) AS reviewed,
+                   pr.title
+            FROM %3$I.pull_requests pr
+            CROSS JOIN LATERAL (SELECT coalesce(pr.author_name ~ %4$L, false) AS is_bot) b
+            LEFT JOIN %3$I.user_accounts aa ON aa.account_id = pr.author_id
+            LEFT JOIN %3$I.pull_requests gh
+                   ON gh.url = substring(pr.url FROM '^https?://[^/]+/') || substring(pr.description FROM '^Reverts ([^\s#]+)#[0-9]+')
+                               || '/pull/' || substring(pr.description FROM '^Reverts [^\s#]+#([0-9]+)')
+            LEFT JOIN %3$I.pull_requests gl
+                   ON gl.merge_commit_sha = substring(pr.description FROM '^This reverts commit ([0-9a-f]{7,40})\.') AND gl.id <> pr.id
+            WHERE pr.status = 'MERGED'
+            $sql$, target_schema, view_name, src_schema, coalesce(bot_pattern, '\[bot\]$'));
+        made := made || format('%I.%I', target_schema, view_name);
+
+        EXECUTE format($sql$
+            CREATE VIEW %1$I.%2$I AS
+            SELECT c.pull_request_id AS change_id, c.account_id AS reviewer_id, c.created_date AS reviewed_at
+            FROM %3$I.pull_request_comments c
+            WHERE c.type = 'REVIEW' AND c.status = 'APPROVED'
+            $sql$, target_schema, view_name || '_reviews', src_schema);
+        made := made || format('%I.%I', target_schema, view_name || '_reviews');
+
+        EXECUTE format($sql$
+            CREATE VIEW %1$I.%2$I AS
+            SELECT tu.user_id AS member_id, t.name AS team, t.id AS team_id
+            FROM %3$I.team_users tu JOIN %3$I.teams t ON t.id = tu.team_id
+            $sql$, target_schema, view_name || '_teams', src_schema);
+        made := made || format('%I.%I', target_schema, view_name || '_teams');
+
+        -- alias -> person (DevLake's users.id): accounts, e-mails, GitHub logins and user ids, so
+        -- that usage keyed by any of them and changes keyed by account meet in one person.
+        EXECUTE format($sql$
+            CREATE VIEW %1$I.%2$I AS
+            SELECT ua.account_id::text AS alias, ua.user_id::text AS person_id, 'account'::text AS kind
+            FROM %3$I.user_accounts ua WHERE nullif(ua.user_id, '') IS NOT NULL
+            UNION ALL
+            SELECT lower(btrim(u.email)), u.id, 'users.email' FROM %3$I.users u WHERE nullif(btrim(u.email), '') IS NOT NULL
+            UNION ALL
+            SELECT lower(btrim(a.email)), ua.user_id, 'accounts.email'
+            FROM %3$I.accounts a JOIN %3$I.user_accounts ua ON ua.account_id = a.id
+            WHERE nullif(btrim(a.email), '') IS NOT NULL AND nullif(ua.user_id, '') IS NOT NULL
+            UNION ALL
+            SELECT lower(btrim(a.user_name)), ua.user_id, 'github login'
+            FROM %3$I.accounts a JOIN %3$I.user_accounts ua ON ua.account_id = a.id
+            WHERE a.id LIKE 'github:%%' AND nullif(btrim(a.user_name), '') IS NOT NULL AND nullif(ua.user_id, '') IS NOT NULL
+            UNION ALL
+            SELECT substring(a.id FROM '^github:GithubAccount:[0-9]+:([0-9]+)$'), ua.user_id, 'github user id'
+            FROM %3$I.accounts a JOIN %3$I.user_accounts ua ON ua.account_id = a.id
+            WHERE a.id ~ '^github:GithubAccount:[0-9]+:[0-9]+$' AND nullif(ua.user_id, '') IS NOT NULL
+            %4$s
+            $sql$, target_schema, view_name || '_identities', src_schema,
+            CASE WHEN extra_identities IS NULL THEN ''
+                 ELSE format('UNION ALL SELECT lower(btrim(x.alias::text)), x.person_id::text, %L FROM %s x WHERE x.alias IS NOT NULL AND x.person_id IS NOT NULL',
+                             'extra_identities', extra_identities) END);
+        made := made || format('%I.%I', target_schema, view_name || '_identities');
+        RETURN array_to_string(made, ', ');
+    END IF;
+
+    EXECUTE format('CREATE VIEW %I.%I AS %s', target_schema, view_name, sql);
+    RETURN format('%I.%I', target_schema, view_name);
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.create_source_view(text, regclass, text, name, text, interval, text, regclass) IS
+    'the body of usage_value.create_source_view (call that instead)';
+
+-- A source's time column as timestamptz: collectors write timestamp without time zone holding UTC.
+CREATE FUNCTION usage_value_internal.source_time(source regclass, col text) RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    typ regtype;
+BEGIN
+    SELECT a.atttypid INTO typ FROM pg_attribute a WHERE a.attrelid = source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+    IF typ = 'timestamptz'::regtype THEN
+        RETURN format('%I', col);
+    ELSIF typ = 'timestamp'::regtype THEN
+        RETURN format('(%I AT TIME ZONE %L)', col, 'UTC');
+    END IF;
+    RAISE EXCEPTION 'source: column % of % is %, not a timestamp', quote_ident(col), source, typ USING ERRCODE = '42804';
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.source_time(regclass, text) IS
+    'internal: a source''s time column as timestamptz (timestamp without time zone is read as UTC, as OpenTelemetry collectors write it)';
+
+-- What analysts call: a thin wrapper, so that `\df+ usage_value.*` stays readable.
+CREATE FUNCTION @extschema@.create_source_view(
+    preset text,
+    source regclass,
+    view_name text,
+    target_schema name DEFAULT NULL,
+    user_attribute text DEFAULT NULL,
+    export_interval interval DEFAULT NULL,
+    bot_pattern text DEFAULT NULL,
+    extra_identities regclass DEFAULT NULL
+) RETURNS text
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC
+    SELECT usage_value_internal.create_source_view(
+        preset, source, view_name,
+        coalesce(target_schema, current_schema()),  -- the caller's schema (the body runs with its own search_path)
+        user_attribute, export_interval, bot_pattern, extra_identities);
+END;
+COMMENT ON FUNCTION @extschema@.create_source_view(text, regclass, text, name, text, interval, text, regclass) IS
+    'creates a plain view over a real source that create_leaderboard binds with no hand-written SQL; preset claude_code_logs (api_request records), claude_code_metrics (claude_code.token.usage, delta or cumulative), otel_genai (GenAI model-call spans) or copilot (the per-user-day report) gives developer_id, event_time, input/output/cache_read/cache_creation_tokens, token_convention, model, cost_usd, source_row and problem (why a value could not be read); devlake (source: pull_requests) gives <view_name> (merged changes), <view_name>_reviews, <view_name>_teams and <view_name>_identities (alias -> DevLake users.id); user_attribute: the attribute or column naming the person; returns the views made';
+
+-- Several usage sources on one board: their preset views (or any views with the same columns)
+-- stacked, with the name of the view each row came from.
+CREATE FUNCTION usage_value_internal.create_combined_usage_view(view_name text, sources regclass[], target_schema name)
+RETURNS text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    cols text[] := ARRAY['developer_id:text', 'event_time:timestamptz', 'input_tokens:bigint', 'output_tokens:bigint',
+                         'cache_read_tokens:bigint', 'cache_creation_tokens:bigint', 'token_convention:text', 'model:text',
+                         'cost_usd:numeric', 'source_row:text', 'problem:text'];
+    parts text[] := ARRAY[]::text[];
+    src regclass;
+    sel text;
+    c text;
+BEGIN
+    IF view_name IS NULL OR view_name = '' THEN
+        RAISE EXCEPTION 'view_name must not be empty' USING ERRCODE = '22023';
+    END IF;
+    IF target_schema IS NULL THEN
+        RAISE EXCEPTION 'target_schema is not given and there is no current schema (search_path names none that exists)'
+            USING ERRCODE = '3F000';
+    END IF;
+    IF sources IS NULL OR cardinality(sources) = 0 OR array_position(sources, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'sources must list at least one view, and no NULL' USING ERRCODE = '22023';
+    END IF;
+    FOREACH src IN ARRAY sources LOOP
+        sel := '';
+        FOREACH c IN ARRAY cols LOOP
+            IF split_part(c, ':', 1) NOT IN ('model', 'cost_usd', 'source_row', 'problem') THEN
+                PERFORM @extschema@._check_column(src, split_part(c, ':', 1), 'sources');
+            END IF;
+            sel := sel || CASE WHEN sel = '' THEN '' ELSE ', ' END
+                   || CASE WHEN EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = src AND attname = split_part(c, ':', 1)
+                                        AND attnum > 0 AND NOT attisdropped)
+                           THEN format('%I::%s AS %I', split_part(c, ':', 1), split_part(c, ':', 2), split_part(c, ':', 1))
+                           ELSE format('NULL::%s AS %I', split_part(c, ':', 2), split_part(c, ':', 1)) END;
+        END LOOP;
+        parts := parts || format('SELECT %s, %L::text AS source FROM %s', sel, src::text, src);
+    END LOOP;
+    EXECUTE format('CREATE VIEW %I.%I AS %s', target_schema, view_name, array_to_string(parts, E'\nUNION ALL\n'));
+    RETURN format('%I.%I', target_schema, view_name);
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.create_combined_usage_view(text, regclass[], name) IS
+    'the body of usage_value.create_combined_usage_view (call that instead)';
+
+CREATE FUNCTION @extschema@.create_combined_usage_view(view_name text, sources regclass[], target_schema name DEFAULT NULL)
+RETURNS text
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC
+    SELECT usage_value_internal.create_combined_usage_view(view_name, sources, coalesce(target_schema, current_schema()));
+END;
+COMMENT ON FUNCTION @extschema@.create_combined_usage_view(text, regclass[], name) IS
+    'creates a view stacking several usage views with the columns of create_source_view (developer_id, event_time, the four token counts, token_convention; model, cost_usd, source_row and problem when they have them) and a column source naming the view each row came from: one usage table for a board over several tools (bind it with convention_column => ''token_convention''); returns the view made';
+
 -- (end of the sources section)
