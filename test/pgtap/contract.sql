@@ -64,16 +64,17 @@ SELECT is((SELECT count(*) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfn
            WHERE p.pronamespace = 'usage_value'::regnamespace AND p.proparallel <> 's'),
           0::bigint, 'every aggregate is PARALLEL SAFE');
 -- Volatility and parallel safety as intended: the computations are IMMUTABLE and PARALLEL SAFE;
--- the binding functions create or refresh objects (VOLATILE, PARALLEL UNSAFE), as does the
+-- the binding functions and the source presets create or refresh objects (VOLATILE, PARALLEL UNSAFE), as does the
 -- procedure scheduled_refresh (procedures are never parallel safe); _check_column reads the
 -- catalog (STABLE).
 SELECT is((SELECT array_agg(proname::text ORDER BY proname) FROM pg_proc
            WHERE pronamespace = 'usage_value'::regnamespace AND proparallel <> 's'),
-          ARRAY['create_leaderboard', 'drop_leaderboard', 'refresh_leaderboard', 'scheduled_refresh'],
-          'every function is PARALLEL SAFE except the four that create, refresh or drop objects');
+          ARRAY['create_combined_usage_view', 'create_leaderboard', 'create_source_view', 'drop_leaderboard', 'refresh_leaderboard', 'scheduled_refresh'],
+          'every function is PARALLEL SAFE except the six that create, refresh or drop objects');
 SELECT is((SELECT array_agg(proname::text || ':' || provolatile::text ORDER BY proname) FROM pg_proc
            WHERE pronamespace = 'usage_value'::regnamespace AND provolatile <> 'i' AND prokind <> 'a'),
-          ARRAY['_check_column:s', 'create_leaderboard:v', 'drop_leaderboard:v', 'refresh_leaderboard:v', 'scheduled_refresh:v'],
+          ARRAY['_check_column:s', 'create_combined_usage_view:v', 'create_leaderboard:v', 'create_source_view:v', 'drop_leaderboard:v',
+                'refresh_leaderboard:v', 'scheduled_refresh:v'],
           'every computation is IMMUTABLE; catalog readers STABLE; object makers VOLATILE');
 SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'usage_value'::regnamespace AND prosecdef),
           0::bigint, 'no SECURITY DEFINER function');
