@@ -1430,7 +1430,9 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-    cron_schema oid := (SELECT extnamespace FROM pg_extension WHERE extname = 'pg_cron');
+    -- pg_cron's objects are in schema cron, whatever schema the extension was created in
+    cron_schema oid := (SELECT n.oid FROM pg_namespace n WHERE n.nspname = 'cron'
+                        AND EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron'));
 BEGIN
     IF cron_schema IS NULL THEN
         RAISE EXCEPTION 'refresh_schedule needs the pg_cron extension (CREATE EXTENSION pg_cron)' USING ERRCODE = '55000';
@@ -1472,7 +1474,9 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-    cron_schema oid := (SELECT extnamespace FROM pg_extension WHERE extname = 'pg_cron');
+    -- pg_cron's objects are in schema cron, whatever schema the extension was created in
+    cron_schema oid := (SELECT n.oid FROM pg_namespace n WHERE n.nspname = 'cron'
+                        AND EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron'));
     job bigint;
     removed integer := 0;
 BEGIN
