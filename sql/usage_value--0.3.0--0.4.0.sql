@@ -1303,6 +1303,205 @@ COMMENT ON COLUMN @extschema@.fair_detail.dispersion IS 'value / effective_count
 -- Binding: least privilege (issue 12)
 ------------------------------------------------------------------------------------------------
 
+-- Who may use what. Every role may use the extension: its functions, aggregates and types keep
+-- PostgreSQL's defaults (EXECUTE and USAGE for PUBLIC; no script revokes them), and no function
+-- is security-definer, so every binding function works with the caller's own rights: an analyst
+-- needs CREATE on the target schema and SELECT on the source tables, and owns what it makes.
+-- What keeps analysts apart is the registry, usage_value.leaderboards: each row has an owner, and
+-- row-level security shows a role the rows of the boards it owns (or may read) and lets it
+-- change only the boards it owns. The table owner (the superuser who created the extension; it is
+-- not trusted) and superusers bypass it, as administrators should; FORCE ROW LEVEL SECURITY would
+-- change nothing for them, since superusers bypass even a forced policy.
+GRANT USAGE ON SCHEMA @extschema@ TO PUBLIC;
+
+-- The owner of a board: the role that created it (create_leaderboard's INSERT leaves it to this
+-- default). A name, not a regrole, so that pg_dump's copy of the rows restores even before its
+-- roles exist; a renamed role keeps its boards only once an administrator updates this column.
+ALTER TABLE @extschema@.leaderboards ADD COLUMN owner name NOT NULL DEFAULT current_user;
+COMMENT ON COLUMN @extschema@.leaderboards.owner IS
+    'the role that owns the board (its creator, or the role it was created as with SET ROLE): it and the roles with its privileges (members that inherit) see, refresh and drop it';
+-- Boards made before 0.4.0 belong to the owner of their <name>_leaderboard view (or of any of
+-- their relations); without any, to the administrator running the update (the default above).
+UPDATE @extschema@.leaderboards l
+SET owner = o.rolname
+FROM (SELECT DISTINCT ON (b.target_schema, b.name) b.target_schema, b.name, r.rolname
+      FROM @extschema@.leaderboards b
+      JOIN pg_catalog.pg_namespace n ON n.nspname = b.target_schema
+      JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid
+                                AND c.relname::text = ANY (coalesce(b.objects, usage_value_internal.board_objects(b.name)))
+      JOIN pg_catalog.pg_roles r ON r.oid = c.relowner
+      ORDER BY b.target_schema, b.name, c.relname::text <> b.name || '_leaderboard', c.relname) o
+WHERE o.target_schema = l.target_schema AND o.name = l.name;
+
+-- Whether the current role acts as a board's owner: the owner itself or a role with its
+-- privileges (pg_has_role USAGE: a member that inherits, or one that SET ROLE to it). That is
+-- exactly who PostgreSQL lets refresh and drop the board's objects (ownership follows inherited
+-- privileges), so a team role can own boards that its members share. A role that no longer
+-- exists owns nothing (pg_has_role on its name would raise an error instead).
+CREATE FUNCTION usage_value_internal.acts_as_owner(owner name) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+               WHERE r.rolname = owner AND pg_catalog.pg_has_role(r.oid, 'USAGE'));
+COMMENT ON FUNCTION usage_value_internal.acts_as_owner(name) IS
+    'true when the current role is the given role or has its privileges (pg_has_role USAGE); false for a role that does not exist: who may change a board''s registry row';
+
+-- Whether the current role may read any relation of a board (SELECT on it and USAGE on its
+-- schema; superusers and pg_read_all_data members may read all). Looked up in pg_class, not by
+-- to_regclass, which raises an error for a schema the role may not use.
+CREATE FUNCTION usage_value_internal.may_read_board(schema_name name, name text, objects text[]) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = schema_name
+                 AND c.relname::text = ANY (coalesce(objects, usage_value_internal.board_objects(name)))
+                 AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')
+                 AND pg_catalog.has_table_privilege(c.oid, 'SELECT'));
+COMMENT ON FUNCTION usage_value_internal.may_read_board(name, text, text[]) IS
+    'true when the current role may read at least one relation of the board (SELECT on it, USAGE on its schema): who sees the board''s registry row and freshness';
+
+ALTER TABLE @extschema@.leaderboards ENABLE ROW LEVEL SECURITY;
+
+-- Seeing a row: its owners; whoever may read one of the board's relations (a BI role granted
+-- <name>_team_leaderboard sees when that board was refreshed); and pg_monitor's members, which
+-- watch every board's refreshes (they already see every session's query text). Nobody else:
+-- a board's name, schema and last_error (an error message, which can quote a source value) are
+-- not everyone's to read.
+CREATE POLICY readers ON @extschema@.leaderboards FOR SELECT
+USING (usage_value_internal.acts_as_owner(owner)
+       OR usage_value_internal.may_read_board(target_schema, name, objects)
+       OR pg_catalog.pg_has_role('pg_monitor', 'USAGE'));
+-- Registering a board: as a role one acts as, in a schema where one may create the board's
+-- objects (so that nobody reserves a name in someone else's schema), with the pg_cron job name
+-- create_leaderboard gives (drop_leaderboard unschedules the job of that name: it must be the
+-- board's own).
+CREATE POLICY creators ON @extschema@.leaderboards FOR INSERT
+WITH CHECK (usage_value_internal.acts_as_owner(owner)
+            AND EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n
+                        WHERE n.nspname = target_schema AND pg_catalog.has_schema_privilege(n.oid, 'CREATE'))
+            AND (cron_job_name IS NULL OR cron_job_name = pg_catalog.format('usage_value:%s.%s', target_schema, name)));
+-- Recording refreshes and dropping: owners only. (SELECT ... FOR NO KEY UPDATE, which refresh
+-- takes, passes the UPDATE policy too: readers who are no owners cannot lock, so not refresh.)
+CREATE POLICY owners_update ON @extschema@.leaderboards FOR UPDATE
+USING (usage_value_internal.acts_as_owner(owner))
+WITH CHECK (usage_value_internal.acts_as_owner(owner));
+CREATE POLICY owners_delete ON @extschema@.leaderboards FOR DELETE
+USING (usage_value_internal.acts_as_owner(owner));
+
+-- What the binding functions do to the registry, as the caller: create inserts a row, refresh
+-- records its figures, drop deletes it. UPDATE only on the columns a refresh records: a row's
+-- identity (schema, name, owner, objects, job), fixed at creation, cannot be pointed elsewhere.
+-- (Every column but those, so columns added above for what a refresh records are included.)
+GRANT SELECT, INSERT, DELETE ON @extschema@.leaderboards TO PUBLIC;
+DO $grant$
+BEGIN
+    EXECUTE (SELECT pg_catalog.format('GRANT UPDATE (%s) ON @extschema@.leaderboards TO PUBLIC',
+                                      pg_catalog.string_agg(pg_catalog.quote_ident(attname), ', ' ORDER BY attnum))
+             FROM pg_catalog.pg_attribute
+             WHERE attrelid = '@extschema@.leaderboards'::regclass AND attnum > 0 AND NOT attisdropped
+               AND attname NOT IN ('target_schema', 'name', 'owner', 'objects', 'cron_job_name', 'created_at',
+                                   'bucket_width', 'period', 'min_group_size'));
+END
+$grant$;
+COMMENT ON TABLE @extschema@.leaderboards IS
+    'leaderboards created by create_leaderboard (managed by the extension; kept by pg_dump). Row-level security: a role sees the rows of the boards it owns or may read, and changes only those it owns';
+
+-- leaderboard_freshness is readable by every role (refresh_leaderboard returns its row) and, from
+-- PostgreSQL 15 on, runs with the reader's rights, so that the policy above decides which boards
+-- it shows: one's own, those one may read, all for pg_monitor and superusers. (On 14, which has
+-- no security_invoker, it runs with its owner's and shows every board: board-level figures only.)
+DO $invoker$
+BEGIN
+    IF pg_catalog.current_setting('server_version_num')::int >= 150000 THEN
+        ALTER VIEW @extschema@.leaderboard_freshness SET (security_invoker = true);
+    END IF;
+END
+$invoker$;
+GRANT SELECT ON @extschema@.leaderboard_freshness TO PUBLIC;
+COMMENT ON VIEW @extschema@.leaderboard_freshness IS
+    'how fresh each leaderboard is and whether its last scheduled refresh failed; no per-person columns. Shows the boards the reader owns or may read (SELECT on one of the board''s relations), every board to pg_monitor members and superusers: a BI role granted <name>_team_leaderboard sees that board''s row';
+
+-- pg_cron as an ordinary role (pg_cron 1.4): cron.schedule and cron.unschedule are open to roles
+-- with USAGE on schema cron, which only an administrator can grant; cron.schedule_in_database is
+-- revoked from PUBLIC (superusers only, unless granted). A job runs as the role that scheduled
+-- it, in the current database (pg_cron is only ever installed in the one it serves), so the
+-- board's owner refreshes its own views. These two are what create_leaderboard and
+-- drop_leaderboard call to schedule and unschedule a board's refresh.
+CREATE FUNCTION usage_value_internal.check_scheduling() RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    -- pg_cron's objects are in schema cron, whatever schema the extension was created in
+    cron_schema oid := (SELECT n.oid FROM pg_namespace n WHERE n.nspname = 'cron'
+                        AND EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron'));
+BEGIN
+    IF cron_schema IS NULL THEN
+        RAISE EXCEPTION 'refresh_schedule needs the pg_cron extension (CREATE EXTENSION pg_cron)' USING ERRCODE = '55000';
+    END IF;
+    IF NOT has_schema_privilege(cron_schema, 'USAGE')
+       OR NOT EXISTS (SELECT 1 FROM pg_proc WHERE pronamespace = cron_schema AND proname = 'schedule' AND pronargs = 3
+                      AND has_function_privilege(oid, 'EXECUTE')) THEN
+        RAISE EXCEPTION 'refresh_schedule: role % may not schedule pg_cron jobs', current_user
+            USING ERRCODE = '42501',
+                  HINT = format('Ask an administrator for GRANT USAGE ON SCHEMA %I TO %I (pg_cron then runs the refresh as %I, '
+                                'which must be able to log in the way pg_cron connects), or leave out refresh_schedule and '
+                                'CALL usage_value.scheduled_refresh from another scheduler.',
+                                cron_schema::regnamespace, current_user, current_user);
+    END IF;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.check_scheduling() IS
+    'raises 55000 without pg_cron, and 42501 with what to ask an administrator for when the current role may not schedule pg_cron jobs (USAGE on schema cron)';
+
+CREATE FUNCTION usage_value_internal.schedule_refresh(job_name text, schedule text, command text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    job bigint;
+BEGIN
+    PERFORM usage_value_internal.check_scheduling();
+    -- cron.schedule, not schedule_in_database: the same job (this database, this role), and open
+    -- to ordinary roles.
+    EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job USING job_name, schedule, command;
+    RETURN job;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.schedule_refresh(text, text, text) IS
+    'schedules a pg_cron job as the current role in this database (cron.schedule, open to roles with USAGE on schema cron); raises check_scheduling''s errors otherwise; returns the job id';
+
+CREATE FUNCTION usage_value_internal.unschedule_refresh(job_name text) RETURNS integer
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    -- pg_cron's objects are in schema cron, whatever schema the extension was created in
+    cron_schema oid := (SELECT n.oid FROM pg_namespace n WHERE n.nspname = 'cron'
+                        AND EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron'));
+    job bigint;
+    removed integer := 0;
+BEGIN
+    IF cron_schema IS NULL OR job_name IS NULL THEN
+        RETURN 0;  -- no pg_cron, no job
+    END IF;
+    IF NOT has_schema_privilege(cron_schema, 'USAGE') THEN
+        RAISE EXCEPTION 'role % may not unschedule the pg_cron job %', current_user, job_name
+            USING ERRCODE = '42501',
+                  HINT = format('Ask an administrator for GRANT USAGE ON SCHEMA %I TO %I, or to unschedule the job.',
+                                cron_schema::regnamespace, current_user);
+    END IF;
+    -- By id: cron.unschedule(name) finds only the caller's own jobs, so a superuser dropping an
+    -- analyst's board could not remove its job by name. cron.job shows a role its own jobs (all,
+    -- to a superuser); a job already gone is not an error.
+    FOR job IN EXECUTE 'SELECT jobid FROM cron.job WHERE jobname = $1' USING job_name LOOP
+        EXECUTE 'SELECT cron.unschedule($1)' USING job;
+        removed := removed + 1;
+    END LOOP;
+    RETURN removed;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.unschedule_refresh(text) IS
+    'removes the pg_cron jobs of that name that the current role may see (its own; every one for a superuser), by id; returns how many; none without pg_cron';
+
 -- (end of the privilege section)
 
 ------------------------------------------------------------------------------------------------

@@ -68,14 +68,18 @@ SELECT is((SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute WHE
 SELECT is((SELECT array_agg(DISTINCT format_type(atttypid, atttypmod) ORDER BY format_type(atttypid, atttypmod))
            FROM pg_attribute WHERE attrelid = 'leaderboard_freshness'::regclass AND attnum > 0),
           ARRAY['bigint', 'double precision', 'text', 'timestamp with time zone'], '... of plain column types for BI tools');
+-- Every role may read it (no grant needed on it or on usage_value.leaderboards); it shows the
+-- boards the reader owns or may read (issue 12, least privilege): a BI role granted one board's
+-- team view sees that board's row.
 CREATE ROLE uv_fresh_bi;
-GRANT USAGE ON SCHEMA usage_value TO uv_fresh_bi;
-GRANT SELECT ON usage_value.leaderboard_freshness TO uv_fresh_bi;
+GRANT USAGE ON SCHEMA fresh_t TO uv_fresh_bi;
+GRANT SELECT ON fresh_t.z_team_leaderboard TO uv_fresh_bi;
 SET LOCAL ROLE uv_fresh_bi;
-SELECT is((SELECT count(*) FROM usage_value.leaderboard_freshness WHERE schema = 'fresh_t'), 3::bigint,
-          'a BI role granted only SELECT on leaderboard_freshness reads it');
-SELECT throws_ok($$SELECT count(*) FROM usage_value.leaderboards$$, '42501', NULL, '... but not usage_value.leaderboards');
-SELECT throws_ok($$SELECT count(*) FROM fresh_t.z_periods$$, '42501', NULL, '... nor any per-person relation of a board');
+SELECT is((SELECT array_agg(name ORDER BY name) FROM usage_value.leaderboard_freshness WHERE schema = 'fresh_t'), ARRAY['z'],
+          'a BI role granted a board''s team view reads that board''s row of leaderboard_freshness, and no other');
+SELECT is((SELECT array_agg(name ORDER BY name) FROM usage_value.leaderboards), ARRAY['z'],
+          '... and of usage_value.leaderboards');
+SELECT throws_ok($$SELECT count(*) FROM fresh_t.z_periods$$, '42501', NULL, '... but no per-person relation of the board');
 RESET ROLE;
 
 SELECT * FROM finish();
