@@ -381,8 +381,8 @@ BEGIN
                            '%s (%s)', '; ', ', ', members_sql) INTO multi;
             IF multi.people > 0 THEN
                 RAISE EXCEPTION USING ERRCODE = '23505',
-                    MESSAGE = format('%s people are in several teams in %s (multiple_teams = refuse): %s%s', multi.people, team_table,
-                                     multi.examples, CASE WHEN multi.people > 5 THEN '; ...' ELSE '' END),
+                    MESSAGE = format('people in several teams in %s (multiple_teams = refuse): %s%s', team_table,
+                                     multi.examples, CASE WHEN multi.people > 5 THEN format('; and %s more', multi.people - 5) ELSE '' END),
                     HINT = 'give each person one team, or choose multiple_teams => ''first'' (the first team by name) or ''every'' (counted in each team on the team board)';
             END IF;
         END IF;
@@ -917,11 +917,16 @@ BEGIN
                                  CASE WHEN identity_table IS NOT NULL THEN format(' (%s maps none of them)', identity_table) ELSE '' END),
                 HINT = 'identity_table lists each identity (e-mail, account id, login) with the person it belongs to; min_coverage => 0 creates the board anyway';
         ELSE
+            EXECUTE format('SELECT string_agg(quote_literal(identity), '', '' ORDER BY tokens DESC, identity) '
+                           'FROM (SELECT * FROM %I.%I WHERE side = ''usage only'' ORDER BY tokens DESC, identity LIMIT 3) x',
+                           schema_name, obj_unmatched) INTO example_usage;
             RAISE EXCEPTION USING ERRCODE = '23503',
-                MESSAGE = format('only %s of %s developers with tokens in %s.%s have a merged change in %s.%s (%s%%, min_coverage is %s%%; unmatched examples: %L vs %L): map the identities that differ with identity_table',
+                MESSAGE = format('only %s of %s developers with tokens in %s.%s have a merged change in %s.%s (%s%%, min_coverage is %s%%): map the identities that differ with identity_table (with tokens, no merged change: %s%s)',
                                  cov.developers_with_merged_changes, cov.developers_with_tokens, usage_table, developer_column,
                                  changes_table, author_column, round((100 * cov.developer_coverage)::numeric, 1),
-                                 round((100 * min_coverage)::numeric, 1), example_other, example_usage),
+                                 round((100 * min_coverage)::numeric, 1), example_usage,
+                                 CASE WHEN cov.usage_only_identities > 3 THEN ', ...' ELSE '' END
+                                 || CASE WHEN example_other IS NOT NULL THEN format('; authors without tokens: %L', example_other) || CASE WHEN cov.changes_only_identities > 1 THEN ', ...' ELSE '' END ELSE '' END),
                 HINT = 'a lower min_coverage (min_coverage => 0 to switch the check off) creates the board anyway';
         END IF;
     END IF;
@@ -1589,8 +1594,8 @@ BEGIN
     IF entry.multiple_teams = 'refuse' AND cov.people_in_several_teams > 0 THEN
         periods := usage_value_internal.board_relation(schema_name, name, entry.objects, '_periods');
         EXECUTE format('SELECT string_agg(DISTINCT developer_id, '', '') FROM %s WHERE cardinality(teams) > 1', periods) INTO several;
-        RAISE NOTICE 'board %.% (multiple_teams = refuse) counts % people in several teams in their first team only: %',
-            schema_name, name, cov.people_in_several_teams, several;
+        RAISE NOTICE 'board %.% (multiple_teams = refuse) counts people in several teams in their first team only: %',
+            schema_name, name, several;
     END IF;
     UPDATE @extschema@.leaderboards l
     SET rejected_rows = cov.rejected_usage_rows + cov.rejected_change_rows, developer_coverage = cov.developer_coverage
@@ -1600,26 +1605,55 @@ $function$;
 COMMENT ON FUNCTION usage_value_internal.record_coverage(name, text) IS
     'records a board''s rows left out and coverage in usage_value.leaderboards after a refresh; NOTICEs new rejected rows, a coverage drop of more than 0.1 (or below min_coverage) and, under multiple_teams = refuse, people in several teams';
 
--- create_leaderboard and refresh_leaderboard call record_refresh by name at run time: the
--- freshness section's function keeps its work under a new name, and record_refresh now records
--- coverage too.
-ALTER FUNCTION usage_value_internal.record_refresh(name, text, timestamptz) RENAME TO record_freshness;
-COMMENT ON FUNCTION usage_value_internal.record_freshness(name, text, timestamptz) IS
-    'records in usage_value.leaderboards that a board was refreshed (or created) successfully since started: time, duration, rows read, span of data; clears the last failure (record_refresh calls it)';
-
+-- record_refresh (freshness section) records coverage too: replaced here, same body plus the
+-- call to record_coverage (create_leaderboard and refresh_leaderboard call it by name at run time).
+DROP FUNCTION usage_value_internal.record_refresh(name, text, timestamptz);
 CREATE FUNCTION usage_value_internal.record_refresh(schema_name name, name text,
                                                     started timestamptz DEFAULT statement_timestamp())
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
+DECLARE
+    entry record;
+    buckets regclass;
+    periods regclass;
+    changes regclass;
+    usage_rows bigint;
+    change_rows bigint;
+    first_bucket timestamptz;
+    last_bucket timestamptz;
 BEGIN
-    PERFORM usage_value_internal.record_freshness(schema_name, name, started);
-    PERFORM usage_value_internal.record_coverage(schema_name, name);
+    SELECT * INTO entry FROM @extschema@.leaderboards l
+    WHERE l.target_schema = schema_name AND l.name = record_refresh.name FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
+    END IF;
+    buckets := usage_value_internal.board_relation(schema_name, name, entry.objects, '_buckets');
+    periods := usage_value_internal.board_relation(schema_name, name, entry.objects, '_periods');
+    changes := usage_value_internal.board_relation(schema_name, name, entry.objects, '_changes');
+    -- Usage rows are counted by <name>_periods where it records them (boards made by 0.4.0 on);
+    -- merged changes are the rows of <name>_changes (0.3.0 on). Otherwise unknown: NULL.
+    IF periods IS NOT NULL AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = periods AND attname = 'usage_rows'
+                                       AND attnum > 0 AND NOT attisdropped) THEN
+        EXECUTE format('SELECT coalesce(sum(usage_rows), 0)::bigint FROM %s', periods) INTO usage_rows;
+    END IF;
+    IF changes IS NOT NULL THEN
+        EXECUTE format('SELECT count(*) FROM %s', changes) INTO change_rows;
+    END IF;
+    IF buckets IS NOT NULL THEN
+        EXECUTE format('SELECT min(bucket), max(bucket) FROM %s WHERE tokens > 0', buckets) INTO first_bucket, last_bucket;
+    END IF;
+    UPDATE @extschema@.leaderboards l
+    SET refreshed_at = started, refresh_seconds = extract(epoch FROM clock_timestamp() - started)::float8,
+        rows_read = usage_rows + change_rows, data_from = first_bucket, data_through = last_bucket,
+        last_failed_at = NULL, last_error = NULL
+    WHERE l.target_schema = schema_name AND l.name = record_refresh.name;
+    PERFORM usage_value_internal.record_coverage(schema_name, name);   -- what is new in this section
 END
 $function$;
 COMMENT ON FUNCTION usage_value_internal.record_refresh(name, text, timestamptz) IS
-    'records a successful refresh (or creation) of a board: its freshness (record_freshness) and its rows left out and coverage (record_coverage)';
+    'records in usage_value.leaderboards that a board was refreshed (or created) successfully since started: time, duration, rows read, span of data, rows left out and coverage (record_coverage); clears the last failure';
 
 -- drop_leaderboard drops what the board lists, newest first (a relation depends only on those
 -- made before it), so that the relations added here (and any added later) go with the board.
