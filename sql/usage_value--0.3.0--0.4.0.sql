@@ -270,10 +270,12 @@ BEGIN
         -- them is set aside in <name>_rejects, never fails the refresh.
         usage_reject := format('%I.billable_tokens_reject_reason(%s)', ext, token_args);
     END IF;
-    -- A row without a developer or a time cannot be placed: set aside too (listed, counted).
-    usage_reject := format('CASE WHEN u.%I IS NULL THEN %L WHEN u.%I IS NULL THEN %L ELSE %s END',
-                           developer_column, 'no developer (developer_column is NULL)',
-                           time_column, 'no time (time_column is NULL)', usage_reject);
+    -- A row without a developer or a (finite) time cannot be placed: set aside too (listed,
+    -- counted). An infinite time would make a developer's span of buckets endless.
+    usage_reject := format('CASE WHEN u.%1$I IS NULL THEN %3$L WHEN u.%2$I IS NULL THEN %4$L '
+                           'WHEN NOT isfinite(u.%2$I::timestamptz) THEN %5$L ELSE %6$s END',
+                           developer_column, time_column, 'no developer (developer_column is NULL)',
+                           'no time (time_column is NULL)', 'time is not finite (time_column is infinity)', usage_reject);
 
     -- Identities: a second account, a bot's or a service's is a person's only through the map.
     who_usage := format('u.%I::text', developer_column);
@@ -411,8 +413,10 @@ BEGIN
               FROM (SELECT u.*, %5$s AS uv_reason, %6$s AS uv_row_id FROM %7$s u) u
               WHERE u.uv_reason IS NOT NULL
               UNION ALL
-              SELECT 'changes', 'no author (author_column is NULL) on a merged change', NULL, c.%8$I::timestamptz, %9$s
-              FROM %10$s c WHERE c.%11$I IS NULL AND c.%8$I IS NOT NULL) r
+              SELECT 'changes', CASE WHEN NOT isfinite(c.%8$I::timestamptz) THEN 'merge time is not finite (merged_at_column is infinity)'
+                                     ELSE 'no author (author_column is NULL) on a merged change' END,
+                     c.%11$I::text, c.%8$I::timestamptz, %9$s
+              FROM %10$s c WHERE c.%8$I IS NOT NULL AND (c.%11$I IS NULL OR NOT isfinite(c.%8$I::timestamptz))) r
         $sql$, schema_name, obj_rejects, developer_column, time_column, usage_reject,
         CASE (SELECT relkind FROM pg_class WHERE oid = usage_table)
              WHEN 'p' THEN 'u.tableoid::regclass::text || '' '' || u.ctid::text'
@@ -437,7 +441,7 @@ BEGIN
                        coalesce(%5$s, 'row:' || row_number() OVER (ORDER BY %3$s, c.%4$I)) AS change_id,
                        %6$s AS reverts_id, %7$s AS is_bot, %8$s AS reviewed, %9$s AS size
                 FROM %10$s c %11$s
-                WHERE %3$s IS NOT NULL AND c.%4$I IS NOT NULL) all_changes
+                WHERE %3$s IS NOT NULL AND isfinite(c.%4$I::timestamptz)) all_changes   -- (NULL: not merged)
             ORDER BY change_id, merged_at, developer_id),
         -- A revert cancels its target unless it is cancelled itself: walk each revert chain down
         -- from its unreverted top (a revert of a revert restores the original).
@@ -858,7 +862,7 @@ BEGIN
         rejected AS (
             SELECT date_trunc(%6$L, row_time AT TIME ZONE 'UTC')::date AS period_start,
                    count(*) FILTER (WHERE source = 'usage') AS usage_rows, count(*) FILTER (WHERE source = 'changes') AS change_rows
-            FROM %1$I.%5$I WHERE row_time IS NOT NULL GROUP BY 1
+            FROM %1$I.%5$I WHERE isfinite(row_time) GROUP BY 1
             UNION ALL
             SELECT NULL, count(*) FILTER (WHERE source = 'usage'), count(*) FILTER (WHERE source = 'changes') FROM %1$I.%5$I),
         scopes AS (   -- 'infinity' stands for the whole span in the joins
@@ -1708,7 +1712,7 @@ INSERT INTO usage_value_internal.column_comments VALUES
 ('*', 'teams', 'every team of the developer in team_table, by name (team is the first); multiple_teams = every counts the developer in each on the team board; NULL: not in the team table, or no team_table'),
 ('*', 'reject_id', 'number of the row in this list (changes at each refresh)'),
 ('*', 'source', '''usage'' (a row of usage_table) or ''changes'' (a row of changes_table)'),
-('_rejects', 'reason', 'why the row is left out: no developer, no time, a token count that breaks its convention (as billable_tokens_reject_reason says), or a merged change without an author'),
+('_rejects', 'reason', 'why the row is left out: no developer, no (finite) time, a token count that breaks its convention (as billable_tokens_reject_reason says), or a merged change without an author or with an infinite merge time'),
 ('_rejects', 'developer_id', 'the developer (usage) or author (changes) as given in the source row, before identity_table; NULL when that is the reason'),
 ('*', 'row_time', 'the row''s time_column (usage) or merged_at_column (changes); NULL when that is the reason'),
 ('*', 'row_id', 'the source row: its ctid (the partition and ctid of a partitioned table) or, for changes, change_id_column; NULL for a source that is a view: find it by developer and time'),
@@ -1724,7 +1728,7 @@ INSERT INTO usage_value_internal.column_comments VALUES
 ('*', 'developers_with_team', 'developers with tokens who have a team in team_table; NULL: the board has no team_table'),
 ('*', 'team_coverage', 'developers_with_team / developers_with_tokens (0-1); NULL: no team_table, or no developer'),
 ('*', 'people_in_several_teams', 'developers with tokens listed in more than one team (see multiple_teams); NULL: no team_table'),
-('*', 'rejected_usage_rows', 'usage rows left out (<name>_rejects) with a time in the period; the whole-span row counts all, those without a time too'),
+('*', 'rejected_usage_rows', 'usage rows left out (<name>_rejects) with a time in the period; the whole-span row counts all, those without a (finite) time too'),
 ('*', 'rejected_change_rows', 'merged changes left out (no author) in the period; the whole-span row counts all'),
 ('*', 'identity', 'the identity as the board sees it (after identity_table)'),
 ('*', 'side', '''usage only'': tokens but no merged change in the whole span; ''changes only'': merged changes but no tokens'),

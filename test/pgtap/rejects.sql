@@ -28,15 +28,18 @@ INSERT INTO rj.teams VALUES ('d1@example.com', 'a'), ('d2@example.com', 'a'), ('
 CREATE TABLE rj.clean AS SELECT * FROM rj.usage;
 
 -- The bad rows: cache tokens larger than the input that contains them, a negative count, an
--- unknown convention, no developer, no time; a merged change without an author. A change with an
+-- unknown convention, no developer, no time, an infinite time (it would make the developer's
+-- span of buckets endless); a merged change without an author, one merged at infinity. A change with an
 -- author and no merge time is not merged: not a reject.
 INSERT INTO rj.usage VALUES
     ('d2@example.com', '2026-01-20 11:00', 100, 10, 200, 0, 'cache_included'),
     ('d3@example.com', '2026-01-21 11:00', -5, 10, 0, 0, 'cache_separate'),
     ('d4@example.com', '2026-01-22 11:00', 100, 10, 0, 0, 'mystery'),
     (NULL, '2026-01-23 11:00', 100, 10, 0, 0, 'cache_separate'),
-    ('d5@example.com', NULL, 100, 10, 0, 0, 'cache_separate');
-INSERT INTO rj.changes VALUES (NULL, '2026-01-24 15:00', 'orphan'), ('d1@example.com', NULL, 'open');
+    ('d5@example.com', NULL, 100, 10, 0, 0, 'cache_separate'),
+    ('d6@example.com', 'infinity', 100, 10, 0, 0, 'cache_separate');
+INSERT INTO rj.changes VALUES (NULL, '2026-01-24 15:00', 'orphan'), ('d1@example.com', NULL, 'open'),
+                              ('d1@example.com', 'infinity', 'forever');
 
 CREATE FUNCTION pg_temp.bind(name text, usage regclass, changes regclass DEFAULT 'rj.changes',
                              teams regclass DEFAULT 'rj.teams', policy text DEFAULT 'first',
@@ -85,32 +88,35 @@ SELECT lives_ok($$SELECT count(*) FROM pg_temp.bind('clean', 'rj.clean')$$, '...
 SELECT results_eq(
     $$SELECT source, reason, developer_id, row_time FROM rj.rj_rejects ORDER BY reject_id$$,
     $$VALUES ('changes', 'no author (author_column is NULL) on a merged change', NULL, '2026-01-24 15:00'::timestamptz),
+             ('changes', 'merge time is not finite (merged_at_column is infinity)', 'd1@example.com', 'infinity'),
              ('usage', 'cache_read_tokens + cache_creation_tokens (200) exceed input_tokens (100), which under cache_included already contains them',
               'd2@example.com', '2026-01-20 11:00'),
              ('usage', 'input_tokens is negative (-5)', 'd3@example.com', '2026-01-21 11:00'),
              ('usage', 'unknown convention ''mystery'': cache_separate (anthropic, claude_code) or cache_included (openai, otel_genai, copilot)',
               'd4@example.com', '2026-01-22 11:00'),
              ('usage', 'no developer (developer_column is NULL)', NULL, '2026-01-23 11:00'),
+             ('usage', 'time is not finite (time_column is infinity)', 'd6@example.com', 'infinity'),
              ('usage', 'no time (time_column is NULL)', 'd5@example.com', NULL)$$,
     '<name>_rejects names every row left out (not the unmerged change) with the reason');
-SELECT is((SELECT count(*) FROM rj.usage u JOIN rj.rj_rejects r ON r.row_id = u.ctid::text WHERE r.source = 'usage'), 5::bigint,
+SELECT is((SELECT count(*) FROM rj.usage u JOIN rj.rj_rejects r ON r.row_id = u.ctid::text WHERE r.source = 'usage'), 6::bigint,
           '... each usage row identified by its ctid');
-SELECT is((SELECT row_id FROM rj.rj_rejects WHERE source = 'changes'), 'orphan', '... a change by its id');
+SELECT is((SELECT array_agg(row_id ORDER BY reject_id) FROM rj.rj_rejects WHERE source = 'changes'), ARRAY['orphan', 'forever'],
+          '... a change by its id');
 SELECT results_eq($$SELECT * FROM rj.rj_leaderboard ORDER BY period_start, developer_id$$,
                   $$SELECT * FROM rj.clean_leaderboard ORDER BY period_start, developer_id$$,
                   'the developer board equals the board over the data without the bad rows');
 SELECT results_eq($$SELECT * FROM rj.rj_team_leaderboard ORDER BY period_start, team$$,
                   $$SELECT * FROM rj.clean_team_leaderboard ORDER BY period_start, team$$,
                   '... and so does the team board');
-SELECT is((SELECT (rejected_usage_rows, rejected_change_rows)::text FROM rj.rj_coverage WHERE period_start IS NULL), '(5,1)',
+SELECT is((SELECT (rejected_usage_rows, rejected_change_rows)::text FROM rj.rj_coverage WHERE period_start IS NULL), '(6,2)',
           '<name>_coverage counts the rows left out');
-SELECT is((SELECT rejected_rows FROM leaderboards WHERE target_schema = 'rj' AND name = 'rj'), 6::bigint,
+SELECT is((SELECT rejected_rows FROM leaderboards WHERE target_schema = 'rj' AND name = 'rj'), 8::bigint,
           '... and so does the registry');
 SELECT is((SELECT rejected_usage_rows FROM rj.rj_coverage WHERE period_start = '2026-01-19'), 4::bigint,
           '... per period, by the row''s time');
 INSERT INTO rj.usage VALUES ('d1@example.com', '2026-02-02 09:00', 10, -1, 0, 0, 'openai');
 SELECT lives_ok($$SELECT refresh_leaderboard('rj', 'rj')$$, 'a refresh over a new bad row succeeds');
-SELECT is((SELECT rejected_rows FROM leaderboards WHERE target_schema = 'rj' AND name = 'rj'), 7::bigint, '... and counts it');
+SELECT is((SELECT rejected_rows FROM leaderboards WHERE target_schema = 'rj' AND name = 'rj'), 9::bigint, '... and counts it');
 SELECT results_eq($$SELECT tokens FROM rj.rj_leaderboard ORDER BY period_start, developer_id$$,
                   $$SELECT tokens FROM rj.clean_leaderboard ORDER BY period_start, developer_id$$, '... without it');
 
