@@ -122,7 +122,10 @@ CREATE FUNCTION usage_value_internal.create_leaderboard(
     identity_table regclass,
     identity_column text,
     identity_person_column text,
-    split_identities text
+    split_identities text,
+    -- checks on the join (issue 12)
+    min_coverage float8,
+    multiple_teams text
 ) RETURNS SETOF text
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -146,6 +149,19 @@ DECLARE
     obj_board text := name || '_leaderboard';
     obj_teams text := name || '_team_leaderboard';
     obj_suspects text := name || '_suspects';
+    obj_rejects text := name || '_rejects';
+    obj_coverage text := name || '_coverage';
+    obj_unmatched text := name || '_unmatched';
+    token_args text;      -- the arguments of billable_tokens for one usage row u
+    usage_reject text;    -- why a usage row u is left out; NULL: it is counted
+    identity_sql text;    -- the identity map, one person per identity
+    members_sql text;     -- the team table's memberships, members mapped to persons
+    teams_expr text := 'NULL::text[]';
+    team_source text;     -- what the team board groups: one row per person and period, or per membership
+    cov record;
+    example_usage text;
+    example_other text;
+    multi record;
     period_length text;  -- one period as an interval ('3 months' for a quarter)
     who_usage text;     -- the person an identity belongs to, for each source
     who_author text;
@@ -198,6 +214,12 @@ BEGIN
     IF split_identities IS NULL OR split_identities NOT IN ('rank_jointly', 'report_only') THEN
         RAISE EXCEPTION 'split_identities must be rank_jointly or report_only (got %)', split_identities USING ERRCODE = '22023';
     END IF;
+    IF min_coverage IS NULL OR NOT (min_coverage BETWEEN 0 AND 1) THEN
+        RAISE EXCEPTION 'min_coverage must be a share between 0 and 1 (got %)', min_coverage USING ERRCODE = '22023';
+    END IF;
+    IF multiple_teams IS NULL OR multiple_teams NOT IN ('first', 'every', 'refuse') THEN
+        RAISE EXCEPTION 'multiple_teams must be first, every or refuse (got %)', multiple_teams USING ERRCODE = '22023';
+    END IF;
     IF refresh_schedule IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
         RAISE EXCEPTION 'refresh_schedule needs the pg_cron extension (CREATE EXTENSION pg_cron)' USING ERRCODE = '55000';
     END IF;
@@ -216,6 +238,8 @@ BEGIN
     IF tokens_column IS NOT NULL THEN
         PERFORM @extschema@._check_column(usage_table, tokens_column, 'tokens_column');
         tokens_expr := format('u.%I::bigint', tokens_column);
+        usage_reject := format('CASE WHEN u.%1$I::bigint < 0 THEN %2$L || u.%1$I::bigint || %3$L END', tokens_column,
+                               'tokens_column is negative (', ')');
     ELSE
         IF input_tokens_column IS NULL OR output_tokens_column IS NULL THEN
             RAISE EXCEPTION 'give tokens_column, or input_tokens_column and output_tokens_column (with a token_convention or convention_column)'
@@ -237,12 +261,21 @@ BEGIN
         IF cache_creation_column IS NOT NULL THEN
             PERFORM @extschema@._check_column(usage_table, cache_creation_column, 'cache_creation_column');
         END IF;
-        tokens_expr := format('%I.billable_tokens(u.%I::bigint, u.%I::bigint, %s, %s, %s)', ext,
-                              input_tokens_column, output_tokens_column,
+        token_args := format('u.%I::bigint, u.%I::bigint, %s, %s, %s', input_tokens_column, output_tokens_column,
                               CASE WHEN cache_read_column IS NULL THEN 'NULL' ELSE format('u.%I::bigint', cache_read_column) END,
                               CASE WHEN cache_creation_column IS NULL THEN 'NULL' ELSE format('u.%I::bigint', cache_creation_column) END,
                               CASE WHEN token_convention IS NULL THEN format('u.%I::text', convention_column) ELSE format('%L', token_convention) END);
+        tokens_expr := format('%I.billable_tokens(%s)', ext, token_args);
+        -- The same rules without raising (see billable_tokens_reject_reason): a row that breaks
+        -- them is set aside in <name>_rejects, never fails the refresh.
+        usage_reject := format('%I.billable_tokens_reject_reason(%s)', ext, token_args);
     END IF;
+    -- A row without a developer or a (finite) time cannot be placed: set aside too (listed,
+    -- counted). An infinite time would make a developer's span of buckets endless.
+    usage_reject := format('CASE WHEN u.%1$I IS NULL THEN %3$L WHEN u.%2$I IS NULL THEN %4$L '
+                           'WHEN NOT isfinite(u.%2$I::timestamptz) THEN %5$L ELSE %6$s END',
+                           developer_column, time_column, 'no developer (developer_column is NULL)',
+                           'no time (time_column is NULL)', 'time is not finite (time_column is infinity)', usage_reject);
 
     -- Identities: a second account, a bot's or a service's is a person's only through the map.
     who_usage := format('u.%I::text', developer_column);
@@ -252,9 +285,10 @@ BEGIN
         PERFORM @extschema@._check_column(identity_table, identity_column, 'identity_column');
         PERFORM @extschema@._check_column(identity_table, identity_person_column, 'identity_person_column');
         -- DISTINCT ON: an identity mapped twice belongs to one person (the smallest), never to two.
-        map_usage := format('LEFT JOIN (SELECT DISTINCT ON (%1$I::text) %1$I::text AS identity, %2$I::text AS person FROM %3$s '
-                            'WHERE %2$I IS NOT NULL ORDER BY %1$I::text, %2$I::text) im ON im.identity = %4$s',
-                            identity_column, identity_person_column, identity_table, who_usage);
+        identity_sql := format('(SELECT DISTINCT ON (%1$I::text) %1$I::text AS identity, %2$I::text AS person FROM %3$s '
+                               'WHERE %2$I IS NOT NULL ORDER BY %1$I::text, %2$I::text)',
+                               identity_column, identity_person_column, identity_table);
+        map_usage := format('LEFT JOIN %s im ON im.identity = %s', identity_sql, who_usage);
         map_author := replace(map_usage, who_usage, who_author);
         who_usage := format('coalesce(im.person, %s)', who_usage);
         who_author := format('coalesce(im.person, %s)', who_author);
@@ -323,21 +357,77 @@ BEGIN
         END IF;
         PERFORM @extschema@._check_column(team_table, team_member_column, 'team_member_column');
         PERFORM @extschema@._check_column(team_table, team_column, 'team_column');
-        -- One membership per person (the smallest team name) so that a many-to-many team table
-        -- never duplicates a person's row.
-        team_join := format('LEFT JOIN (SELECT DISTINCT ON (%1$I::text) %1$I::text AS member, %2$I::text AS team, %3$s AS cohort '
-                            'FROM %4$s WHERE %1$I IS NOT NULL ORDER BY %1$I::text, %2$I::text) t ON t.member = p.developer_id',
-                            team_member_column, team_column,
-                            CASE WHEN cohort_column IS NULL THEN 'NULL::text' ELSE format('%I::text', cohort_column) END, team_table);
-        team_expr := 't.team';
-        person_expr := 't.member IS NOT NULL';
         IF cohort_column IS NOT NULL THEN
             PERFORM @extschema@._check_column(team_table, cohort_column, 'cohort_column');
             cohort_expr := 't.cohort';
         END IF;
+        -- Members are identities like any other: the identity map applies to them too.
+        members_sql := format('SELECT %1$s AS member, x.%2$I::text AS team, %3$s AS cohort FROM %4$s x %5$s WHERE x.%6$I IS NOT NULL',
+                              CASE WHEN identity_table IS NULL THEN format('x.%I::text', team_member_column)
+                                   ELSE format('coalesce(tm.person, x.%I::text)', team_member_column) END,
+                              team_column,
+                              CASE WHEN cohort_column IS NULL THEN 'NULL::text' ELSE format('x.%I::text', cohort_column) END,
+                              team_table,
+                              CASE WHEN identity_table IS NULL THEN ''
+                                   ELSE format('LEFT JOIN %s tm ON tm.identity = x.%I::text', identity_sql, team_member_column) END,
+                              team_member_column);
+        -- A person in several teams (DevLake's team_users is many-to-many) has one row, with the
+        -- first team by name (and its cohort), and all teams in teams; multiple_teams = 'every'
+        -- counts the person in each of them on the team board. 'refuse' refuses it here only: a
+        -- membership added later must not break the nightly refresh, which keeps the first team
+        -- and reports the person (<name>_coverage, and a NOTICE).
+        IF multiple_teams = 'refuse' THEN
+            EXECUTE format('SELECT count(*) AS people, string_agg(format(%L, member, teams), %L ORDER BY n) FILTER (WHERE n <= 5) AS examples '
+                           'FROM (SELECT member, string_agg(DISTINCT team, %L ORDER BY team) AS teams, row_number() OVER (ORDER BY member) AS n '
+                           'FROM (%s) m GROUP BY member HAVING count(DISTINCT team) > 1) several',
+                           '%s (%s)', '; ', ', ', members_sql) INTO multi;
+            IF multi.people > 0 THEN
+                RAISE EXCEPTION USING ERRCODE = '23505',
+                    MESSAGE = format('people in several teams in %s (multiple_teams = refuse): %s%s', team_table,
+                                     multi.examples, CASE WHEN multi.people > 5 THEN format('; and %s more', multi.people - 5) ELSE '' END),
+                    HINT = 'give each person one team, or choose multiple_teams => ''first'' (the first team by name) or ''every'' (counted in each team on the team board)';
+            END IF;
+        END IF;
+        team_join := format('LEFT JOIN (SELECT member, (array_agg(team ORDER BY team, cohort))[1] AS team, '
+                            '(array_agg(cohort ORDER BY team, cohort))[1] AS cohort, '
+                            'array_agg(DISTINCT team ORDER BY team) FILTER (WHERE team IS NOT NULL) AS teams '
+                            'FROM (%s) m GROUP BY member) t ON t.member = p.developer_id', members_sql);
+        team_expr := 't.team';
+        teams_expr := 't.teams';
+        person_expr := 't.member IS NOT NULL';
     ELSIF cohort_column IS NOT NULL THEN
         RAISE EXCEPTION 'cohort_column is a column of team_table; give team_table too' USING ERRCODE = '22023';
     END IF;
+
+    -- 0. The source rows the board leaves out, and why: usage rows without a developer or a
+    --    time, or whose token counts break their convention (the rules of billable_tokens, checked
+    --    without raising); merged changes without an author. A change without a merge time is not
+    --    merged, not rejected. Materialized with the board, so it lists exactly what the last
+    --    refresh left out; a row is identified by its ctid where the source is a table (or by the
+    --    change id), else by its developer and time.
+    EXECUTE format($sql$
+        CREATE MATERIALIZED VIEW %1$I.%2$I AS
+        SELECT row_number() OVER (ORDER BY source, row_time, developer_id, row_id, reason) AS reject_id, r.*
+        FROM (SELECT 'usage'::text AS source, u.uv_reason AS reason, u.%3$I::text AS developer_id,
+                     u.%4$I::timestamptz AS row_time, u.uv_row_id AS row_id
+              FROM (SELECT u.*, %5$s AS uv_reason, %6$s AS uv_row_id FROM %7$s u) u
+              WHERE u.uv_reason IS NOT NULL
+              UNION ALL
+              SELECT 'changes', CASE WHEN NOT isfinite(c.%8$I::timestamptz) THEN 'merge time is not finite (merged_at_column is infinity)'
+                                     ELSE 'no author (author_column is NULL) on a merged change' END,
+                     c.%11$I::text, c.%8$I::timestamptz, %9$s
+              FROM %10$s c WHERE c.%8$I IS NOT NULL AND (c.%11$I IS NULL OR NOT isfinite(c.%8$I::timestamptz))) r
+        $sql$, schema_name, obj_rejects, developer_column, time_column, usage_reject,
+        CASE (SELECT relkind FROM pg_class WHERE oid = usage_table)
+             WHEN 'p' THEN 'u.tableoid::regclass::text || '' '' || u.ctid::text'
+             WHEN 'r' THEN 'u.ctid::text' WHEN 'm' THEN 'u.ctid::text' ELSE 'NULL::text' END,
+        usage_table, merged_at_column,
+        CASE WHEN change_id_column IS NOT NULL THEN id_expr
+             ELSE CASE (SELECT relkind FROM pg_class WHERE oid = changes_table)
+                       WHEN 'p' THEN 'c.tableoid::regclass::text || '' '' || c.ctid::text'
+                       WHEN 'r' THEN 'c.ctid::text' WHEN 'm' THEN 'c.ctid::text' ELSE 'NULL::text' END END,
+        changes_table, author_column);
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (reject_id)', schema_name, obj_rejects);
 
     -- 1. Every merged change and what it is worth, with the reason (the explanation a person
     --    needs). Reverted changes and reverts, bots: 0. Otherwise size / unit (the median
@@ -351,7 +441,7 @@ BEGIN
                        coalesce(%5$s, 'row:' || row_number() OVER (ORDER BY %3$s, c.%4$I)) AS change_id,
                        %6$s AS reverts_id, %7$s AS is_bot, %8$s AS reviewed, %9$s AS size
                 FROM %10$s c %11$s
-                WHERE %3$s IS NOT NULL AND c.%4$I IS NOT NULL) all_changes
+                WHERE %3$s IS NOT NULL AND isfinite(c.%4$I::timestamptz)) all_changes   -- (NULL: not merged)
             ORDER BY change_id, merged_at, developer_id),
         -- A revert cancels its target unless it is cancelled itself: walk each revert chain down
         -- from its unreverted top (a revert of a revert restores the original).
@@ -399,7 +489,7 @@ BEGIN
             SELECT %3$s AS developer_id,
                    to_timestamp(floor(extract(epoch FROM u.%4$I) / %5$s) * %5$s) AS bucket,
                    sum(%6$s)::bigint AS tokens, count(*) AS usage_rows
-            FROM %7$s u %8$s WHERE %3$s IS NOT NULL AND u.%4$I IS NOT NULL
+            FROM %7$s u %8$s WHERE (%13$s) IS NULL   -- rows set aside are in <name>_rejects
             GROUP BY 1, 2),
         changes AS (SELECT * FROM %1$I.%9$I),
         reviews AS (%10$s),
@@ -444,7 +534,7 @@ BEGIN
         $sql$, schema_name, obj_buckets, who_usage, time_column, bucket_seconds, tokens_expr,
         usage_table, map_usage, obj_changes, review_credit,
         -- in seconds, not days: a '1 day' step would follow the session time zone's DST
-        format('%s seconds', bucket_seconds), period);
+        format('%s seconds', bucket_seconds), period, usage_reject);
     EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (developer_id, bucket)', schema_name, obj_buckets);
 
     -- 3. Burst episodes per developer over the whole history (the baseline needs weeks of it);
@@ -505,12 +595,12 @@ BEGIN
                CASE WHEN cv.first_day IS NULL THEN 0
                     ELSE greatest(0, least((p.period_start + %11$L::interval)::date - 1, cv.last_day)
                                      - greatest(p.period_start, cv.first_day) + 1) END::integer AS days_covered,
-               p.usage_rows
+               p.usage_rows, %12$s AS teams
         FROM periods p LEFT JOIN inflated i USING (developer_id, period_start)
         CROSS JOIN coverage cv
         %9$s
         $sql$, schema_name, obj_periods, period, ext, obj_buckets, obj_episodes,
-        team_expr, cohort_expr, team_join, person_expr, period_length);
+        team_expr, cohort_expr, team_join, person_expr, period_length, teams_expr);
     EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (developer_id, period_start)', schema_name, obj_periods);
 
     -- 5. Suspected split identities, per period (the thresholds are documented in the README).
@@ -653,10 +743,11 @@ BEGIN
                effective_changes,
                %5$I.tokens_per_merged_change(summary) AS tokens_per_merged_change,
                %5$I.tokens_per_merged_change_lower(summary) AS tokens_per_merged_change_lower,
-               %5$I.tokens_per_merged_change_upper(summary) AS tokens_per_merged_change_upper,
+               -- unbounded (no merged change, no value): NULL, never Infinity, which BI drivers cannot read
+               nullif(%5$I.tokens_per_merged_change_upper(summary), 'Infinity') AS tokens_per_merged_change_upper,
                %5$I.tokens_per_value(summary) AS tokens_per_value,
                %5$I.tokens_per_value_lower(summary) AS tokens_per_value_lower,
-               %5$I.tokens_per_value_upper(summary) AS tokens_per_value_upper,
+               nullif(%5$I.tokens_per_value_upper(summary), 'Infinity') AS tokens_per_value_upper,
                burst_inflation,
                (d).score AS fair_score,
                CASE WHEN (d).prior_method NOT IN ('no_spread', 'no_exposure') THEN (d).rank END AS fair_rank,
@@ -698,7 +789,7 @@ BEGIN
             SELECT period_start, team, count(*) AS developers, %4$I.rollup(summary) AS summary,
                    sum(tokens * burst_inflation) / nullif(sum(tokens), 0) AS burst_inflation,
                    min(period_days) AS period_days, min(days_covered) AS days_covered
-            FROM %1$I.%5$I WHERE team IS NOT NULL GROUP BY period_start, team),
+            FROM %7$s WHERE team IS NOT NULL GROUP BY period_start, team),
         counted AS (
             SELECT t.*, count(*) FILTER (WHERE developers < %6$s) OVER (PARTITION BY period_start) AS teams_suppressed
             FROM all_teams t),
@@ -713,7 +804,7 @@ BEGIN
                tokens, %4$I.merged_changes(summary) AS merged_changes, value,
                %4$I.tokens_per_merged_change(summary) AS tokens_per_merged_change,
                %4$I.tokens_per_merged_change_lower(summary) AS tokens_per_merged_change_lower,
-               %4$I.tokens_per_merged_change_upper(summary) AS tokens_per_merged_change_upper,
+               nullif(%4$I.tokens_per_merged_change_upper(summary), 'Infinity') AS tokens_per_merged_change_upper,
                %4$I.tokens_per_value(summary) AS tokens_per_value,
                burst_inflation,
                (d).score AS fair_score,
@@ -730,9 +821,128 @@ BEGIN
                    CASE WHEN days_covered < period_days
                         THEN format('period incomplete: data covers %%s of %%s days', days_covered, period_days) END), '') AS rank_note
         FROM ranked
-        $sql$, schema_name, obj_teams, NULL, ext, obj_periods, min_group_size);
+        $sql$, schema_name, obj_teams, NULL, ext, obj_periods, min_group_size,
+        CASE WHEN multiple_teams = 'every'
+             THEN format('(SELECT x.team, p.period_start, p.summary, p.tokens, p.burst_inflation, p.period_days, p.days_covered '
+                         'FROM %I.%I p CROSS JOIN LATERAL unnest(p.teams) x(team)) p', schema_name, obj_periods)
+             ELSE format('%I.%I', schema_name, obj_periods) END);
 
-    -- 8. The refresh schedule (pg_cron's presence was checked before anything was made). The job
+    -- 8. Coverage: does the join of usage and changes (and teams) match? Per period and over the
+    --    whole span (period_start NULL): developers with tokens and how many of them have a merged
+    --    change, merged changes and how many of them have an author with tokens, identities seen
+    --    on one side only (listed in <name>_unmatched), the team mapping's coverage, the rows set
+    --    aside. Counts only, no person: it runs with its owner's rights, like the team board.
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I AS
+        WITH u AS (SELECT developer_id, period_start, merged_changes, team, teams FROM %1$I.%3$I WHERE tokens > 0),
+        c AS (SELECT developer_id, date_trunc(%6$L, bucket AT TIME ZONE 'UTC')::date AS period_start, count(*) AS changes
+              FROM %1$I.%4$I GROUP BY 1, 2),
+        users AS (SELECT DISTINCT developer_id FROM u),
+        authors AS (SELECT DISTINCT developer_id FROM c),
+        usage_side AS (
+            SELECT period_start, count(*) AS developers, count(*) FILTER (WHERE merged_changes > 0) AS with_changes,
+                   count(*) FILTER (WHERE developer_id NOT IN (SELECT developer_id FROM authors)) AS usage_only,
+                   count(team) AS with_team, count(*) FILTER (WHERE cardinality(teams) > 1) AS several_teams
+            FROM u GROUP BY period_start
+            UNION ALL
+            SELECT NULL, count(*), count(*) FILTER (WHERE developer_id IN (SELECT developer_id FROM authors)),
+                   count(*) FILTER (WHERE developer_id NOT IN (SELECT developer_id FROM authors)),
+                   count(team), count(*) FILTER (WHERE several)
+            FROM (SELECT developer_id, max(team) AS team, bool_or(cardinality(teams) > 1) AS several FROM u GROUP BY 1) d),
+        change_side AS (
+            SELECT c.period_start, sum(c.changes) AS changes,
+                   coalesce(sum(c.changes) FILTER (WHERE EXISTS (SELECT 1 FROM u WHERE u.developer_id = c.developer_id
+                                                                              AND u.period_start = c.period_start)), 0) AS with_usage,
+                   count(*) FILTER (WHERE c.developer_id NOT IN (SELECT developer_id FROM users)) AS changes_only
+            FROM c GROUP BY c.period_start
+            UNION ALL
+            SELECT NULL, coalesce(sum(changes), 0), coalesce(sum(changes) FILTER (WHERE developer_id IN (SELECT developer_id FROM users)), 0),
+                   count(DISTINCT developer_id) FILTER (WHERE developer_id NOT IN (SELECT developer_id FROM users))
+            FROM c),
+        rejected AS (
+            SELECT date_trunc(%6$L, row_time AT TIME ZONE 'UTC')::date AS period_start,
+                   count(*) FILTER (WHERE source = 'usage') AS usage_rows, count(*) FILTER (WHERE source = 'changes') AS change_rows
+            FROM %1$I.%5$I WHERE isfinite(row_time) GROUP BY 1
+            UNION ALL
+            SELECT NULL, count(*) FILTER (WHERE source = 'usage'), count(*) FILTER (WHERE source = 'changes') FROM %1$I.%5$I),
+        scopes AS (   -- 'infinity' stands for the whole span in the joins
+            SELECT coalesce(period_start, 'infinity') AS k FROM usage_side UNION SELECT coalesce(period_start, 'infinity') FROM change_side
+            UNION SELECT coalesce(period_start, 'infinity') FROM rejected)
+        SELECT nullif(s.k, 'infinity') AS period_start,
+               coalesce(us.developers, 0)::bigint AS developers_with_tokens,
+               coalesce(us.with_changes, 0)::bigint AS developers_with_merged_changes,
+               (us.with_changes::float8 / nullif(us.developers, 0))::float8 AS developer_coverage,
+               coalesce(cs.changes, 0)::bigint AS merged_changes,
+               coalesce(cs.with_usage, 0)::bigint AS merged_changes_with_usage,
+               (cs.with_usage::float8 / nullif(cs.changes, 0))::float8 AS change_coverage,
+               coalesce(us.usage_only, 0)::bigint AS usage_only_identities,
+               coalesce(cs.changes_only, 0)::bigint AS changes_only_identities,
+               CASE WHEN %7$L THEN coalesce(us.with_team, 0) END::bigint AS developers_with_team,
+               CASE WHEN %7$L THEN (us.with_team::float8 / nullif(us.developers, 0)) END::float8 AS team_coverage,
+               CASE WHEN %7$L THEN coalesce(us.several_teams, 0) END::bigint AS people_in_several_teams,
+               coalesce(r.usage_rows, 0)::bigint AS rejected_usage_rows,
+               coalesce(r.change_rows, 0)::bigint AS rejected_change_rows
+        FROM scopes s
+        LEFT JOIN usage_side us ON coalesce(us.period_start, 'infinity') = s.k
+        LEFT JOIN change_side cs ON coalesce(cs.period_start, 'infinity') = s.k
+        LEFT JOIN rejected r ON coalesce(r.period_start, 'infinity') = s.k
+        $sql$, schema_name, obj_coverage, obj_periods, obj_changes, obj_rejects, period, team_table IS NOT NULL);
+
+    -- The identities seen on one side only, over the whole span: with tokens but no merged change
+    -- ever, or authors of merged changes without tokens. Per person: security_invoker.
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I%3$s AS
+        WITH u AS (SELECT developer_id, sum(tokens)::bigint AS tokens FROM %1$I.%4$I GROUP BY 1 HAVING sum(tokens) > 0),
+        c AS (SELECT developer_id, count(*) AS merged_changes FROM %1$I.%5$I GROUP BY 1)
+        SELECT u.developer_id AS identity, 'usage only'::text AS side, u.tokens, NULL::bigint AS merged_changes
+        FROM u WHERE NOT EXISTS (SELECT 1 FROM c WHERE c.developer_id = u.developer_id)
+        UNION ALL
+        SELECT c.developer_id, 'changes only', NULL, c.merged_changes
+        FROM c WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.developer_id = c.developer_id)
+        $sql$, schema_name, obj_unmatched, invoker, obj_periods, obj_changes);
+
+    -- A join that matches nothing (or less than min_coverage of the developers with tokens) is
+    -- refused, saying which columns to map: a board of 0 merged changes would still hand out
+    -- ranks. Nothing is left behind: the error rolls back everything made above.
+    EXECUTE format('SELECT * FROM %I.%I WHERE period_start IS NULL', schema_name, obj_coverage) INTO cov;
+    IF cov.developers_with_tokens > 0 AND cov.developers_with_merged_changes < min_coverage * cov.developers_with_tokens THEN
+        EXECUTE format('SELECT (SELECT identity FROM %1$I.%2$I WHERE side = ''changes only'' ORDER BY merged_changes DESC, identity LIMIT 1), '
+                       '(SELECT identity FROM %1$I.%2$I WHERE side = ''usage only'' ORDER BY tokens DESC, identity LIMIT 1)',
+                       schema_name, obj_unmatched) INTO example_other, example_usage;
+        IF cov.merged_changes = 0 THEN
+            RAISE EXCEPTION USING ERRCODE = '23503',
+                MESSAGE = format('%s has no merged change (%s is NULL in every row with an author): no developer in %s.%s can be ranked',
+                                 changes_table, merged_at_column, usage_table, developer_column),
+                HINT = 'bind the table of merged changes, or pass min_coverage => 0 to create the board anyway';
+        ELSIF cov.developers_with_merged_changes = 0 THEN
+            RAISE EXCEPTION USING ERRCODE = '23503',
+                MESSAGE = format('no author in %s.%s matches a developer in %s.%s (examples: %L vs %L): map them with identity_table%s',
+                                 changes_table, author_column, usage_table, developer_column, example_other, example_usage,
+                                 CASE WHEN identity_table IS NOT NULL THEN format(' (%s maps none of them)', identity_table) ELSE '' END),
+                HINT = 'identity_table lists each identity (e-mail, account id, login) with the person it belongs to; min_coverage => 0 creates the board anyway';
+        ELSE
+            EXECUTE format('SELECT string_agg(quote_literal(identity), '', '' ORDER BY tokens DESC, identity) '
+                           'FROM (SELECT * FROM %I.%I WHERE side = ''usage only'' ORDER BY tokens DESC, identity LIMIT 3) x',
+                           schema_name, obj_unmatched) INTO example_usage;
+            RAISE EXCEPTION USING ERRCODE = '23503',
+                MESSAGE = format('only %s of %s developers with tokens in %s.%s have a merged change in %s.%s (%s%%, min_coverage is %s%%): map the identities that differ with identity_table (with tokens, no merged change: %s%s)',
+                                 cov.developers_with_merged_changes, cov.developers_with_tokens, usage_table, developer_column,
+                                 changes_table, author_column, round((100 * cov.developer_coverage)::numeric, 1),
+                                 round((100 * min_coverage)::numeric, 1), example_usage,
+                                 CASE WHEN cov.usage_only_identities > 3 THEN ', ...' ELSE '' END
+                                 || CASE WHEN example_other IS NOT NULL THEN format('; authors without tokens: %L', example_other) || CASE WHEN cov.changes_only_identities > 1 THEN ', ...' ELSE '' END ELSE '' END),
+                HINT = 'a lower min_coverage (min_coverage => 0 to switch the check off) creates the board anyway';
+        END IF;
+    END IF;
+    IF team_table IS NOT NULL AND cov.developers_with_tokens > 0 AND cov.developers_with_team = 0 THEN
+        EXECUTE format('SELECT (SELECT member FROM (%s) m ORDER BY member LIMIT 1), (SELECT developer_id FROM %I.%I ORDER BY tokens DESC, developer_id LIMIT 1)',
+                       members_sql, schema_name, obj_periods) INTO example_other, example_usage;
+        RAISE EXCEPTION USING ERRCODE = '23503',
+            MESSAGE = format('no member in %s.%s matches a developer in %s.%s (examples: %L vs %L): key team_table by the same identity, or map them with identity_table',
+                             team_table, team_member_column, usage_table, developer_column, example_other, example_usage);
+    END IF;
+
+    -- 9. The refresh schedule (pg_cron's presence was checked before anything was made). The job
     --    CALLs scheduled_refresh, so that a failed run leaves its trace in leaderboard_freshness.
     IF refresh_schedule IS NOT NULL THEN
         job := format('usage_value:%s.%s', schema_name, name);
@@ -740,15 +950,19 @@ BEGIN
                        format('CALL %I.scheduled_refresh(%L, %L)', ext, name, schema_name));
     END IF;
 
-    INSERT INTO @extschema@.leaderboards (target_schema, name, bucket_width, period, min_group_size, cron_job_name, objects)
+    INSERT INTO @extschema@.leaderboards (target_schema, name, bucket_width, period, min_group_size, cron_job_name, objects,
+                                          min_coverage, multiple_teams)
     VALUES (schema_name, name, bucket_width, period, min_group_size, job,
-            ARRAY[obj_changes, obj_buckets, obj_episodes, obj_periods, obj_suspects, obj_board, obj_teams]);
+            ARRAY[obj_rejects, obj_changes, obj_buckets, obj_episodes, obj_periods, obj_suspects, obj_board, obj_teams,
+                  obj_coverage, obj_unmatched],
+            min_coverage, multiple_teams);
     -- A comment on every object and column made, and the board's freshness (both defined in the
     -- freshness section below).
     PERFORM usage_value_internal.describe_leaderboard(schema_name, name);
     PERFORM usage_value_internal.record_refresh(schema_name, name, started);
     RETURN QUERY SELECT format('%I.%I', schema_name, o)
-                 FROM unnest(ARRAY[obj_changes, obj_buckets, obj_episodes, obj_periods, obj_board, obj_teams, obj_suspects]) o;
+                 FROM unnest(ARRAY[obj_changes, obj_buckets, obj_episodes, obj_periods, obj_board, obj_teams, obj_suspects,
+                                   obj_rejects, obj_coverage, obj_unmatched]) o;
     IF job IS NOT NULL THEN
         RETURN NEXT format('pg_cron job %s (%s)', job, refresh_schedule);
     END IF;
@@ -799,7 +1013,10 @@ CREATE FUNCTION @extschema@.create_leaderboard(
     identity_table regclass DEFAULT NULL,
     identity_column text DEFAULT NULL,
     identity_person_column text DEFAULT NULL,
-    split_identities text DEFAULT 'rank_jointly'
+    split_identities text DEFAULT 'rank_jointly',
+    -- checks on the join (issue 12)
+    min_coverage float8 DEFAULT 0.1,
+    multiple_teams text DEFAULT 'first'
 ) RETURNS SETOF text
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC
@@ -812,11 +1029,11 @@ BEGIN ATOMIC
         refresh_schedule, change_id_column, additions_column, deletions_column,
         reverts_column, bot_column, reviewed_column, change_size_unit, change_value_cap,
         unreviewed_weight, reviews_table, reviewer_column, review_change_column, review_weight,
-        identity_table, identity_column, identity_person_column, split_identities);
+        identity_table, identity_column, identity_person_column, split_identities, min_coverage, multiple_teams);
 END;
-COMMENT ON FUNCTION @extschema@.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text) IS
-    'creates, over your own usage and changes tables, the materialized views <name>_changes (what each merged change is worth, and why), <name>_buckets, <name>_episodes (with each episode''s verdict), <name>_periods (inflated tokens in the periods they were spent in; the unique indexes REFRESH ... CONCURRENTLY needs) and the views <name>_leaderboard, <name>_team_leaderboard (with how complete each period is; no strict rank where the data cannot order the group) and <name>_suspects (suspected split identities); schedules a refresh with pg_cron (CALL scheduled_refresh, which records a failed run) when refresh_schedule is given; records the board''s freshness and comments every column; returns the objects made';
-COMMENT ON FUNCTION usage_value_internal.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text) IS
+COMMENT ON FUNCTION @extschema@.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text) IS
+    'creates, over your own usage and changes tables, the materialized views <name>_changes (what each merged change is worth, and why), <name>_buckets, <name>_episodes (with each episode''s verdict), <name>_periods (inflated tokens in the periods they were spent in; the unique indexes REFRESH ... CONCURRENTLY needs) and the views <name>_leaderboard, <name>_team_leaderboard (with how complete each period is; no strict rank where the data cannot order the group) and <name>_suspects (suspected split identities), <name>_rejects (source rows left out, and why: they never fail a refresh), <name>_coverage (how well usage, changes and teams match, per period) and <name>_unmatched (identities on one side only); refuses a join that matches less than min_coverage of the developers with tokens (23503, naming the columns to map) and, with multiple_teams = refuse, people in several teams; schedules a refresh with pg_cron (CALL scheduled_refresh, which records a failed run) when refresh_schedule is given; records the board''s freshness and comments every column; returns the objects made';
+COMMENT ON FUNCTION usage_value_internal.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text) IS
     'the body of usage_value.create_leaderboard (call that instead)';
 
 -- (end of the binding section)
@@ -1296,6 +1513,234 @@ COMMENT ON COLUMN @extschema@.fair_detail.dispersion IS 'value / effective_count
 ------------------------------------------------------------------------------------------------
 -- Binding: rejected rows, coverage, people in several teams, BI-safe bounds (issue 12)
 ------------------------------------------------------------------------------------------------
+
+-- Bad rows never stop a refresh. billable_tokens raises for counts that break their convention
+-- (a refresh over one such row failed, naming neither row nor developer). The board checks every
+-- row with the same rules first, without raising, and sets the rows that break them aside in
+-- <name>_rejects with this reason; billable_tokens then only sees rows it accepts. The rules
+-- are those of src/core/tokens.cpp and src/pg/tokens.cpp, in their order (test/pgtap/rejects.sql
+-- checks that the two agree on every case).
+CREATE FUNCTION @extschema@.billable_tokens_reject_reason(input_tokens bigint, output_tokens bigint,
+                                                          cache_read_tokens bigint, cache_creation_tokens bigint,
+                                                          convention text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE
+    WHEN input_tokens IS NULL AND output_tokens IS NULL AND cache_read_tokens IS NULL AND cache_creation_tokens IS NULL THEN NULL
+    WHEN convention IS NULL THEN 'convention is NULL'
+    WHEN convention NOT IN ('cache_separate', 'anthropic', 'claude_code', 'cache_included', 'openai', 'otel_genai', 'copilot')
+        THEN 'unknown convention ' || quote_literal(convention)
+             || ': cache_separate (anthropic, claude_code) or cache_included (openai, otel_genai, copilot)'
+    WHEN input_tokens < 0 THEN 'input_tokens is negative (' || input_tokens || ')'
+    WHEN output_tokens < 0 THEN 'output_tokens is negative (' || output_tokens || ')'
+    WHEN cache_read_tokens < 0 THEN 'cache_read_tokens is negative (' || cache_read_tokens || ')'
+    WHEN cache_creation_tokens < 0 THEN 'cache_creation_tokens is negative (' || cache_creation_tokens || ')'
+    WHEN convention IN ('cache_included', 'openai', 'otel_genai', 'copilot')
+         AND coalesce(cache_read_tokens, 0)::numeric + coalesce(cache_creation_tokens, 0) > coalesce(input_tokens, 0)
+        THEN 'cache_read_tokens + cache_creation_tokens (' || (coalesce(cache_read_tokens, 0)::numeric + coalesce(cache_creation_tokens, 0))
+             || ') exceed input_tokens (' || coalesce(input_tokens, 0) || '), which under ' || convention || ' already contains them'
+    WHEN coalesce(input_tokens, 0)::numeric + coalesce(output_tokens, 0)
+         + CASE WHEN convention IN ('cache_separate', 'anthropic', 'claude_code')
+                THEN coalesce(cache_read_tokens, 0)::numeric + coalesce(cache_creation_tokens, 0) ELSE 0 END > 9223372036854775807
+        THEN 'billable token total overflows bigint'
+END;
+COMMENT ON FUNCTION @extschema@.billable_tokens_reject_reason(bigint, bigint, bigint, bigint, text) IS
+    'why billable_tokens would refuse these counts (negative, cache tokens exceeding an input that contains them, unknown or NULL convention, overflow), without raising; NULL when it accepts them. Boards set such rows aside in <name>_rejects';
+
+-- What the registry keeps for the checks: the last refresh's coverage and rows left out, and
+-- the policies chosen at create.
+ALTER TABLE @extschema@.leaderboards
+    ADD COLUMN rejected_rows bigint,
+    ADD COLUMN developer_coverage float8,
+    ADD COLUMN min_coverage float8,
+    ADD COLUMN multiple_teams text;
+COMMENT ON COLUMN @extschema@.leaderboards.rejected_rows IS 'source rows the last refresh left out (rows of <name>_rejects: usage rows breaking their token convention or without developer or time, merged changes without author); NULL: boards made before 0.4.0';
+COMMENT ON COLUMN @extschema@.leaderboards.developer_coverage IS 'share (0-1) of the developers with tokens who have a merged change, at the last refresh (<name>_coverage over the whole span); a refresh that lowers it by more than 0.1 raises a NOTICE';
+COMMENT ON COLUMN @extschema@.leaderboards.min_coverage IS 'the least developer_coverage create_leaderboard accepted (a refresh below it raises a NOTICE, not an error)';
+COMMENT ON COLUMN @extschema@.leaderboards.multiple_teams IS 'what the board does with a person in several teams: first, every or refuse (refused at create; later memberships get the first team and a NOTICE)';
+
+-- At every refresh (and at create): record the rows left out and the coverage, and say so when
+-- coverage dropped. A drop is not an error: the board refreshes, the NOTICE and <name>_coverage
+-- say what changed. 0.1 (ten points of the share of developers with tokens who have a merged
+-- change) is beyond the week-to-week noise of a team of 20 (one person is 0.05) and well within
+-- what a broken identity mapping costs (all of it).
+CREATE FUNCTION usage_value_internal.record_coverage(schema_name name, name text) RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    entry record;
+    coverage regclass;
+    periods regclass;
+    cov record;
+    several text;
+BEGIN
+    SELECT * INTO entry FROM @extschema@.leaderboards l
+    WHERE l.target_schema = schema_name AND l.name = record_coverage.name FOR NO KEY UPDATE;
+    coverage := usage_value_internal.board_relation(schema_name, name, entry.objects, '_coverage');
+    IF coverage IS NULL THEN   -- a board made before 0.4.0
+        RETURN;
+    END IF;
+    EXECUTE format('SELECT * FROM %s WHERE period_start IS NULL', coverage) INTO cov;
+    IF cov.rejected_usage_rows + cov.rejected_change_rows > coalesce(entry.rejected_rows, 0) THEN
+        RAISE NOTICE 'board %.% left out % source rows (% usage, % changes): %.% lists them with the reason',
+            schema_name, name, cov.rejected_usage_rows + cov.rejected_change_rows, cov.rejected_usage_rows,
+            cov.rejected_change_rows, schema_name, name || '_rejects';
+    END IF;
+    IF entry.developer_coverage - cov.developer_coverage > 0.1 THEN
+        RAISE NOTICE 'coverage of board %.% dropped from % to %: fewer developers with tokens have a merged change; see %.% and %.%',
+            schema_name, name, round(entry.developer_coverage::numeric, 3), round(cov.developer_coverage::numeric, 3),
+            schema_name, name || '_coverage', schema_name, name || '_unmatched';
+    ELSIF cov.developer_coverage < entry.min_coverage AND NOT coalesce(entry.developer_coverage < entry.min_coverage, false) THEN
+        RAISE NOTICE 'coverage of board %.% is %, below its min_coverage %: see %.% and %.%',
+            schema_name, name, round(cov.developer_coverage::numeric, 3), entry.min_coverage,
+            schema_name, name || '_coverage', schema_name, name || '_unmatched';
+    END IF;
+    IF entry.multiple_teams = 'refuse' AND cov.people_in_several_teams > 0 THEN
+        periods := usage_value_internal.board_relation(schema_name, name, entry.objects, '_periods');
+        EXECUTE format('SELECT string_agg(DISTINCT developer_id, '', '') FROM %s WHERE cardinality(teams) > 1', periods) INTO several;
+        RAISE NOTICE 'board %.% (multiple_teams = refuse) counts people in several teams in their first team only: %',
+            schema_name, name, several;
+    END IF;
+    UPDATE @extschema@.leaderboards l
+    SET rejected_rows = cov.rejected_usage_rows + cov.rejected_change_rows, developer_coverage = cov.developer_coverage
+    WHERE l.target_schema = schema_name AND l.name = record_coverage.name;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.record_coverage(name, text) IS
+    'records a board''s rows left out and coverage in usage_value.leaderboards after a refresh; NOTICEs new rejected rows, a coverage drop of more than 0.1 (or below min_coverage) and, under multiple_teams = refuse, people in several teams';
+
+-- record_refresh (freshness section) records coverage too: replaced here, same body plus the
+-- call to record_coverage (create_leaderboard and refresh_leaderboard call it by name at run time).
+DROP FUNCTION usage_value_internal.record_refresh(name, text, timestamptz);
+CREATE FUNCTION usage_value_internal.record_refresh(schema_name name, name text,
+                                                    started timestamptz DEFAULT statement_timestamp())
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    entry record;
+    buckets regclass;
+    periods regclass;
+    changes regclass;
+    usage_rows bigint;
+    change_rows bigint;
+    first_bucket timestamptz;
+    last_bucket timestamptz;
+BEGIN
+    SELECT * INTO entry FROM @extschema@.leaderboards l
+    WHERE l.target_schema = schema_name AND l.name = record_refresh.name FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
+    END IF;
+    buckets := usage_value_internal.board_relation(schema_name, name, entry.objects, '_buckets');
+    periods := usage_value_internal.board_relation(schema_name, name, entry.objects, '_periods');
+    changes := usage_value_internal.board_relation(schema_name, name, entry.objects, '_changes');
+    -- Usage rows are counted by <name>_periods where it records them (boards made by 0.4.0 on);
+    -- merged changes are the rows of <name>_changes (0.3.0 on). Otherwise unknown: NULL.
+    IF periods IS NOT NULL AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = periods AND attname = 'usage_rows'
+                                       AND attnum > 0 AND NOT attisdropped) THEN
+        EXECUTE format('SELECT coalesce(sum(usage_rows), 0)::bigint FROM %s', periods) INTO usage_rows;
+    END IF;
+    IF changes IS NOT NULL THEN
+        EXECUTE format('SELECT count(*) FROM %s', changes) INTO change_rows;
+    END IF;
+    IF buckets IS NOT NULL THEN
+        EXECUTE format('SELECT min(bucket), max(bucket) FROM %s WHERE tokens > 0', buckets) INTO first_bucket, last_bucket;
+    END IF;
+    UPDATE @extschema@.leaderboards l
+    SET refreshed_at = started, refresh_seconds = extract(epoch FROM clock_timestamp() - started)::float8,
+        rows_read = usage_rows + change_rows, data_from = first_bucket, data_through = last_bucket,
+        last_failed_at = NULL, last_error = NULL
+    WHERE l.target_schema = schema_name AND l.name = record_refresh.name;
+    PERFORM usage_value_internal.record_coverage(schema_name, name);   -- what is new in this section
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.record_refresh(name, text, timestamptz) IS
+    'records in usage_value.leaderboards that a board was refreshed (or created) successfully since started: time, duration, rows read, span of data, rows left out and coverage (record_coverage); clears the last failure';
+
+-- drop_leaderboard drops what the board lists, newest first (a relation depends only on those
+-- made before it), so that the relations added here (and any added later) go with the board.
+DROP FUNCTION @extschema@.drop_leaderboard(text, name);
+DROP FUNCTION usage_value_internal.drop_leaderboard(name, text);
+
+CREATE FUNCTION usage_value_internal.drop_leaderboard(schema_name name, name text) RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    entry record;
+    relation text;
+    kind "char";
+BEGIN
+    SELECT * INTO entry FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = drop_leaderboard.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
+    END IF;
+    IF entry.cron_job_name IS NOT NULL AND EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+        EXECUTE format('SELECT cron.unschedule(%L)', entry.cron_job_name);
+    END IF;
+    FOR relation IN
+        SELECT o FROM unnest(coalesce(entry.objects, usage_value_internal.board_objects(name))) WITH ORDINALITY x(o, i) ORDER BY i DESC
+    LOOP
+        SELECT c.relkind INTO kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = schema_name AND c.relname = relation;
+        CONTINUE WHEN kind IS NULL OR kind NOT IN ('v', 'm');   -- gone, or not the board's any more: left alone
+        EXECUTE format('DROP %s %I.%I', CASE kind WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, schema_name, relation);
+    END LOOP;
+    DELETE FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = drop_leaderboard.name;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.drop_leaderboard(name, text) IS
+    'drops every relation create_leaderboard made for a board (newest first), and its pg_cron job; call usage_value.drop_leaderboard';
+
+CREATE FUNCTION @extschema@.drop_leaderboard(name text, target_schema name DEFAULT NULL) RETURNS void
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC
+    SELECT usage_value_internal.drop_leaderboard(coalesce(target_schema, current_schema()), name);
+END;
+COMMENT ON FUNCTION @extschema@.drop_leaderboard(text, name) IS
+    'drops everything create_leaderboard made for this name, and its pg_cron job; target_schema defaults to the current schema';
+
+-- Comments of the new relations and columns (describe_leaderboard refuses a column without one).
+INSERT INTO usage_value_internal.relation_comments VALUES
+('_rejects', 'the source rows the board left out at its last refresh, and why: usage rows without a developer or a time or whose token counts break their convention, merged changes without an author; the boards are computed without them (materialized view; per-person: grant it to no BI role)'),
+('_coverage', 'how well the sources match, per period and over the whole span (period_start NULL): developers with tokens who have a merged change, merged changes whose author has tokens, identities on one side only, the team mapping, rows left out (view with its owner''s rights: counts only, no person)'),
+('_unmatched', 'identities seen on one side only over the whole span: with tokens but no merged change (''usage only''), or authors of merged changes without tokens (''changes only''); map them with identity_table (view, security_invoker)');
+
+INSERT INTO usage_value_internal.column_comments VALUES
+('*', 'teams', 'every team of the developer in team_table, by name (team is the first); multiple_teams = every counts the developer in each on the team board; NULL: not in the team table, or no team_table'),
+('*', 'reject_id', 'number of the row in this list (changes at each refresh)'),
+('*', 'source', '''usage'' (a row of usage_table) or ''changes'' (a row of changes_table)'),
+('_rejects', 'reason', 'why the row is left out: no developer, no (finite) time, a token count that breaks its convention (as billable_tokens_reject_reason says), or a merged change without an author or with an infinite merge time'),
+('_rejects', 'developer_id', 'the developer (usage) or author (changes) as given in the source row, before identity_table; NULL when that is the reason'),
+('*', 'row_time', 'the row''s time_column (usage) or merged_at_column (changes); NULL when that is the reason'),
+('*', 'row_id', 'the source row: its ctid (the partition and ctid of a partitioned table) or, for changes, change_id_column; NULL for a source that is a view: find it by developer and time'),
+('_coverage', 'period_start', 'first day of the period (UTC); NULL: the whole span of the board'),
+('*', 'developers_with_tokens', 'developers with tokens in the period (or the whole span)'),
+('*', 'developers_with_merged_changes', 'of them, those with a merged change in the same period (or span)'),
+('*', 'developer_coverage', 'developers_with_merged_changes / developers_with_tokens (0-1): near 0 means the usage and changes identities do not match (map them with identity_table); NULL with no developer'),
+('_coverage', 'merged_changes', 'merged changes in the period (or span), each once'),
+('*', 'merged_changes_with_usage', 'of them, those whose author has tokens in the same period (or span)'),
+('*', 'change_coverage', 'merged_changes_with_usage / merged_changes (0-1): low when many authors use no AI tool, or their identities do not match; NULL with no merged change'),
+('*', 'usage_only_identities', 'developers with tokens in the period who never have a merged change in the whole span (listed in <name>_unmatched)'),
+('*', 'changes_only_identities', 'authors of merged changes in the period who never have tokens in the whole span (listed in <name>_unmatched)'),
+('*', 'developers_with_team', 'developers with tokens who have a team in team_table; NULL: the board has no team_table'),
+('*', 'team_coverage', 'developers_with_team / developers_with_tokens (0-1); NULL: no team_table, or no developer'),
+('*', 'people_in_several_teams', 'developers with tokens listed in more than one team (see multiple_teams); NULL: no team_table'),
+('*', 'rejected_usage_rows', 'usage rows left out (<name>_rejects) with a time in the period; the whole-span row counts all, those without a (finite) time too'),
+('*', 'rejected_change_rows', 'merged changes left out (no author) in the period; the whole-span row counts all'),
+('*', 'identity', 'the identity as the board sees it (after identity_table)'),
+('*', 'side', '''usage only'': tokens but no merged change in the whole span; ''changes only'': merged changes but no tokens'),
+('_unmatched', 'tokens', 'raw tokens of the identity over the whole span; NULL for ''changes only'''),
+('_unmatched', 'merged_changes', 'merged changes of the identity over the whole span; NULL for ''usage only''');
+
+-- Unbounded upper limits are NULL on the boards, never Infinity (to_json and BI drivers cannot
+-- read it); the accessors keep 'Infinity', as DESIGN.md's contract says.
+UPDATE usage_value_internal.column_comments SET comment = replace(comment, '; Infinity with no merged change', '; NULL with no merged change (unbounded)')
+WHERE column_name = 'tokens_per_merged_change_upper';
+UPDATE usage_value_internal.column_comments SET comment = replace(comment, '; Infinity with no value', '; NULL with no value (unbounded)')
+WHERE column_name = 'tokens_per_value_upper';
 
 -- (end of the rejects section)
 

@@ -39,14 +39,15 @@ q uv_report_test -v refresh_schedule= -f demo/bind.sql >/dev/null
 q uv_report_test -c "CREATE SCHEMA report_sup" >/dev/null
 q uv_report_test -v schema=report_sup -v min_group_size=1000 -v refresh_schedule= -f demo/bind.sql >/dev/null
 
-# Freshness: demo.eng refreshed once; report_sup.eng's scheduled refresh fails over a usage row
-# billable_tokens rejects (cache reads above input under cache_included), which is then deleted:
+# Freshness: demo.eng refreshed once; report_sup.eng's scheduled refresh fails over an hour whose
+# tokens overflow bigint (two valid rows: a bad row would only be set aside), then deleted:
 # the page shows when each was refreshed, and the failure of report_sup's last scheduled run.
 q uv_report_test -c "SELECT usage_value.refresh_leaderboard('eng', 'demo')" >/dev/null
-q uv_report_test -c "INSERT INTO demo.usage_events VALUES ((SELECT max(event_id) + 1 FROM demo.usage_events), '2025-04-30 12:00+00',
-                     'dev0001', 'bad', 'otel_genai', 'bad-model', 'report-bad', 100, 10, 500, 0, NULL)" >/dev/null
+q uv_report_test -c "INSERT INTO demo.usage_events SELECT (SELECT max(event_id) FROM demo.usage_events) + k, '2025-04-30 12:00+00',
+                     'dev0001', 'bad', 'otel_genai', 'bad-model', 'report-bad', 5000000000000000000, 0, 0, 0, NULL
+                     FROM generate_series(1, 2) k" >/dev/null
 if q uv_report_test -c "CALL usage_value.scheduled_refresh('eng', 'report_sup')" >/dev/null 2>&1; then
-    echo "error: the scheduled refresh over a bad row did not fail" >&2; exit 1
+    echo "error: the scheduled refresh over an overflowing hour did not fail" >&2; exit 1
 fi
 q uv_report_test -c "DELETE FROM demo.usage_events WHERE tool = 'report-bad'" >/dev/null
 

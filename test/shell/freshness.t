@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Freshness and failed scheduled refreshes, end to end: a board records when it was refreshed,
-# what it read and the span of its data; a scheduled refresh that fails (a usage row that
-# billable_tokens rejects) exits with the original error, leaves its trace in
-# leaderboard_freshness, and the board keeps its previous contents; the next good refresh clears
-# the trace. CALL needs a session of its own (it commits), hence a shell test, not pgTAP.
+# what it read and the span of its data; a scheduled refresh that fails (a bucket whose tokens
+# overflow bigint: each row is valid, so it is not set aside) exits with the original error,
+# leaves its trace in leaderboard_freshness, and the board keeps its previous contents; the next
+# good refresh clears the trace. CALL needs a session of its own (it commits), hence a shell test, not pgTAP.
 . "$(dirname "$0")/tap.sh"
 
 db=uv_freshness
@@ -54,10 +54,12 @@ board="SELECT md5(string_agg(l::text, ',' ORDER BY period_start, developer_id)) 
 board_before=$(q "$board")
 periods_before=$(q "SELECT md5(string_agg(p::text, ',' ORDER BY developer_id, period_start)) FROM b.fresh_periods p")
 
-# A usage row that billable_tokens rejects: cache reads above input under cache_included.
-q "INSERT INTO b.usage VALUES ('d1', '2026-02-06 18:00', 100, 10, 500, 'otel_genai')" >/dev/null
-want_state=$($PSQL -At -d $db -c "\\set VERBOSITY sqlstate" -c "SELECT usage_value.billable_tokens(100, 10, 500, NULL, 'otel_genai')" 2>&1 | grep -o '[0-9A-Z]\{5\}' | tail -1)
-want_message=$($PSQL -At -d $db -c "SELECT usage_value.billable_tokens(100, 10, 500, NULL, 'otel_genai')" 2>&1 | sed -n 's/^ERROR:  //p')
+# A failure of the whole board: two usage rows, each valid (a bad row would only be set aside in
+# <name>_rejects), whose hour holds more tokens than a bigint.
+q "INSERT INTO b.usage VALUES ('d1', '2026-02-06 18:00', 5000000000000000000, 0, 0, 'otel_genai'),
+                              ('d1', '2026-02-06 18:30', 5000000000000000000, 0, 0, 'otel_genai')" >/dev/null
+want_state=$($PSQL -At -d $db -c "\\set VERBOSITY sqlstate" -c "SELECT sum(5000000000000000000::bigint)::bigint FROM generate_series(1, 2)" 2>&1 | grep -o '[0-9A-Z]\{5\}' | tail -1)
+want_message=$($PSQL -At -d $db -c "SELECT sum(5000000000000000000::bigint)::bigint FROM generate_series(1, 2)" 2>&1 | sed -n 's/^ERROR:  //p')
 out=$($PSQL -d $db -c "\\set VERBOSITY verbose" -c "CALL usage_value.scheduled_refresh('fresh', 'b')" 2>&1)
 rc=$?
 ok "$([ $rc -ne 0 ]; echo $?)" "CALL scheduled_refresh exits with an error when the refresh fails (psql exit $rc)"
@@ -80,13 +82,13 @@ out=$($PSQL -d $db -c "\\set VERBOSITY sqlstate" -c "CALL usage_value.scheduled_
 is "$(echo "$out" | grep -o '42704')" "42704" "scheduled_refresh of a board that does not exist raises 42704"
 
 # Fixed data: a scheduled refresh succeeds and clears the failure.
-q "DELETE FROM b.usage WHERE cache_read > input AND src = 'otel_genai'" >/dev/null
+q "DELETE FROM b.usage WHERE input >= 5000000000000000000" >/dev/null
 $PSQL -d $db -c "SET search_path = b" -c "CALL usage_value.scheduled_refresh('fresh')"
-ok $? "with the bad row deleted, CALL scheduled_refresh succeeds (board found in the current schema)"
+ok $? "with the rows deleted, CALL scheduled_refresh succeeds (board found in the current schema)"
 is "$(q "SELECT last_error IS NULL AND last_failed_at IS NULL, refreshed_at > '$refreshed', hours_since_refresh < 1
          FROM usage_value.leaderboard_freshness WHERE schema = 'b' AND name = 'fresh'")" "t|t|t" \
    "the next good refresh clears last_error and last_failed_at and moves refreshed_at"
-is "$(q "$board")" "$board_before" "and the board is as before the bad row"
+is "$(q "$board")" "$board_before" "and the board is as before the overflowing rows"
 
 # drop_leaderboard finds the board in the current schema too.
 $PSQL -d $db -c "SET search_path = b" -c "SELECT usage_value.drop_leaderboard('fresh')" >/dev/null
