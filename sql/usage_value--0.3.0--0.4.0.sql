@@ -220,8 +220,8 @@ BEGIN
     IF multiple_teams IS NULL OR multiple_teams NOT IN ('first', 'every', 'refuse') THEN
         RAISE EXCEPTION 'multiple_teams must be first, every or refuse (got %)', multiple_teams USING ERRCODE = '22023';
     END IF;
-    IF refresh_schedule IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
-        RAISE EXCEPTION 'refresh_schedule needs the pg_cron extension (CREATE EXTENSION pg_cron)' USING ERRCODE = '55000';
+    IF refresh_schedule IS NOT NULL THEN
+        PERFORM usage_value_internal.check_scheduling();   -- pg_cron there, and this role may schedule (privilege section)
     END IF;
     bucket_seconds := extract(epoch FROM bucket_width)::bigint;
     period_length := CASE period WHEN 'day' THEN '1 day' WHEN 'week' THEN '7 days' WHEN 'month' THEN '1 month' ELSE '3 months' END;
@@ -942,12 +942,12 @@ BEGIN
                              team_table, team_member_column, usage_table, developer_column, example_other, example_usage);
     END IF;
 
-    -- 9. The refresh schedule (pg_cron's presence was checked before anything was made). The job
+    -- 9. The refresh schedule (checked before anything was made). The job runs as this role and
     --    CALLs scheduled_refresh, so that a failed run leaves its trace in leaderboard_freshness.
     IF refresh_schedule IS NOT NULL THEN
         job := format('usage_value:%s.%s', schema_name, name);
-        EXECUTE format('SELECT cron.schedule_in_database(%L, %L, %L, current_database())', job, refresh_schedule,
-                       format('CALL %I.scheduled_refresh(%L, %L)', ext, name, schema_name));
+        PERFORM usage_value_internal.schedule_refresh(job, refresh_schedule,
+                                                      format('CALL %I.scheduled_refresh(%L, %L)', ext, name, schema_name));
     END IF;
 
     INSERT INTO @extschema@.leaderboards (target_schema, name, bucket_width, period, min_group_size, cron_job_name, objects,
@@ -1139,10 +1139,11 @@ BEGIN
         rows_read = usage_rows + change_rows, data_from = first_bucket, data_through = last_bucket,
         last_failed_at = NULL, last_error = NULL
     WHERE l.target_schema = schema_name AND l.name = record_refresh.name;
+    PERFORM usage_value_internal.record_coverage(schema_name, name);   -- rows left out, coverage (rejects section)
 END
 $function$;
 COMMENT ON FUNCTION usage_value_internal.record_refresh(name, text, timestamptz) IS
-    'records in usage_value.leaderboards that a board was refreshed (or created) successfully since started: time, duration, rows read, span of data; clears the last failure';
+    'records in usage_value.leaderboards that a board was refreshed (or created) successfully since started: time, duration, rows read, span of data, rows left out and coverage (record_coverage); clears the last failure';
 
 CREATE FUNCTION usage_value_internal.board_objects(name text) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -1213,29 +1214,37 @@ COMMENT ON FUNCTION @extschema@.refresh_leaderboard(text, name) IS
 
 DROP FUNCTION @extschema@.drop_leaderboard(text, name);
 
+-- drop_leaderboard drops what the board lists, newest first (a relation depends only on those
+-- made before it), so that the relations added here (and any added later) go with the board.
 CREATE FUNCTION usage_value_internal.drop_leaderboard(schema_name name, name text) RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
     entry record;
+    relation text;
+    kind "char";
 BEGIN
     SELECT * INTO entry FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = drop_leaderboard.name;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
     END IF;
-    IF entry.cron_job_name IS NOT NULL AND EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
-        EXECUTE format('SELECT cron.unschedule(%L)', entry.cron_job_name);
+    IF entry.cron_job_name IS NOT NULL THEN
+        PERFORM usage_value_internal.unschedule_refresh(entry.cron_job_name);   -- privilege section
     END IF;
-    EXECUTE format('DROP VIEW IF EXISTS %I.%I, %I.%I, %I.%I', schema_name, name || '_team_leaderboard',
-                   schema_name, name || '_leaderboard', schema_name, name || '_suspects');
-    EXECUTE format('DROP MATERIALIZED VIEW IF EXISTS %I.%I, %I.%I, %I.%I, %I.%I', schema_name, name || '_periods',
-                   schema_name, name || '_episodes', schema_name, name || '_buckets', schema_name, name || '_changes');
+    FOR relation IN
+        SELECT o FROM unnest(coalesce(entry.objects, usage_value_internal.board_objects(name))) WITH ORDINALITY x(o, i) ORDER BY i DESC
+    LOOP
+        SELECT c.relkind INTO kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = schema_name AND c.relname = relation;
+        CONTINUE WHEN kind IS NULL OR kind NOT IN ('v', 'm');   -- gone, or not the board's any more: left alone
+        EXECUTE format('DROP %s %I.%I', CASE kind WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, schema_name, relation);
+    END LOOP;
     DELETE FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = drop_leaderboard.name;
 END
 $function$;
 COMMENT ON FUNCTION usage_value_internal.drop_leaderboard(name, text) IS
-    'drops everything create_leaderboard made for a board, and its pg_cron job; call usage_value.drop_leaderboard';
+    'drops every relation create_leaderboard made for a board (newest first), and its pg_cron job; call usage_value.drop_leaderboard';
 
 CREATE FUNCTION @extschema@.drop_leaderboard(name text, target_schema name DEFAULT NULL) RETURNS void
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
@@ -1392,10 +1401,10 @@ INSERT INTO usage_value_internal.column_comments VALUES
 -- rates, intervals and ranks
 ('*', 'tokens_per_merged_change', 'raw tokens per merged change, tokens / merged_changes (a count, not weighed by value); lower is better; NULL with no merged change'),
 ('*', 'tokens_per_merged_change_lower', 'lower end of the 95% exact Poisson (Garwood) interval of tokens per merged change, in raw tokens'),
-('*', 'tokens_per_merged_change_upper', 'upper end of the 95% exact Poisson (Garwood) interval of tokens per merged change, in raw tokens; Infinity with no merged change'),
+('*', 'tokens_per_merged_change_upper', 'upper end of the 95% exact Poisson (Garwood) interval of tokens per merged change, in raw tokens; NULL with no merged change (unbounded: the boards never hold Infinity, which to_json and BI drivers cannot read)'),
 ('*', 'tokens_per_value', 'raw tokens per typical change of value, tokens / value; lower is better; NULL with no value'),
 ('*', 'tokens_per_value_lower', 'lower end of the 95% interval of tokens per value (Garwood on the effective number of changes), in raw tokens'),
-('*', 'tokens_per_value_upper', 'upper end of the 95% interval of tokens per value, in raw tokens; Infinity with no value'),
+('*', 'tokens_per_value_upper', 'upper end of the 95% interval of tokens per value, in raw tokens; NULL with no value (unbounded)'),
 ('*', 'merged_changes_per_million_tokens', 'merged changes per million raw tokens (a count, not weighed, not shrunk); higher is better; NULL with no tokens'),
 ('*', 'value_per_million_tokens', 'value per million raw tokens, in typical changes per million tokens: the raw rate, before shrinkage (fair_score is its cautious version); higher is better; NULL with no tokens'),
 ('*', 'fair_score', 'what the row is ranked on: value per million tokens (typical changes per million tokens) shrunk towards the group''s typical rate (empirical Bayes) and read at its cautious 10% posterior quantile (rate_lower); higher is better; burning tokens never raises it; NULL: not ranked (see rank_note)'),
@@ -1609,98 +1618,7 @@ $function$;
 COMMENT ON FUNCTION usage_value_internal.record_coverage(name, text) IS
     'records a board''s rows left out and coverage in usage_value.leaderboards after a refresh; NOTICEs new rejected rows, a coverage drop of more than 0.1 (or below min_coverage) and, under multiple_teams = refuse, people in several teams';
 
--- record_refresh (freshness section) records coverage too: replaced here, same body plus the
--- call to record_coverage (create_leaderboard and refresh_leaderboard call it by name at run time).
-DROP FUNCTION usage_value_internal.record_refresh(name, text, timestamptz);
-CREATE FUNCTION usage_value_internal.record_refresh(schema_name name, name text,
-                                                    started timestamptz DEFAULT statement_timestamp())
-RETURNS void
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $function$
-DECLARE
-    entry record;
-    buckets regclass;
-    periods regclass;
-    changes regclass;
-    usage_rows bigint;
-    change_rows bigint;
-    first_bucket timestamptz;
-    last_bucket timestamptz;
-BEGIN
-    SELECT * INTO entry FROM @extschema@.leaderboards l
-    WHERE l.target_schema = schema_name AND l.name = record_refresh.name FOR NO KEY UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
-    END IF;
-    buckets := usage_value_internal.board_relation(schema_name, name, entry.objects, '_buckets');
-    periods := usage_value_internal.board_relation(schema_name, name, entry.objects, '_periods');
-    changes := usage_value_internal.board_relation(schema_name, name, entry.objects, '_changes');
-    -- Usage rows are counted by <name>_periods where it records them (boards made by 0.4.0 on);
-    -- merged changes are the rows of <name>_changes (0.3.0 on). Otherwise unknown: NULL.
-    IF periods IS NOT NULL AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = periods AND attname = 'usage_rows'
-                                       AND attnum > 0 AND NOT attisdropped) THEN
-        EXECUTE format('SELECT coalesce(sum(usage_rows), 0)::bigint FROM %s', periods) INTO usage_rows;
-    END IF;
-    IF changes IS NOT NULL THEN
-        EXECUTE format('SELECT count(*) FROM %s', changes) INTO change_rows;
-    END IF;
-    IF buckets IS NOT NULL THEN
-        EXECUTE format('SELECT min(bucket), max(bucket) FROM %s WHERE tokens > 0', buckets) INTO first_bucket, last_bucket;
-    END IF;
-    UPDATE @extschema@.leaderboards l
-    SET refreshed_at = started, refresh_seconds = extract(epoch FROM clock_timestamp() - started)::float8,
-        rows_read = usage_rows + change_rows, data_from = first_bucket, data_through = last_bucket,
-        last_failed_at = NULL, last_error = NULL
-    WHERE l.target_schema = schema_name AND l.name = record_refresh.name;
-    PERFORM usage_value_internal.record_coverage(schema_name, name);   -- what is new in this section
-END
-$function$;
-COMMENT ON FUNCTION usage_value_internal.record_refresh(name, text, timestamptz) IS
-    'records in usage_value.leaderboards that a board was refreshed (or created) successfully since started: time, duration, rows read, span of data, rows left out and coverage (record_coverage); clears the last failure';
 
--- drop_leaderboard drops what the board lists, newest first (a relation depends only on those
--- made before it), so that the relations added here (and any added later) go with the board.
-DROP FUNCTION @extschema@.drop_leaderboard(text, name);
-DROP FUNCTION usage_value_internal.drop_leaderboard(name, text);
-
-CREATE FUNCTION usage_value_internal.drop_leaderboard(schema_name name, name text) RETURNS void
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $function$
-DECLARE
-    entry record;
-    relation text;
-    kind "char";
-BEGIN
-    SELECT * INTO entry FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = drop_leaderboard.name;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
-    END IF;
-    IF entry.cron_job_name IS NOT NULL AND EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
-        EXECUTE format('SELECT cron.unschedule(%L)', entry.cron_job_name);
-    END IF;
-    FOR relation IN
-        SELECT o FROM unnest(coalesce(entry.objects, usage_value_internal.board_objects(name))) WITH ORDINALITY x(o, i) ORDER BY i DESC
-    LOOP
-        SELECT c.relkind INTO kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = schema_name AND c.relname = relation;
-        CONTINUE WHEN kind IS NULL OR kind NOT IN ('v', 'm');   -- gone, or not the board's any more: left alone
-        EXECUTE format('DROP %s %I.%I', CASE kind WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, schema_name, relation);
-    END LOOP;
-    DELETE FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = drop_leaderboard.name;
-END
-$function$;
-COMMENT ON FUNCTION usage_value_internal.drop_leaderboard(name, text) IS
-    'drops every relation create_leaderboard made for a board (newest first), and its pg_cron job; call usage_value.drop_leaderboard';
-
-CREATE FUNCTION @extschema@.drop_leaderboard(name text, target_schema name DEFAULT NULL) RETURNS void
-LANGUAGE sql VOLATILE PARALLEL UNSAFE
-BEGIN ATOMIC
-    SELECT usage_value_internal.drop_leaderboard(coalesce(target_schema, current_schema()), name);
-END;
-COMMENT ON FUNCTION @extschema@.drop_leaderboard(text, name) IS
-    'drops everything create_leaderboard made for this name, and its pg_cron job; target_schema defaults to the current schema';
 
 -- Comments of the new relations and columns (describe_leaderboard refuses a column without one).
 INSERT INTO usage_value_internal.relation_comments VALUES
@@ -1735,12 +1653,6 @@ INSERT INTO usage_value_internal.column_comments VALUES
 ('_unmatched', 'tokens', 'raw tokens of the identity over the whole span; NULL for ''changes only'''),
 ('_unmatched', 'merged_changes', 'merged changes of the identity over the whole span; NULL for ''usage only''');
 
--- Unbounded upper limits are NULL on the boards, never Infinity (to_json and BI drivers cannot
--- read it); the accessors keep 'Infinity', as DESIGN.md's contract says.
-UPDATE usage_value_internal.column_comments SET comment = replace(comment, '; Infinity with no merged change', '; NULL with no merged change (unbounded)')
-WHERE column_name = 'tokens_per_merged_change_upper';
-UPDATE usage_value_internal.column_comments SET comment = replace(comment, '; Infinity with no value', '; NULL with no value (unbounded)')
-WHERE column_name = 'tokens_per_value_upper';
 
 -- (end of the rejects section)
 
