@@ -231,12 +231,12 @@ BEGIN
             MESSAGE = format('leaderboard %s.%s already exists; drop_leaderboard(%L, %L) removes it', schema_name, name, name, schema_name);
     END IF;
     PERFORM @extschema@._check_column(usage_table, developer_column, 'developer_column');
-    PERFORM @extschema@._check_column(usage_table, time_column, 'time_column');
+    PERFORM usage_value_internal.check_column_kind(usage_table, time_column, 'time_column', 'time');
     PERFORM @extschema@._check_column(changes_table, author_column, 'author_column');
-    PERFORM @extschema@._check_column(changes_table, merged_at_column, 'merged_at_column');
+    PERFORM usage_value_internal.check_column_kind(changes_table, merged_at_column, 'merged_at_column', 'time');
 
     IF tokens_column IS NOT NULL THEN
-        PERFORM @extschema@._check_column(usage_table, tokens_column, 'tokens_column');
+        PERFORM usage_value_internal.check_column_kind(usage_table, tokens_column, 'tokens_column', 'count');
         tokens_expr := format('u.%I::bigint', tokens_column);
         usage_reject := format('CASE WHEN u.%1$I::bigint < 0 THEN %2$L || u.%1$I::bigint || %3$L END', tokens_column,
                                'tokens_column is negative (', ')');
@@ -253,13 +253,13 @@ BEGIN
         ELSE
             PERFORM @extschema@._check_column(usage_table, convention_column, 'convention_column');
         END IF;
-        PERFORM @extschema@._check_column(usage_table, input_tokens_column, 'input_tokens_column');
-        PERFORM @extschema@._check_column(usage_table, output_tokens_column, 'output_tokens_column');
+        PERFORM usage_value_internal.check_column_kind(usage_table, input_tokens_column, 'input_tokens_column', 'count');
+        PERFORM usage_value_internal.check_column_kind(usage_table, output_tokens_column, 'output_tokens_column', 'count');
         IF cache_read_column IS NOT NULL THEN
-            PERFORM @extschema@._check_column(usage_table, cache_read_column, 'cache_read_column');
+            PERFORM usage_value_internal.check_column_kind(usage_table, cache_read_column, 'cache_read_column', 'count');
         END IF;
         IF cache_creation_column IS NOT NULL THEN
-            PERFORM @extschema@._check_column(usage_table, cache_creation_column, 'cache_creation_column');
+            PERFORM usage_value_internal.check_column_kind(usage_table, cache_creation_column, 'cache_creation_column', 'count');
         END IF;
         token_args := format('u.%I::bigint, u.%I::bigint, %s, %s, %s', input_tokens_column, output_tokens_column,
                               CASE WHEN cache_read_column IS NULL THEN 'NULL' ELSE format('u.%I::bigint', cache_read_column) END,
@@ -310,8 +310,8 @@ BEGIN
         RAISE EXCEPTION 'a change''s size is additions + deletions: give both additions_column and deletions_column' USING ERRCODE = '22023';
     END IF;
     IF additions_column IS NOT NULL THEN
-        PERFORM @extschema@._check_column(changes_table, additions_column, 'additions_column');
-        PERFORM @extschema@._check_column(changes_table, deletions_column, 'deletions_column');
+        PERFORM usage_value_internal.check_column_kind(changes_table, additions_column, 'additions_column', 'count');
+        PERFORM usage_value_internal.check_column_kind(changes_table, deletions_column, 'deletions_column', 'count');
         -- negative counts are data errors: treated as unknown size (a typical change), never as negative value
         size_expr := format('CASE WHEN c.%1$I::float8 >= 0 AND c.%2$I::float8 >= 0 THEN c.%1$I::float8 + c.%2$I::float8 END',
                             additions_column, deletions_column);
@@ -321,11 +321,11 @@ BEGIN
         reverts_expr := format('c.%I::text', reverts_column);
     END IF;
     IF bot_column IS NOT NULL THEN
-        PERFORM @extschema@._check_column(changes_table, bot_column, 'bot_column');
+        PERFORM usage_value_internal.check_column_kind(changes_table, bot_column, 'bot_column', 'flag');
         bot_expr := format('coalesce(c.%I::boolean, false)', bot_column);
     END IF;
     IF reviewed_column IS NOT NULL THEN
-        PERFORM @extschema@._check_column(changes_table, reviewed_column, 'reviewed_column');
+        PERFORM usage_value_internal.check_column_kind(changes_table, reviewed_column, 'reviewed_column', 'flag');
         reviewed_expr := format('c.%I::boolean', reviewed_column);
     END IF;
     IF reviews_table IS NOT NULL THEN
@@ -1522,6 +1522,42 @@ COMMENT ON COLUMN @extschema@.fair_detail.dispersion IS 'value / effective_count
 ------------------------------------------------------------------------------------------------
 -- Binding: rejected rows, coverage, people in several teams, BI-safe bounds (issue 12)
 ------------------------------------------------------------------------------------------------
+
+-- A mapped column of the wrong type is refused at create, naming the parameter, the column and
+-- its type, instead of a cast failing row by row at every refresh ("cannot cast jsonb string to
+-- type bigint", "function extract(unknown, text) does not exist"). Domains are judged by their
+-- base type. Text or JSON holding numbers or times: create_source_view converts them, row by row,
+-- setting aside what does not convert.
+CREATE FUNCTION usage_value_internal.check_column_kind(tab regclass, col text, argument text, kind text) RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    type_oid oid;
+    base oid;
+BEGIN
+    PERFORM @extschema@._check_column(tab, col, argument);
+    SELECT atttypid INTO type_oid FROM pg_attribute WHERE attrelid = tab AND attname = col AND attnum > 0 AND NOT attisdropped;
+    base := type_oid;
+    WHILE (SELECT typtype FROM pg_type WHERE oid = base) = 'd' LOOP
+        base := (SELECT typbasetype FROM pg_type WHERE oid = base);
+    END LOOP;
+    IF kind = 'count' AND base NOT IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'numeric'::regtype) THEN
+        RAISE EXCEPTION '%: column %.% is %, not a count', argument, tab, quote_ident(col), format_type(type_oid, NULL)
+            USING ERRCODE = '42804',
+                  HINT = 'Map an integer or numeric column; for text or JSON attributes use usage_value.create_source_view, which converts them and sets aside what does not convert.';
+    ELSIF kind = 'time' AND base NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
+        RAISE EXCEPTION '%: column %.% is %, not a time', argument, tab, quote_ident(col), format_type(type_oid, NULL)
+            USING ERRCODE = '42804',
+                  HINT = 'Map a timestamptz, timestamp (read as UTC) or date column; for text times use usage_value.create_source_view, which converts them.';
+    ELSIF kind = 'flag' AND base <> 'bool'::regtype THEN
+        RAISE EXCEPTION '%: column %.% is %, not a boolean', argument, tab, quote_ident(col), format_type(type_oid, NULL)
+            USING ERRCODE = '42804', HINT = 'Map a boolean column (a view can compute one, e.g. status = ''APPROVED'').';
+    END IF;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.check_column_kind(regclass, text, text, text) IS
+    'checks that a mapped column exists and is a count (integer or numeric), a time (timestamptz, timestamp, date) or a flag (boolean), naming the parameter that mapped it (42703, 42804)';
 
 -- Bad rows never stop a refresh. billable_tokens raises for counts that break their convention
 -- (a refresh over one such row failed, naming neither row nor developer). The board checks every

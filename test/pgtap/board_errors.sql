@@ -3,7 +3,7 @@
 -- target_schema is not given.
 BEGIN;
 SET LOCAL search_path = usage_value, public;
-SELECT plan(24);
+SELECT plan(28);
 
 CREATE SCHEMA be;
 CREATE TABLE be.u (who text, at timestamptz, tok bigint, inp bigint, outp bigint, conv text);
@@ -100,6 +100,21 @@ CREATE FUNCTION pg_temp.nowhere() RETURNS SETOF text LANGUAGE sql SET search_pat
 SELECT throws_ok($$SELECT pg_temp.nowhere()$$,
                  '3F000', 'target_schema is not given and there is no current schema (search_path names none that exists)',
                  'without target_schema and without a current schema');
+
+-- Columns of the wrong type are refused at create, naming the parameter (a Copilot export's day as
+-- text, a collector's JSON attributes), not by a cast failing at every refresh.
+CREATE TABLE be.raw (who text, day text, attrs jsonb, tok text, merged date, bot text);
+SELECT throws_ok($$SELECT usage_value.create_leaderboard('raw', 'be.raw', 'who', 'day', 'be.c', 'author', 'merged', tokens_column => 'tok', target_schema => 'be')$$,
+                 '42804', 'time_column: column be.raw.day is text, not a time', 'a text time column');
+SELECT throws_ok($$SELECT usage_value.create_leaderboard('raw', 'be.u', 'who', 'at', 'be.c', 'author', 'merged', target_schema => 'be',
+                   input_tokens_column => 'inp', output_tokens_column => 'conv', token_convention => 'claude_code')$$,
+                 '42804', 'output_tokens_column: column be.u.conv is text, not a count', 'a text token column');
+CREATE TABLE be.c2 (author text, merged date, id text, bot text);
+SELECT lives_ok($$SELECT usage_value.create_leaderboard('dated', 'be.u', 'who', 'at', 'be.c2', 'author', 'merged', tokens_column => 'tok',
+                  target_schema => 'be', min_coverage => 0)$$, 'a date merge time is a time');
+SELECT throws_ok($$SELECT usage_value.create_leaderboard('raw', 'be.u', 'who', 'at', 'be.c2', 'author', 'merged', tokens_column => 'tok',
+                   target_schema => 'be', change_id_column => 'id', bot_column => 'bot')$$,
+                 '42804', 'bot_column: column be.c2.bot is text, not a boolean', 'a text flag column');
 
 -- pg_cron is checked before anything is made (dropped here, inside this test's transaction).
 DROP EXTENSION pg_cron;
