@@ -1072,13 +1072,25 @@ COMMENT ON COLUMN @extschema@.leaderboards.last_error IS 'the error of that fail
 -- What an analyst or a BI role may read about every board: no per-person data, so it is safe to
 -- GRANT SELECT on it (it runs with its owner's rights; usage_value.leaderboards itself is not
 -- readable by them).
+-- What create_leaderboard was given about coverage and teams, and what the last refresh left out
+-- and matched (the rejects section fills them).
+ALTER TABLE @extschema@.leaderboards
+    ADD COLUMN rejected_rows bigint,
+    ADD COLUMN developer_coverage float8,
+    ADD COLUMN min_coverage float8,
+    ADD COLUMN multiple_teams text;
+COMMENT ON COLUMN @extschema@.leaderboards.rejected_rows IS 'source rows the last refresh left out (rows of <name>_rejects: usage rows breaking their token convention or without developer or time, merged changes without author); NULL: boards made before 0.4.0';
+COMMENT ON COLUMN @extschema@.leaderboards.developer_coverage IS 'share (0-1) of the developers with tokens who have a merged change, at the last refresh (<name>_coverage over the whole span); a refresh that lowers it by more than 0.1 raises a NOTICE';
+COMMENT ON COLUMN @extschema@.leaderboards.min_coverage IS 'the least developer_coverage create_leaderboard accepted (a refresh below it raises a NOTICE, not an error)';
+COMMENT ON COLUMN @extschema@.leaderboards.multiple_teams IS 'what the board does with a person in several teams: first, every or refuse (refused at create; later memberships get the first team and a NOTICE)';
+
 CREATE VIEW @extschema@.leaderboard_freshness AS
 SELECT target_schema::text AS schema, name, period,
        CASE extract(epoch FROM bucket_width) WHEN 3600 THEN '1 hour' WHEN 86400 THEN '1 day' ELSE bucket_width::text END AS bucket_width,
        refreshed_at, refresh_seconds, rows_read, data_from, data_through, last_failed_at, last_error,
        -- (refreshed_at is a clock time: a refresh in this very transaction started after now())
        greatest(extract(epoch FROM now() - refreshed_at) / 3600, 0)::float8 AS hours_since_refresh,
-       cron_job_name
+       cron_job_name, rejected_rows, developer_coverage
 FROM @extschema@.leaderboards;
 COMMENT ON VIEW @extschema@.leaderboard_freshness IS
     'how fresh every leaderboard is and whether its last scheduled refresh failed; no per-person data: GRANT SELECT ON usage_value.leaderboard_freshness (and USAGE ON SCHEMA usage_value) to BI roles';
@@ -1095,6 +1107,8 @@ COMMENT ON COLUMN @extschema@.leaderboard_freshness.last_failed_at IS 'when the 
 COMMENT ON COLUMN @extschema@.leaderboard_freshness.last_error IS 'the error of that failed refresh, "message (SQLSTATE xxxxx)"; the board still shows the data of refreshed_at; NULL: no failure since the last successful refresh';
 COMMENT ON COLUMN @extschema@.leaderboard_freshness.hours_since_refresh IS 'hours from refreshed_at to now; how old is too old depends on the schedule: compare with it';
 COMMENT ON COLUMN @extschema@.leaderboard_freshness.cron_job_name IS 'the pg_cron job that refreshes the board; NULL: not scheduled with pg_cron (it may be scheduled otherwise)';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.rejected_rows IS 'source rows the last refresh left out (they are listed, with the reason, in <name>_rejects); NULL: boards made before 0.4.0';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.developer_coverage IS 'share (0-1) of the developers with tokens who have a merged change, at the last refresh: near 0 means usage and changes do not match (see <name>_coverage); NULL: boards made before 0.4.0';
 
 -- Records a successful refresh (or creation): create_leaderboard and refresh_leaderboard call it
 -- last, in their own transaction, so the figures describe exactly what was committed.
@@ -1593,15 +1607,6 @@ COMMENT ON FUNCTION @extschema@.billable_tokens_reject_reason(bigint, bigint, bi
 
 -- What the registry keeps for the checks: the last refresh's coverage and rows left out, and
 -- the policies chosen at create.
-ALTER TABLE @extschema@.leaderboards
-    ADD COLUMN rejected_rows bigint,
-    ADD COLUMN developer_coverage float8,
-    ADD COLUMN min_coverage float8,
-    ADD COLUMN multiple_teams text;
-COMMENT ON COLUMN @extschema@.leaderboards.rejected_rows IS 'source rows the last refresh left out (rows of <name>_rejects: usage rows breaking their token convention or without developer or time, merged changes without author); NULL: boards made before 0.4.0';
-COMMENT ON COLUMN @extschema@.leaderboards.developer_coverage IS 'share (0-1) of the developers with tokens who have a merged change, at the last refresh (<name>_coverage over the whole span); a refresh that lowers it by more than 0.1 raises a NOTICE';
-COMMENT ON COLUMN @extschema@.leaderboards.min_coverage IS 'the least developer_coverage create_leaderboard accepted (a refresh below it raises a NOTICE, not an error)';
-COMMENT ON COLUMN @extschema@.leaderboards.multiple_teams IS 'what the board does with a person in several teams: first, every or refuse (refused at create; later memberships get the first team and a NOTICE)';
 
 -- At every refresh (and at create): record the rows left out and the coverage, and say so when
 -- coverage dropped. A drop is not an error: the board refreshes, the NOTICE and <name>_coverage

@@ -5,7 +5,7 @@ SET LOCAL search_path = usage_value, public;
 SELECT plan(26);
 
 CREATE SCHEMA "odd schema; --";
-CREATE TABLE public.victim (x int);
+CREATE TABLE public.victim (x int, t timestamptz);
 -- Identifiers with quotes, spaces and semicolons.
 CREATE TABLE "odd schema; --"."usage""; DROP TABLE victim; --" (
     "dev id" text, "at time" timestamptz, "in tok" bigint, "out tok" bigint, "cache r" bigint, "cache w" bigint, "src" text);
@@ -111,11 +111,11 @@ SELECT throws_ok($$SELECT create_leaderboard('x', 'public.victim', 'nope', 'x', 
 SELECT throws_ok($$SELECT create_leaderboard('board "1"', '"odd schema; --"."usage""; DROP TABLE victim; --"', 'dev id', 'at time',
                    '"odd schema; --"."prs ); DROP TABLE victim"', 'author "x"', 'merged at', tokens_column => 'in tok', period => 'fortnight')$$,
                  '22023', 'period must be day, week, month or quarter (got fortnight)', 'a bad period is refused');
-SELECT throws_ok($$SELECT create_leaderboard('y', 'public.victim', 'x', 'x', 'public.victim', 'x', 'x', tokens_column => 'x',
+SELECT throws_ok($$SELECT create_leaderboard('y', 'public.victim', 'x', 't', 'public.victim', 'x', 't', tokens_column => 'x',
                    reverts_column => 'x')$$,
                  '22023', 'reverts_column and reviews_table refer to changes by id: give change_id_column too',
                  'reverts need change ids');
-SELECT throws_ok($$SELECT create_leaderboard('y', 'public.victim', 'x', 'x', 'public.victim', 'x', 'x', tokens_column => 'x',
+SELECT throws_ok($$SELECT create_leaderboard('y', 'public.victim', 'x', 't', 'public.victim', 'x', 't', tokens_column => 'x',
                    additions_column => 'x')$$,
                  '22023', 'a change''s size is additions + deletions: give both additions_column and deletions_column',
                  'a size needs both additions and deletions');
