@@ -524,13 +524,22 @@ BEGIN
             SELECT developer_id, min(bucket) AS first_bucket, max(bucket) AS last_bucket
             FROM (SELECT developer_id, bucket FROM usage UNION ALL SELECT developer_id, bucket FROM changes) a
             WHERE developer_id IN (SELECT developer_id FROM usage) GROUP BY developer_id)
-        SELECT s.developer_id, g.bucket, coalesce(j.tokens, 0)::bigint AS tokens,
-               coalesce(j.merged_changes, 0)::bigint AS merged_changes, coalesce(j.value, 0)::float8 AS value,
-               coalesce(j.authored_value, 0)::float8 AS authored_value,
-               coalesce(j.usage_rows, 0)::bigint AS usage_rows   -- source rows, for the board's rows_read
-        FROM spans s
-        CROSS JOIN LATERAL generate_series(s.first_bucket, s.last_bucket, %11$L::interval) g(bucket)
-        LEFT JOIN joined j ON j.developer_id = s.developer_id AND j.bucket = g.bucket
+        -- Zero-filled by adding the empty buckets and summing, not by joining the generated buckets
+        -- to the data: with the sources not yet analyzed (a refresh right after a load) the planner
+        -- took that join for a merge on the developer alone, rescanning each developer's rows for
+        -- every bucket (10.8 s instead of 2.7 s at the demo's scale 5). Each bucket has at most one
+        -- data row, so its sums are that row's values exactly (adding 0 is exact).
+        SELECT developer_id, bucket, sum(tokens)::bigint AS tokens, sum(merged_changes)::bigint AS merged_changes,
+               sum(value)::float8 AS value, sum(authored_value)::float8 AS authored_value,
+               sum(usage_rows)::bigint AS usage_rows   -- source rows, for the board's rows_read
+        FROM (SELECT s.developer_id, g.bucket, 0::bigint AS tokens, 0::bigint AS merged_changes, 0::float8 AS value,
+                     0::float8 AS authored_value, 0::bigint AS usage_rows
+              FROM spans s CROSS JOIN LATERAL generate_series(s.first_bucket, s.last_bucket, %11$L::interval) g(bucket)
+              UNION ALL
+              SELECT j.developer_id, j.bucket, j.tokens, j.merged_changes, j.value, j.authored_value, coalesce(j.usage_rows, 0)
+              FROM joined j JOIN spans s ON s.developer_id = j.developer_id
+              WHERE j.bucket BETWEEN s.first_bucket AND s.last_bucket) filled
+        GROUP BY developer_id, bucket
         $sql$, schema_name, obj_buckets, who_usage, time_column, bucket_seconds, tokens_expr,
         usage_table, map_usage, obj_changes, review_credit,
         -- in seconds, not days: a '1 day' step would follow the session time zone's DST
