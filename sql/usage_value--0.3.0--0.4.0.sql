@@ -1616,9 +1616,6 @@ END;
 COMMENT ON FUNCTION @extschema@.billable_tokens_reject_reason(bigint, bigint, bigint, bigint, text) IS
     'why billable_tokens would refuse these counts (negative, cache tokens exceeding an input that contains them, unknown or NULL convention, overflow), without raising; NULL when it accepts them. Boards set such rows aside in <name>_rejects';
 
--- What the registry keeps for the checks: the last refresh's coverage and rows left out, and
--- the policies chosen at create.
-
 -- At every refresh (and at create): record the rows left out and the coverage, and say so when
 -- coverage dropped. A drop is not an error: the board refreshes, the NOTICE and <name>_coverage
 -- say what changed. 0.1 (ten points of the share of developers with tokens who have a merged
