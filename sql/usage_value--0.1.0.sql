@@ -1,6 +1,6 @@
 -- usage_value 0.1.0: usage summaries, tokens per merged change, token accounting.
--- Frozen: released versions never change. The current version's install script is this file
--- followed by every upgrade script in order (see Makefile).
+-- Frozen: released versions never change. The current definition of every object is in
+-- sql/usage_value.sql, the install script of the current version (see Makefile).
 
 \echo Use "CREATE EXTENSION usage_value" to load this file. \quit
 

@@ -1,0 +1,2854 @@
+-- usage_value: the current definition of every object, once, in sections by concern.
+--
+-- This file is the install script of the current version: the Makefile copies it to
+-- sql/usage_value--<default_version>.sql. Databases on a released version reach the current one
+-- through the upgrade scripts beside it (sql/usage_value--A--B.sql, from the frozen first install
+-- script sql/usage_value--0.1.0.sql on). A change to the SQL surface is made twice: here, and in
+-- the upgrade script of the version in development; test/shell/upgrade.t checks, object by
+-- object, that a fresh install from this file equals 0.1.0 updated through the whole chain.
+
+\echo Use "CREATE EXTENSION usage_value" to load this file. \quit
+
+------------------------------------------------------------------------------------------------
+-- Schemas
+------------------------------------------------------------------------------------------------
+
+-- The extension's own schema (usage_value, from the control file) holds what analysts call.
+-- Long PL/pgSQL bodies live in usage_value_internal, out of what `\df+ usage_value.*` prints:
+-- the functions analysts call in usage_value are thin SQL wrappers over them.
+CREATE SCHEMA usage_value_internal;
+GRANT USAGE ON SCHEMA usage_value_internal TO PUBLIC;
+COMMENT ON SCHEMA usage_value_internal IS 'usage_value''s implementation functions; call the wrappers in usage_value instead';
+
+------------------------------------------------------------------------------------------------
+-- usage_summary: tokens spent and merged changes delivered by a group of rows
+------------------------------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.usage_summary;
+
+CREATE FUNCTION @extschema@.usage_summary_in(cstring) RETURNS @extschema@.usage_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.usage_summary_out(@extschema@.usage_summary) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.usage_summary_recv(internal) RETURNS @extschema@.usage_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.usage_summary_send(@extschema@.usage_summary) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.usage_summary_in(cstring) IS 'text input of usage_summary (validated)';
+COMMENT ON FUNCTION @extschema@.usage_summary_out(@extschema@.usage_summary) IS 'text output of usage_summary';
+COMMENT ON FUNCTION @extschema@.usage_summary_recv(internal) IS 'binary input of usage_summary (validated; COPY BINARY)';
+COMMENT ON FUNCTION @extschema@.usage_summary_send(@extschema@.usage_summary) IS 'binary output of usage_summary';
+
+-- Storage plain: a 24-byte value gains nothing from compression, and unpacked values on disk
+-- keep their 8-byte alignment.
+CREATE TYPE @extschema@.usage_summary (
+    INPUT = @extschema@.usage_summary_in,
+    OUTPUT = @extschema@.usage_summary_out,
+    RECEIVE = @extschema@.usage_summary_recv,
+    SEND = @extschema@.usage_summary_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = plain
+);
+-- Each merged change may carry a value (a float8 >= 0). usage_summary keeps the sum of the values
+-- and the sum of their squares beside the plain count; an unweighted summary (every change worth
+-- 1) keeps its version 1 encoding in every form, so stored values and dumps do not change.
+COMMENT ON TYPE @extschema@.usage_summary IS
+    'Tokens spent, merged changes delivered and their weighted value, for a group of rows; result of usage_agg, combinable with rollup. Text form: (version:1,rows:N,tokens:N,merged_changes:N) when every change weighs 1, else (version:2,rows:N,tokens:N,merged_changes:N,value:X,value_squares:X)';
+
+CREATE FUNCTION @extschema@.usage_summary_eq(@extschema@.usage_summary, @extschema@.usage_summary) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.usage_summary_ne(@extschema@.usage_summary, @extschema@.usage_summary) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.usage_summary_eq(@extschema@.usage_summary, @extschema@.usage_summary) IS
+    'implements = for usage_summary';
+COMMENT ON FUNCTION @extschema@.usage_summary_ne(@extschema@.usage_summary, @extschema@.usage_summary) IS
+    'implements <> for usage_summary';
+CREATE FUNCTION @extschema@.usage_summary_hash(@extschema@.usage_summary) RETURNS integer
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.usage_summary_hash(@extschema@.usage_summary) IS
+    'hash support for usage_summary: GROUP BY, DISTINCT and UNION on summaries';
+CREATE OPERATOR @extschema@.= (
+    LEFTARG = @extschema@.usage_summary, RIGHTARG = @extschema@.usage_summary,
+    FUNCTION = @extschema@.usage_summary_eq,
+    COMMUTATOR = OPERATOR(@extschema@.=), NEGATOR = OPERATOR(@extschema@.<>),
+    RESTRICT = eqsel, JOIN = eqjoinsel, HASHES
+);
+CREATE OPERATOR @extschema@.<> (
+    LEFTARG = @extschema@.usage_summary, RIGHTARG = @extschema@.usage_summary,
+    FUNCTION = @extschema@.usage_summary_ne,
+    COMMUTATOR = OPERATOR(@extschema@.<>), NEGATOR = OPERATOR(@extschema@.=),
+    RESTRICT = neqsel, JOIN = neqjoinsel
+);
+CREATE OPERATOR CLASS @extschema@.usage_summary_hash_ops
+    DEFAULT FOR TYPE @extschema@.usage_summary USING hash AS
+    OPERATOR 1 @extschema@.= (@extschema@.usage_summary, @extschema@.usage_summary),
+    FUNCTION 1 @extschema@.usage_summary_hash(@extschema@.usage_summary);
+COMMENT ON OPERATOR @extschema@.= (@extschema@.usage_summary, @extschema@.usage_summary) IS
+    'true when both summaries hold the same rows, tokens, merged changes, value and value_squares';
+COMMENT ON OPERATOR @extschema@.<> (@extschema@.usage_summary, @extschema@.usage_summary) IS
+    'true when the summaries differ in rows, tokens, merged changes, value or value_squares';
+
+-- Transition, inverse, final and combine functions. Not STRICT: a NULL argument contributes
+-- nothing, as in sum(); the state counts the rows it holds so that no row gives NULL.
+CREATE FUNCTION @extschema@.usage_agg_transfn(@extschema@.usage_summary, bigint, bigint)
+    RETURNS @extschema@.usage_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.usage_agg_transfn(@extschema@.usage_summary, bigint, bigint) IS
+    'transition function of usage_agg: adds one row of tokens and merged changes';
+CREATE FUNCTION @extschema@.usage_agg_inverse(@extschema@.usage_summary, bigint, bigint)
+    RETURNS @extschema@.usage_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.usage_agg_inverse(@extschema@.usage_summary, bigint, bigint) IS
+    'inverse transition of usage_agg for moving window frames: removes one row';
+CREATE FUNCTION @extschema@.usage_agg_final(@extschema@.usage_summary)
+    RETURNS @extschema@.usage_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.usage_agg_final(@extschema@.usage_summary) IS
+    'final function of usage_agg: a summary of zero rows becomes NULL, as sum() of no rows is NULL';
+CREATE FUNCTION @extschema@.usage_summary_combine(@extschema@.usage_summary, @extschema@.usage_summary)
+    RETURNS @extschema@.usage_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.usage_summary_combine(@extschema@.usage_summary, @extschema@.usage_summary) IS
+    'adds two usage summaries: combine step of parallel aggregation and transition of rollup';
+
+CREATE AGGREGATE @extschema@.usage_agg(tokens bigint, merged_changes bigint) (
+    SFUNC = @extschema@.usage_agg_transfn,
+    STYPE = @extschema@.usage_summary,
+    FINALFUNC = @extschema@.usage_agg_final,
+    COMBINEFUNC = @extschema@.usage_summary_combine,
+    MSFUNC = @extschema@.usage_agg_transfn,
+    MINVFUNC = @extschema@.usage_agg_inverse,
+    MSTYPE = @extschema@.usage_summary,
+    MFINALFUNC = @extschema@.usage_agg_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.usage_agg(bigint, bigint) IS
+    'summarises tokens spent and merged changes delivered into a usage_summary; NULL arguments contribute nothing; read it with tokens(), merged_changes(), tokens_per_merged_change()';
+
+CREATE AGGREGATE @extschema@.rollup(@extschema@.usage_summary) (
+    SFUNC = @extschema@.usage_summary_combine,
+    STYPE = @extschema@.usage_summary,
+    COMBINEFUNC = @extschema@.usage_summary_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.usage_summary) IS
+    'combines stored usage summaries (e.g. daily into monthly); equal to usage_agg over the underlying rows';
+
+------------------------------------------------------------------------------------------------
+-- Accessors
+------------------------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.row_count(summary @extschema@.usage_summary) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'usage_summary_row_count' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.row_count(@extschema@.usage_summary) IS
+    'number of rows summarised (rows whose tokens and merged changes were not both NULL)';
+
+CREATE FUNCTION @extschema@.tokens(summary @extschema@.usage_summary) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'usage_summary_tokens' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.tokens(@extschema@.usage_summary) IS
+    'total tokens in the summary';
+
+CREATE FUNCTION @extschema@.merged_changes(summary @extschema@.usage_summary) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'usage_summary_merged_changes' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.merged_changes(@extschema@.usage_summary) IS
+    'total merged changes in the summary';
+
+CREATE FUNCTION @extschema@.tokens_per_merged_change(summary @extschema@.usage_summary) RETURNS float8
+    AS 'MODULE_PATHNAME', 'usage_summary_tokens_per_merged_change' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.tokens_per_merged_change(@extschema@.usage_summary) IS
+    'tokens divided by merged changes; NULL when there are no merged changes';
+
+CREATE FUNCTION @extschema@.tokens_per_merged_change_lower(summary @extschema@.usage_summary,
+                                                          confidence float8 DEFAULT 0.95) RETURNS float8
+    AS 'MODULE_PATHNAME', 'usage_summary_tokens_per_merged_change_lower' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.tokens_per_merged_change_lower(@extschema@.usage_summary, float8) IS
+    'lower bound of tokens per merged change: tokens over the exact (Garwood) Poisson upper bound on merges; confidence in (0, 1)';
+
+CREATE FUNCTION @extschema@.tokens_per_merged_change_upper(summary @extschema@.usage_summary,
+                                                          confidence float8 DEFAULT 0.95) RETURNS float8
+    AS 'MODULE_PATHNAME', 'usage_summary_tokens_per_merged_change_upper' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.tokens_per_merged_change_upper(@extschema@.usage_summary, float8) IS
+    'upper bound of tokens per merged change: tokens over the exact (Garwood) Poisson lower bound on merges; Infinity with no merges; confidence in (0, 1)';
+
+CREATE AGGREGATE @extschema@.tokens_per_merged_change(tokens bigint, merged_changes bigint) (
+    SFUNC = @extschema@.usage_agg_transfn,
+    STYPE = @extschema@.usage_summary,
+    FINALFUNC = @extschema@.tokens_per_merged_change,
+    COMBINEFUNC = @extschema@.usage_summary_combine,
+    MSFUNC = @extschema@.usage_agg_transfn,
+    MINVFUNC = @extschema@.usage_agg_inverse,
+    MSTYPE = @extschema@.usage_summary,
+    MFINALFUNC = @extschema@.tokens_per_merged_change,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.tokens_per_merged_change(bigint, bigint) IS
+    'sum(tokens) / sum(merged_changes) in one pass; NULL when no changes were merged';
+
+
+------------------------------------------------------------------------------------------------
+-- Value: what merged changes are worth (the weighted value beside their plain count)
+------------------------------------------------------------------------------------------------
+
+-- Not STRICT: a NULL argument contributes nothing, as in sum() (a NULL value adds no value while
+-- the row's merged changes still count); a row of three NULLs is not counted.
+CREATE FUNCTION @extschema@.usage_agg_transfn(@extschema@.usage_summary, bigint, bigint, float8)
+    RETURNS @extschema@.usage_summary
+    AS 'MODULE_PATHNAME', 'usage_agg_weighted_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.usage_agg_transfn(@extschema@.usage_summary, bigint, bigint, float8) IS
+    'transition function of usage_agg(tokens, merged_changes, value): adds one row with the value of its merged changes';
+
+-- No moving-aggregate inverse: sums of float8 weights cannot be undone exactly (PostgreSQL's own
+-- float8 sum() has none either), so a sliding frame recomputes from its rows.
+CREATE AGGREGATE @extschema@.usage_agg(tokens bigint, merged_changes bigint, value float8) (
+    SFUNC = @extschema@.usage_agg_transfn,
+    STYPE = @extschema@.usage_summary,
+    FINALFUNC = @extschema@.usage_agg_final,
+    COMBINEFUNC = @extschema@.usage_summary_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.usage_agg(bigint, bigint, float8) IS
+    'summarises tokens spent, merged changes delivered and their value (float8 >= 0, e.g. 0 for reverts and bots) into a usage_summary; NULL arguments contribute nothing; read it with value(), effective_changes(), tokens_per_value()';
+
+CREATE FUNCTION @extschema@.value(summary @extschema@.usage_summary) RETURNS float8
+    AS 'MODULE_PATHNAME', 'usage_summary_value' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.value(@extschema@.usage_summary) IS
+    'total value of the merged changes in the summary (their count when every change weighs 1)';
+
+CREATE FUNCTION @extschema@.effective_changes(summary @extschema@.usage_summary) RETURNS float8
+    AS 'MODULE_PATHNAME', 'usage_summary_effective_changes' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.effective_changes(@extschema@.usage_summary) IS
+    'Kish effective number of changes, value^2 / value_squares: how many equally weighted changes carry the same information; 0 with no value';
+
+CREATE FUNCTION @extschema@.tokens_per_value(summary @extschema@.usage_summary) RETURNS float8
+    AS 'MODULE_PATHNAME', 'usage_summary_tokens_per_value' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.tokens_per_value(@extschema@.usage_summary) IS
+    'tokens divided by value; NULL when the value is 0';
+
+CREATE FUNCTION @extschema@.tokens_per_value_lower(summary @extschema@.usage_summary,
+                                                  confidence float8 DEFAULT 0.95) RETURNS float8
+    AS 'MODULE_PATHNAME', 'usage_summary_tokens_per_value_lower' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.tokens_per_value_lower(@extschema@.usage_summary, float8) IS
+    'lower bound of tokens per value: tokens over the upper bound on value (Garwood interval for the effective count, scaled by value_squares / value); confidence in (0, 1)';
+
+CREATE FUNCTION @extschema@.tokens_per_value_upper(summary @extschema@.usage_summary,
+                                                  confidence float8 DEFAULT 0.95) RETURNS float8
+    AS 'MODULE_PATHNAME', 'usage_summary_tokens_per_value_upper' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.tokens_per_value_upper(@extschema@.usage_summary, float8) IS
+    'upper bound of tokens per value: tokens over the lower bound on value (Garwood interval for the effective count, scaled by value_squares / value); Infinity with no value; confidence in (0, 1)';
+
+------------------------------------------------------------------------------------------------
+-- Token accounting across telemetry sources
+------------------------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.billable_tokens(input_tokens bigint, output_tokens bigint,
+                                           cache_read_tokens bigint, cache_creation_tokens bigint,
+                                           convention text) RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.billable_tokens(bigint, bigint, bigint, bigint, text) IS
+    'tokens of one usage record counted once: convention cache_separate (anthropic, claude_code) adds cache reads and writes to input; cache_included (openai, otel_genai, copilot) already has them inside input. NULL counts are 0';
+
+
+-- Bad rows never stop a refresh. billable_tokens raises for counts that break their convention
+-- (a refresh over one such row failed, naming neither row nor developer). The board checks every
+-- row with the same rules first, without raising, and sets the rows that break them aside in
+-- <name>_rejects with this reason; billable_tokens then only sees rows it accepts. The rules
+-- are those of src/core/tokens.cpp and src/pg/tokens.cpp, in their order (test/pgtap/rejects.sql
+-- checks that the two agree on every case).
+CREATE FUNCTION @extschema@.billable_tokens_reject_reason(input_tokens bigint, output_tokens bigint,
+                                                          cache_read_tokens bigint, cache_creation_tokens bigint,
+                                                          convention text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+-- Every part immutable (bigint::text, not bigint || text, which is only stable), so that the
+-- planner inlines the CASE into each query instead of calling a SQL function per row (10x).
+RETURN CASE
+    WHEN input_tokens IS NULL AND output_tokens IS NULL AND cache_read_tokens IS NULL AND cache_creation_tokens IS NULL THEN NULL
+    WHEN convention IS NULL THEN 'convention is NULL'
+    WHEN convention NOT IN ('cache_separate', 'anthropic', 'claude_code', 'cache_included', 'openai', 'otel_genai', 'copilot')
+        THEN 'unknown convention ' || quote_literal(convention)
+             || ': cache_separate (anthropic, claude_code) or cache_included (openai, otel_genai, copilot)'
+    WHEN input_tokens < 0 THEN 'input_tokens is negative (' || input_tokens::text || ')'
+    WHEN output_tokens < 0 THEN 'output_tokens is negative (' || output_tokens::text || ')'
+    WHEN cache_read_tokens < 0 THEN 'cache_read_tokens is negative (' || cache_read_tokens::text || ')'
+    WHEN cache_creation_tokens < 0 THEN 'cache_creation_tokens is negative (' || cache_creation_tokens::text || ')'
+    WHEN convention IN ('cache_included', 'openai', 'otel_genai', 'copilot')
+         AND coalesce(cache_read_tokens, 0)::numeric + coalesce(cache_creation_tokens, 0) > coalesce(input_tokens, 0)
+        THEN 'cache_read_tokens + cache_creation_tokens (' || (coalesce(cache_read_tokens, 0)::numeric + coalesce(cache_creation_tokens, 0))::text
+             || ') exceed input_tokens (' || coalesce(input_tokens, 0)::text || '), which under ' || convention || ' already contains them'
+    WHEN coalesce(input_tokens, 0)::numeric + coalesce(output_tokens, 0)
+         + CASE WHEN convention IN ('cache_separate', 'anthropic', 'claude_code')
+                THEN coalesce(cache_read_tokens, 0)::numeric + coalesce(cache_creation_tokens, 0) ELSE 0 END > 9223372036854775807
+        THEN 'billable token total overflows bigint'
+END;
+COMMENT ON FUNCTION @extschema@.billable_tokens_reject_reason(bigint, bigint, bigint, bigint, text) IS
+    'why billable_tokens would refuse these counts (negative, cache tokens exceeding an input that contains them, unknown or NULL convention, overflow), without raising; NULL when it accepts them. Boards set such rows aside in <name>_rejects';
+
+------------------------------------------------------------------------------------------------
+-- Burst inflation: token spikes above a developer's own baseline that delivered no output
+------------------------------------------------------------------------------------------------
+
+-- merged_value and expected_merged_value were appended in 0.3.0, after is_inflation, so
+-- that the older attributes keep their places (composite types cannot reorder attributes).
+CREATE TYPE @extschema@.burst_episode AS (
+    start_at timestamptz,              -- first bucket of the excursion
+    end_at timestamptz,                -- end of its last bucket (exclusive)
+    tokens bigint,                     -- tokens spent in [start_at, end_at)
+    baseline_tokens float8,            -- tokens the developer's own baseline expects there
+    merged_changes bigint,             -- merges in the episode and the attribution horizon after it
+    expected_merged_changes float8,    -- merges expected at the developer's usual tokens per merge
+    excess_tokens float8,              -- tokens - baseline_tokens
+    inflated_tokens float8,            -- the part of the excess that the merges do not explain
+    p_value float8,                    -- scan p-value, adjusted for every window and scale tried
+    is_inflation boolean,              -- inflated_tokens > 0 (false: a sprint that delivered)
+    merged_value float8,               -- value of those merges
+    expected_merged_value float8       -- value expected at the usual tokens per value
+);
+COMMENT ON TYPE @extschema@.burst_episode IS
+    'one significant excursion of token use above the developer''s baseline, as returned by burst_episodes; merged_value and expected_merged_value are the value-weighted counterparts of merged_changes and expected_merged_changes (equal to them when no value is given)';
+COMMENT ON COLUMN @extschema@.burst_episode.start_at IS 'first bucket of the excursion';
+COMMENT ON COLUMN @extschema@.burst_episode.end_at IS 'end of its last bucket (exclusive)';
+COMMENT ON COLUMN @extschema@.burst_episode.tokens IS 'tokens spent in [start_at, end_at)';
+COMMENT ON COLUMN @extschema@.burst_episode.baseline_tokens IS 'tokens the developer''s own baseline expects there';
+COMMENT ON COLUMN @extschema@.burst_episode.merged_changes IS 'merged changes in the episode and the attribution horizon after it (a count)';
+COMMENT ON COLUMN @extschema@.burst_episode.expected_merged_changes IS 'merged changes expected at the developer''s usual tokens per merged change';
+COMMENT ON COLUMN @extschema@.burst_episode.excess_tokens IS 'tokens - baseline_tokens';
+COMMENT ON COLUMN @extschema@.burst_episode.inflated_tokens IS 'the part of the excess that the merged output does not explain (0: a sprint that delivered)';
+COMMENT ON COLUMN @extschema@.burst_episode.p_value IS 'scan p-value, adjusted for every window and scale tried; smaller is more surely a burst';
+COMMENT ON COLUMN @extschema@.burst_episode.is_inflation IS 'inflated_tokens > 0 (false: a sprint that delivered)';
+COMMENT ON COLUMN @extschema@.burst_episode.merged_value IS 'value of those merged changes (the sum of their weights; their count when no value is given)';
+COMMENT ON COLUMN @extschema@.burst_episode.expected_merged_value IS 'value expected at the developer''s usual tokens per value';
+
+-- An episode is reported when its tokens are significantly above the baseline; it is charged for
+-- the part of its excess that its merged output (in it and the horizon after) does not pay for.
+-- An episode that is not charged was excused by the output test (src/core/burst.hpp, "Output
+-- test"): its output was significantly above what its baseline tokens alone deliver and not
+-- significantly short of what all its tokens predict. It is then either "kept pace" (output at
+-- least what its tokens predict) or merely "above baseline" (short of the prediction, but not
+-- significantly: with few merges a sprint and a drip predict nearly the same count).
+CREATE FUNCTION @extschema@.episode_verdict(episode @extschema@.burst_episode) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN (episode).inflated_tokens > 0 AND (episode).inflated_tokens >= (episode).excess_tokens THEN 'inflation'
+            WHEN (episode).inflated_tokens > 0 THEN 'partly paid'
+            WHEN (episode).inflated_tokens = 0 AND (episode).merged_value >= (episode).expected_merged_value
+                THEN 'not charged: output kept pace'
+            WHEN (episode).inflated_tokens = 0 THEN 'not charged: output above baseline'
+       END;
+COMMENT ON FUNCTION @extschema@.episode_verdict(@extschema@.burst_episode) IS
+    'what the burst detector concluded about an episode: ''inflation'' (its merged output bought back none of the excess tokens), ''partly paid'' (some of them), ''not charged: output kept pace'' (its output was at least what its tokens predict) or ''not charged: output above baseline'' (short of that, but significantly above what its baseline tokens alone deliver and not significantly short: excused as a sprint)';
+
+
+CREATE FUNCTION @extschema@.burst_transfn(internal, timestamptz, bigint, bigint) RETURNS internal
+    AS 'MODULE_PATHNAME', 'burst_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.burst_transfn(internal, timestamptz, bigint, bigint, interval) RETURNS internal
+    AS 'MODULE_PATHNAME', 'burst_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.burst_transfn(internal, timestamptz, bigint, bigint, interval, float8, interval, interval)
+    RETURNS internal
+    AS 'MODULE_PATHNAME', 'burst_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.burst_transfn(internal, timestamptz, bigint, bigint) IS
+    'transition function of burst_inflation and burst_episodes: adds one bucket';
+COMMENT ON FUNCTION @extschema@.burst_transfn(internal, timestamptz, bigint, bigint, interval) IS
+    'transition function of burst_inflation and burst_episodes: adds one bucket';
+COMMENT ON FUNCTION @extschema@.burst_transfn(internal, timestamptz, bigint, bigint, interval, float8, interval, interval) IS
+    'transition function of burst_inflation and burst_episodes: adds one bucket';
+CREATE FUNCTION @extschema@.burst_combine(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.burst_combine(internal, internal) IS
+    'combine function of burst_inflation and burst_episodes (parallel query)';
+CREATE FUNCTION @extschema@.burst_serialize(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.burst_serialize(internal) IS
+    'serialises a burst state for parallel query';
+CREATE FUNCTION @extschema@.burst_deserialize(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.burst_deserialize(bytea, internal) IS
+    'deserialises (and validates) a burst state for parallel query';
+CREATE FUNCTION @extschema@.burst_inflation_final(internal) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.burst_inflation_final(internal) IS
+    'final function of burst_inflation: the inflated share of tokens';
+CREATE FUNCTION @extschema@.burst_episodes_final(internal) RETURNS @extschema@.burst_episode[]
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.burst_episodes_final(internal) IS
+    'final function of burst_episodes: the episodes behind the score';
+
+-- Each merged change carries a value (the binding's weight: reverts and bots 0, a one-line change
+-- ~0.01 of a typical one). The valued overloads take it after the count; burst credit then reads
+-- value where it read the count, so trivial changes merged in a spike's window do not buy it back.
+-- No daily (bucket, tokens, merged_changes, merged_value) form: beside the existing
+-- (bucket, tokens, merged_changes, bucket_width interval) it would make every call with an untyped
+-- literal or NULL in fourth place ('1 hour', NULL) ambiguous. Pass '1 day' for daily buckets.
+CREATE FUNCTION @extschema@.burst_value_transfn(internal, timestamptz, bigint, bigint, float8, interval)
+    RETURNS internal AS 'MODULE_PATHNAME', 'burst_value_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.burst_value_transfn(internal, timestamptz, bigint, bigint, float8, interval, float8,
+                                                interval, interval)
+    RETURNS internal AS 'MODULE_PATHNAME', 'burst_value_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.burst_value_transfn(internal, timestamptz, bigint, bigint, float8, interval) IS
+    'transition function of the valued burst_inflation and burst_episodes: adds one bucket with its merged value';
+COMMENT ON FUNCTION @extschema@.burst_value_transfn(internal, timestamptz, bigint, bigint, float8, interval, float8, interval, interval) IS
+    'transition function of the valued burst_inflation and burst_episodes: adds one bucket with its merged value';
+
+-- The library refuses what cannot be right (src/pg/burst.cpp, BucketAlignment in
+-- src/core/burst.hpp); what it cannot detect, pooling developers without GROUP BY, is said in
+-- every comment an analyst reads with \da+ or \dd.
+CREATE AGGREGATE @extschema@.burst_inflation(bucket timestamptz, tokens bigint, merged_changes bigint) (
+    SFUNC = @extschema@.burst_transfn, STYPE = internal, FINALFUNC = @extschema@.burst_inflation_final,
+    COMBINEFUNC = @extschema@.burst_combine, SERIALFUNC = @extschema@.burst_serialize,
+    DESERIALFUNC = @extschema@.burst_deserialize, PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.burst_inflation(bucket timestamptz, tokens bigint, merged_changes bigint,
+                                             bucket_width interval) (
+    SFUNC = @extschema@.burst_transfn, STYPE = internal, FINALFUNC = @extschema@.burst_inflation_final,
+    COMBINEFUNC = @extschema@.burst_combine, SERIALFUNC = @extschema@.burst_serialize,
+    DESERIALFUNC = @extschema@.burst_deserialize, PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.burst_inflation(bucket timestamptz, tokens bigint, merged_changes bigint,
+                                             bucket_width interval, significance float8,
+                                             horizon interval, baseline interval) (
+    SFUNC = @extschema@.burst_transfn, STYPE = internal, FINALFUNC = @extschema@.burst_inflation_final,
+    COMBINEFUNC = @extschema@.burst_combine, SERIALFUNC = @extschema@.burst_serialize,
+    DESERIALFUNC = @extschema@.burst_deserialize, PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.burst_inflation(bucket timestamptz, tokens bigint, merged_changes bigint,
+                                             merged_value float8, bucket_width interval) (
+    SFUNC = @extschema@.burst_value_transfn, STYPE = internal, FINALFUNC = @extschema@.burst_inflation_final,
+    COMBINEFUNC = @extschema@.burst_combine, SERIALFUNC = @extschema@.burst_serialize,
+    DESERIALFUNC = @extschema@.burst_deserialize, PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.burst_inflation(bucket timestamptz, tokens bigint, merged_changes bigint,
+                                             merged_value float8, bucket_width interval, significance float8,
+                                             horizon interval, baseline interval) (
+    SFUNC = @extschema@.burst_value_transfn, STYPE = internal, FINALFUNC = @extschema@.burst_inflation_final,
+    COMBINEFUNC = @extschema@.burst_combine, SERIALFUNC = @extschema@.burst_serialize,
+    DESERIALFUNC = @extschema@.burst_deserialize, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.burst_inflation(timestamptz, bigint, bigint) IS
+    'share of tokens (0..1) spent in significant bursts above the developer''s own baseline that delivered no matching merged changes; daily buckets (date_trunc(''day'', ts)); one row per developer and bucket, any order. GROUP BY developer: without it every developer is pooled into one series, which cannot be detected: its result means nothing. Bucket must be truncated to the bucket width (date_trunc(''hour'', ts) with ''1 hour''; local-time days across DST are fine); a width coarser or much finer than the buckets is refused (22023)';
+COMMENT ON AGGREGATE @extschema@.burst_inflation(timestamptz, bigint, bigint, interval) IS
+    'burst_inflation with the given bucket width (e.g. ''1 hour''). GROUP BY developer: without it every developer is pooled into one series, which cannot be detected: its result means nothing. Bucket must be truncated to the bucket width (date_trunc(''hour'', ts) with ''1 hour''; local-time days across DST are fine); a width coarser or much finer than the buckets is refused (22023)';
+COMMENT ON AGGREGATE @extschema@.burst_inflation(timestamptz, bigint, bigint, interval, float8, interval, interval) IS
+    'burst_inflation with bucket width, significance (default 0.01), attribution horizon (default 3 days) and baseline window (default 56 days). GROUP BY developer: without it every developer is pooled into one series, which cannot be detected: its result means nothing. Bucket must be truncated to the bucket width (date_trunc(''hour'', ts) with ''1 hour''; local-time days across DST are fine); a width coarser or much finer than the buckets is refused (22023)';
+COMMENT ON AGGREGATE @extschema@.burst_inflation(timestamptz, bigint, bigint, float8, interval) IS
+    'burst_inflation crediting merged output by its value (merged_value >= 0, the sum of the changes'' weights), not its count, with the given bucket width (''1 day'' for daily). GROUP BY developer: without it every developer is pooled into one series, which cannot be detected: its result means nothing. Bucket must be truncated to the bucket width (date_trunc(''hour'', ts) with ''1 hour''; local-time days across DST are fine); a width coarser or much finer than the buckets is refused (22023)';
+COMMENT ON AGGREGATE @extschema@.burst_inflation(timestamptz, bigint, bigint, float8, interval, float8, interval, interval) IS
+    'burst_inflation crediting merged output by its value, with bucket width, significance, attribution horizon and baseline window. GROUP BY developer: without it every developer is pooled into one series, which cannot be detected: its result means nothing. Bucket must be truncated to the bucket width (date_trunc(''hour'', ts) with ''1 hour''; local-time days across DST are fine); a width coarser or much finer than the buckets is refused (22023)';
+
+CREATE AGGREGATE @extschema@.burst_episodes(bucket timestamptz, tokens bigint, merged_changes bigint) (
+    SFUNC = @extschema@.burst_transfn, STYPE = internal, FINALFUNC = @extschema@.burst_episodes_final,
+    COMBINEFUNC = @extschema@.burst_combine, SERIALFUNC = @extschema@.burst_serialize,
+    DESERIALFUNC = @extschema@.burst_deserialize, PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.burst_episodes(bucket timestamptz, tokens bigint, merged_changes bigint,
+                                            bucket_width interval) (
+    SFUNC = @extschema@.burst_transfn, STYPE = internal, FINALFUNC = @extschema@.burst_episodes_final,
+    COMBINEFUNC = @extschema@.burst_combine, SERIALFUNC = @extschema@.burst_serialize,
+    DESERIALFUNC = @extschema@.burst_deserialize, PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.burst_episodes(bucket timestamptz, tokens bigint, merged_changes bigint,
+                                            bucket_width interval, significance float8,
+                                            horizon interval, baseline interval) (
+    SFUNC = @extschema@.burst_transfn, STYPE = internal, FINALFUNC = @extschema@.burst_episodes_final,
+    COMBINEFUNC = @extschema@.burst_combine, SERIALFUNC = @extschema@.burst_serialize,
+    DESERIALFUNC = @extschema@.burst_deserialize, PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.burst_episodes(bucket timestamptz, tokens bigint, merged_changes bigint,
+                                            merged_value float8, bucket_width interval) (
+    SFUNC = @extschema@.burst_value_transfn, STYPE = internal, FINALFUNC = @extschema@.burst_episodes_final,
+    COMBINEFUNC = @extschema@.burst_combine, SERIALFUNC = @extschema@.burst_serialize,
+    DESERIALFUNC = @extschema@.burst_deserialize, PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.burst_episodes(bucket timestamptz, tokens bigint, merged_changes bigint,
+                                            merged_value float8, bucket_width interval, significance float8,
+                                            horizon interval, baseline interval) (
+    SFUNC = @extschema@.burst_value_transfn, STYPE = internal, FINALFUNC = @extschema@.burst_episodes_final,
+    COMBINEFUNC = @extschema@.burst_combine, SERIALFUNC = @extschema@.burst_serialize,
+    DESERIALFUNC = @extschema@.burst_deserialize, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.burst_episodes(timestamptz, bigint, bigint) IS
+    'the episodes behind burst_inflation, as an array of burst_episode (unnest it for rows); daily buckets (date_trunc(''day'', ts)). GROUP BY developer: without it every developer is pooled into one series, which cannot be detected: its result means nothing. Bucket must be truncated to the bucket width (date_trunc(''hour'', ts) with ''1 hour''; local-time days across DST are fine); a width coarser or much finer than the buckets is refused (22023)';
+COMMENT ON AGGREGATE @extschema@.burst_episodes(timestamptz, bigint, bigint, interval) IS
+    'burst_episodes with the given bucket width. GROUP BY developer: without it every developer is pooled into one series, which cannot be detected: its result means nothing. Bucket must be truncated to the bucket width (date_trunc(''hour'', ts) with ''1 hour''; local-time days across DST are fine); a width coarser or much finer than the buckets is refused (22023)';
+COMMENT ON AGGREGATE @extschema@.burst_episodes(timestamptz, bigint, bigint, interval, float8, interval, interval) IS
+    'burst_episodes with bucket width, significance, attribution horizon and baseline window. GROUP BY developer: without it every developer is pooled into one series, which cannot be detected: its result means nothing. Bucket must be truncated to the bucket width (date_trunc(''hour'', ts) with ''1 hour''; local-time days across DST are fine); a width coarser or much finer than the buckets is refused (22023)';
+COMMENT ON AGGREGATE @extschema@.burst_episodes(timestamptz, bigint, bigint, float8, interval) IS
+    'burst_episodes crediting merged output by its value, not its count, with the given bucket width. GROUP BY developer: without it every developer is pooled into one series, which cannot be detected: its result means nothing. Bucket must be truncated to the bucket width (date_trunc(''hour'', ts) with ''1 hour''; local-time days across DST are fine); a width coarser or much finer than the buckets is refused (22023)';
+COMMENT ON AGGREGATE @extschema@.burst_episodes(timestamptz, bigint, bigint, float8, interval, float8, interval, interval) IS
+    'burst_episodes crediting merged output by its value, with bucket width, significance, attribution horizon and baseline window. GROUP BY developer: without it every developer is pooled into one series, which cannot be detected: its result means nothing. Bucket must be truncated to the bucket width (date_trunc(''hour'', ts) with ''1 hour''; local-time days across DST are fine); a width coarser or much finer than the buckets is refused (22023)';
+
+CREATE FUNCTION @extschema@.burst_score_add(internal, bigint) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.burst_score_add(internal, bigint) IS
+    'transition function of burst_score: adds the current row to the frame';
+CREATE FUNCTION @extschema@.burst_score_remove(internal, bigint) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.burst_score_remove(internal, bigint) IS
+    'inverse transition of burst_score: removes the row leaving the frame';
+CREATE FUNCTION @extschema@.burst_score_final(internal) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.burst_score_final(internal) IS
+    'final function of burst_score: surprise of the current row against the rest of the frame';
+-- No combine function: the score is defined against the current row of an ordered frame, which
+-- partial aggregation does not have. The aggregate is still PARALLEL SAFE (it runs above a
+-- parallel scan).
+CREATE AGGREGATE @extschema@.burst_score(tokens bigint) (
+    SFUNC = @extschema@.burst_score_add, STYPE = internal, FINALFUNC = @extschema@.burst_score_final,
+    MSFUNC = @extschema@.burst_score_add, MINVFUNC = @extschema@.burst_score_remove,
+    MSTYPE = internal, MFINALFUNC = @extschema@.burst_score_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.burst_score(bigint) IS
+    'robust surprise of the current bucket''s tokens against the rest of the frame (median/MAD on a log scale, zeros modelled apart): 0 typical, +2 as rare as a 2-sigma high; use OVER (PARTITION BY developer ORDER BY bucket ROWS BETWEEN n PRECEDING AND CURRENT ROW), or burst_score(tokens ORDER BY bucket) for the last bucket; a window without ORDER BY, a frame not ending at CURRENT ROW and an aggregate without ORDER BY are refused (22023)';
+
+------------------------------------------------------------------------------------------------
+-- burst_series: a developer's bucketed series as a storable type, its aggregate, rollup and
+-- accessors; equality and hashing for usage_summary and burst_series
+------------------------------------------------------------------------------------------------
+
+------------------------------------------------------------------------------------------------
+-- Fair leaderboards: value per token with empirical-Bayes shrinkage, ranked on a lower bound
+------------------------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.fair_score(value bigint, exposure float8, quantile float8 DEFAULT 0.1)
+    RETURNS float8 AS 'MODULE_PATHNAME' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_score(bigint, float8, float8) IS
+    'fair score of a row in its window partition: the posterior lower quantile (default 10%) of value per unit exposure under a Gamma-Poisson prior fitted to the partition by marginal likelihood; use OVER (PARTITION BY cohort)';
+
+CREATE FUNCTION @extschema@.fair_score(value bigint, exposure float8, quantile float8,
+                                       prior_alpha float8, prior_beta float8)
+    RETURNS float8 AS 'MODULE_PATHNAME', 'fair_score' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_score(bigint, float8, float8, float8, float8) IS
+    'fair score against a given Gamma(prior_alpha, prior_beta) prior (e.g. one fitted on a previous period) instead of one fitted to the partition';
+
+CREATE FUNCTION @extschema@.fair_rank(value bigint, exposure float8, quantile float8 DEFAULT 0.1)
+    RETURNS bigint AS 'MODULE_PATHNAME' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_rank(bigint, float8, float8) IS
+    'rank by fair_score within the window partition, 1 = best; ties share a rank as in rank()';
+
+CREATE FUNCTION @extschema@.fair_rank(value bigint, exposure float8, quantile float8,
+                                      prior_alpha float8, prior_beta float8)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'fair_rank' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_rank(bigint, float8, float8, float8, float8) IS
+    'rank by fair_score against a given Gamma(prior_alpha, prior_beta) prior';
+
+CREATE FUNCTION @extschema@.fair_rank_lower(value bigint, exposure float8, quantile float8 DEFAULT 0.1,
+                                            level float8 DEFAULT 0.8)
+    RETURNS bigint AS 'MODULE_PATHNAME' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_rank_lower(bigint, float8, float8, float8) IS
+    'best plausible rank: 1 + the number of rows whose central posterior interval (at level) lies entirely above this row''s';
+
+CREATE FUNCTION @extschema@.fair_rank_upper(value bigint, exposure float8, quantile float8 DEFAULT 0.1,
+                                            level float8 DEFAULT 0.8)
+    RETURNS bigint AS 'MODULE_PATHNAME' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_rank_upper(bigint, float8, float8, float8) IS
+    'worst plausible rank: the partition size minus the number of rows whose central posterior interval lies entirely below this row''s';
+
+-- float8 overloads of the fair window functions: value is the sum of the weights of merged
+-- changes, effective_count (per row) their Kish effective number value^2 / sum(weight^2); NULL
+-- treats value as a count. Same C entry points: they dispatch on the value argument's type.
+-- Overload resolution: a bigint value keeps the bigint functions (an exact match); numeric and
+-- float8 values, and integer literals (float8 is the preferred numeric type), take these, which
+-- give bit-identical results on integer values without an effective count.
+
+CREATE FUNCTION @extschema@.fair_score(value float8, exposure float8, quantile float8 DEFAULT 0.1,
+                                       effective_count float8 DEFAULT NULL)
+    RETURNS float8 AS 'MODULE_PATHNAME', 'fair_score' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_score(float8, float8, float8, float8) IS
+    'fair score of a row with fractional value (sum of change weights) and effective_count (value^2 / sum of squared weights; NULL: value is a count): the posterior lower quantile of value per unit exposure, with one large change less certain than many small ones; use OVER (PARTITION BY cohort)';
+
+CREATE FUNCTION @extschema@.fair_score(value float8, exposure float8, quantile float8,
+                                       prior_alpha float8, prior_beta float8,
+                                       effective_count float8 DEFAULT NULL)
+    RETURNS float8 AS 'MODULE_PATHNAME', 'fair_score' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_score(float8, float8, float8, float8, float8, float8) IS
+    'fair score of a row with fractional value and effective_count against a given Gamma(prior_alpha, prior_beta) prior on value per unit exposure';
+
+CREATE FUNCTION @extschema@.fair_rank(value float8, exposure float8, quantile float8 DEFAULT 0.1,
+                                      effective_count float8 DEFAULT NULL)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'fair_rank' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_rank(float8, float8, float8, float8) IS
+    'rank by fair_score (fractional value, effective_count) within the window partition, 1 = best; ties share a rank as in rank()';
+
+CREATE FUNCTION @extschema@.fair_rank(value float8, exposure float8, quantile float8,
+                                      prior_alpha float8, prior_beta float8,
+                                      effective_count float8 DEFAULT NULL)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'fair_rank' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_rank(float8, float8, float8, float8, float8, float8) IS
+    'rank by fair_score (fractional value, effective_count) against a given Gamma(prior_alpha, prior_beta) prior';
+
+CREATE FUNCTION @extschema@.fair_rank_lower(value float8, exposure float8, quantile float8 DEFAULT 0.1,
+                                            level float8 DEFAULT 0.8, effective_count float8 DEFAULT NULL)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'fair_rank_lower' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_rank_lower(float8, float8, float8, float8, float8) IS
+    'best plausible rank (fractional value, effective_count): 1 + the number of rows whose central posterior interval (at level) lies entirely above this row''s';
+
+CREATE FUNCTION @extschema@.fair_rank_upper(value float8, exposure float8, quantile float8 DEFAULT 0.1,
+                                            level float8 DEFAULT 0.8, effective_count float8 DEFAULT NULL)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'fair_rank_upper' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_rank_upper(float8, float8, float8, float8, float8) IS
+    'worst plausible rank (fractional value, effective_count): the partition size minus the number of rows whose central posterior interval lies entirely below this row''s';
+
+-- fair_detail's last two attributes (what the model used for the row) were appended in 0.3.0,
+-- so that the older attributes keep their places: the effective count n (the value, for counts)
+-- and the dispersion value / n (1 for counts; the partition's pooled dispersion for a zero value).
+CREATE TYPE @extschema@.fair_detail AS (
+    score float8,             -- fair_score
+    rank bigint,              -- fair_rank
+    rank_lower bigint,        -- fair_rank_lower
+    rank_upper bigint,        -- fair_rank_upper
+    posterior_mean float8,    -- (alpha + value) / (beta + exposure)
+    rate_lower float8,        -- central posterior interval of value per unit exposure, at level
+    rate_upper float8,
+    shrinkage float8,         -- weight on the prior mean: beta / (beta + exposure)
+    prior_alpha float8,       -- the partition's fitted Gamma prior: shape
+    prior_beta float8,        --   and rate (in exposure units)
+    prior_mean float8,        -- alpha / beta: the cohort's typical value per unit exposure
+    prior_method text,        -- marginal_likelihood, or the fallback used (see README)
+    effective_count float8,   -- the effective number of changes used
+    dispersion float8         -- value / effective_count
+);
+COMMENT ON TYPE @extschema@.fair_detail IS 'everything behind a fair_score, as returned by fair_detail';
+COMMENT ON COLUMN @extschema@.fair_detail.score IS 'fair_score: the posterior quantile of value per unit exposure the row is ranked on; higher is better';
+COMMENT ON COLUMN @extschema@.fair_detail.rank IS 'fair_rank: 1 = best, ties share a rank';
+COMMENT ON COLUMN @extschema@.fair_detail.rank_lower IS 'fair_rank_lower: best plausible rank, 1 + the rows whose posterior interval lies entirely above';
+COMMENT ON COLUMN @extschema@.fair_detail.rank_upper IS 'fair_rank_upper: worst plausible rank, the partition size less the rows whose posterior interval lies entirely below';
+COMMENT ON COLUMN @extschema@.fair_detail.posterior_mean IS 'posterior mean of value per unit exposure, (alpha + value) / (beta + exposure)';
+COMMENT ON COLUMN @extschema@.fair_detail.rate_lower IS 'lower end of the central posterior interval of value per unit exposure, at level';
+COMMENT ON COLUMN @extschema@.fair_detail.rate_upper IS 'upper end of the central posterior interval of value per unit exposure, at level';
+COMMENT ON COLUMN @extschema@.fair_detail.shrinkage IS 'weight on the prior mean, beta / (beta + exposure), a fraction 0-1';
+COMMENT ON COLUMN @extschema@.fair_detail.prior_alpha IS 'the partition''s fitted Gamma prior: shape';
+COMMENT ON COLUMN @extschema@.fair_detail.prior_beta IS 'the partition''s fitted Gamma prior: rate, in exposure units';
+COMMENT ON COLUMN @extschema@.fair_detail.prior_mean IS 'alpha / beta: the partition''s typical value per unit exposure';
+COMMENT ON COLUMN @extschema@.fair_detail.prior_method IS 'marginal_likelihood, or the fallback used: small_partition, no_spread, all_zero, no_exposure';
+COMMENT ON COLUMN @extschema@.fair_detail.effective_count IS 'the effective number of changes used (the value itself for counts)';
+COMMENT ON COLUMN @extschema@.fair_detail.dispersion IS 'value / effective_count: 1 for counts; the partition''s pooled dispersion for a zero value';
+
+CREATE FUNCTION @extschema@.fair_detail(value bigint, exposure float8, quantile float8 DEFAULT 0.1,
+                                        level float8 DEFAULT 0.8)
+    RETURNS @extschema@.fair_detail AS 'MODULE_PATHNAME' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_detail(bigint, float8, float8, float8) IS
+    'explains a fair_score: score, rank and rank interval, posterior, shrinkage and the partition''s fitted prior; (fair_detail(...) OVER w).* expands it';
+CREATE FUNCTION @extschema@.fair_detail(value float8, exposure float8, quantile float8 DEFAULT 0.1,
+                                        level float8 DEFAULT 0.8, effective_count float8 DEFAULT NULL)
+    RETURNS @extschema@.fair_detail AS 'MODULE_PATHNAME', 'fair_detail' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fair_detail(float8, float8, float8, float8, float8) IS
+    'explains a fair_score of a row with fractional value and effective_count: score, rank and rank interval, posterior, shrinkage, the partition''s fitted prior, the effective count and dispersion used; (fair_detail(...) OVER w).* expands it';
+
+------------------------------------------------------------------------------------------------
+-- Binding, the registry: the boards create_leaderboard made
+------------------------------------------------------------------------------------------------
+
+-- What create_leaderboard made, so that refresh_leaderboard and drop_leaderboard can find it.
+-- An extension configuration table: pg_dump keeps its rows. Its columns are in the order the
+-- upgrade scripts added them (an updated database has them so), so that a dump's COPY of its
+-- rows restores into either.
+CREATE TABLE @extschema@.leaderboards (
+    target_schema name NOT NULL,
+    name text NOT NULL,
+    bucket_width interval NOT NULL,
+    period text NOT NULL,
+    min_group_size integer NOT NULL,
+    cron_job_name text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    objects text[],
+    -- How fresh each board is, and whether its last scheduled refresh failed. A refresh that
+    -- succeeds records when it started, how long it took, what it read and the span of data it
+    -- holds, and clears the failure; a failing one rolls back, so scheduled_refresh (a procedure)
+    -- records the failure, commits that record, and raises the error again.
+    refreshed_at timestamptz,
+    refresh_seconds float8,
+    rows_read bigint,
+    data_from timestamptz,
+    data_through timestamptz,
+    last_failed_at timestamptz,
+    last_error text,
+    -- What create_leaderboard was given about coverage and teams, and what the last refresh left
+    -- out and matched (the rejects section fills them).
+    rejected_rows bigint,
+    developer_coverage float8,
+    min_coverage float8,
+    multiple_teams text,
+    -- The owner of a board: the role that created it (create_leaderboard's INSERT leaves it to
+    -- this default). A name, not a regrole, so that pg_dump's copy of the rows restores even
+    -- before its roles exist; a renamed role keeps its boards only once an administrator updates
+    -- this column.
+    owner name NOT NULL DEFAULT current_user,
+    PRIMARY KEY (target_schema, name)
+);
+COMMENT ON TABLE @extschema@.leaderboards IS
+    'leaderboards created by create_leaderboard (managed by the extension; kept by pg_dump). Row-level security: a role sees the rows of the boards it owns or may read, and changes only those it owns';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.leaderboards', '');
+COMMENT ON COLUMN @extschema@.leaderboards.target_schema IS 'schema of the board''s objects';
+COMMENT ON COLUMN @extschema@.leaderboards.name IS 'the board''s name: its objects are <name>_leaderboard, <name>_periods, ...';
+COMMENT ON COLUMN @extschema@.leaderboards.bucket_width IS 'width of the buckets of <name>_buckets and of burst detection: 1 hour or 1 day';
+COMMENT ON COLUMN @extschema@.leaderboards.period IS 'the leaderboard period: day, week, month or quarter';
+COMMENT ON COLUMN @extschema@.leaderboards.min_group_size IS 'teams with fewer developers in a period are not shown; cohorts with fewer identities are ranked in the whole company';
+COMMENT ON COLUMN @extschema@.leaderboards.cron_job_name IS 'the pg_cron job that refreshes the board; NULL: not scheduled with pg_cron';
+COMMENT ON COLUMN @extschema@.leaderboards.created_at IS 'when create_leaderboard made the board';
+COMMENT ON COLUMN @extschema@.leaderboards.objects IS 'the relations create_leaderboard made, in refresh order (NULL for boards made by 0.2.0)';
+COMMENT ON COLUMN @extschema@.leaderboards.refreshed_at IS 'when the last successful refresh (or the creation) started: everything committed to the source tables before then is in the board; NULL: not refreshed since the update to 0.4.0';
+COMMENT ON COLUMN @extschema@.leaderboards.refresh_seconds IS 'how long that refresh took, in seconds';
+COMMENT ON COLUMN @extschema@.leaderboards.rows_read IS 'source rows that refresh read: usage rows (the usage_rows of <name>_periods) plus merged changes (the rows of <name>_changes); NULL when the board does not record one of them (boards made before 0.4.0)';
+COMMENT ON COLUMN @extschema@.leaderboards.data_from IS 'start of the first bucket with tokens in the board (UTC buckets); NULL: no usage yet';
+COMMENT ON COLUMN @extschema@.leaderboards.data_through IS 'start of the last bucket with tokens: the board holds usage up to the end of that bucket; NULL: no usage yet';
+COMMENT ON COLUMN @extschema@.leaderboards.last_failed_at IS 'when the last scheduled refresh (scheduled_refresh) failed; NULL: no failure since the last successful refresh, which clears it';
+COMMENT ON COLUMN @extschema@.leaderboards.last_error IS 'the error of that failed refresh, "message (SQLSTATE xxxxx)"; the board still shows the data of refreshed_at; NULL: no failure since the last successful refresh';
+COMMENT ON COLUMN @extschema@.leaderboards.rejected_rows IS 'source rows the last refresh left out (rows of <name>_rejects: usage rows breaking their token convention or without developer or time, merged changes without author); NULL: boards made before 0.4.0';
+COMMENT ON COLUMN @extschema@.leaderboards.developer_coverage IS 'share (0-1) of the developers with tokens who have a merged change, at the last refresh (<name>_coverage over the whole span); a refresh that lowers it by more than 0.1 raises a NOTICE';
+COMMENT ON COLUMN @extschema@.leaderboards.min_coverage IS 'the least developer_coverage create_leaderboard accepted (a refresh below it raises a NOTICE, not an error)';
+COMMENT ON COLUMN @extschema@.leaderboards.multiple_teams IS 'what the board does with a person in several teams: first, every or refuse (refused at create; later memberships get the first team and a NOTICE)';
+COMMENT ON COLUMN @extschema@.leaderboards.owner IS
+    'the role that owns the board (its creator, or the role it was created as with SET ROLE): it and the roles with its privileges (members that inherit) see, refresh and drop it';
+
+CREATE FUNCTION usage_value_internal.board_objects(name text) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT ARRAY[name || '_buckets', name || '_episodes', name || '_periods', name || '_leaderboard', name || '_team_leaderboard']
+$function$;
+COMMENT ON FUNCTION usage_value_internal.board_objects(text) IS
+    'the objects of a board made by 0.2.0 (which did not record them), in refresh order';
+
+-- One of a board's relations, when the board has it (boards made by 0.2.0 list no objects: they
+-- have _buckets, _episodes, _periods, _leaderboard and _team_leaderboard) and it still exists.
+CREATE FUNCTION usage_value_internal.board_relation(schema_name name, name text, objects text[], suffix text)
+RETURNS regclass
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT to_regclass(format('%I.%I', schema_name, name || suffix))
+    WHERE name || suffix = ANY (coalesce(objects, usage_value_internal.board_objects(name)))
+$function$;
+COMMENT ON FUNCTION usage_value_internal.board_relation(name, text, text[], text) IS
+    'the relation <name><suffix> of a board, if the board made it and it exists; else NULL';
+
+CREATE FUNCTION @extschema@._check_column(tab regclass, col text, argument text) RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF col IS NULL THEN
+        RAISE EXCEPTION '% must not be NULL', argument USING ERRCODE = '22023';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = tab AND attname = col AND attnum > 0 AND NOT attisdropped) THEN
+        RAISE EXCEPTION '%: table % has no column %', argument, tab, quote_ident(col) USING ERRCODE = '42703';
+    END IF;
+END
+$function$;
+COMMENT ON FUNCTION @extschema@._check_column(regclass, text, text) IS
+    'internal: checks that a mapped column exists, naming the argument that mapped it';
+
+-- A mapped column of the wrong type is refused at create, naming the parameter, the column and
+-- its type, instead of a cast failing row by row at every refresh ("cannot cast jsonb string to
+-- type bigint", "function extract(unknown, text) does not exist"). Domains are judged by their
+-- base type. Text or JSON holding numbers or times: create_source_view converts them, row by row,
+-- setting aside what does not convert.
+CREATE FUNCTION usage_value_internal.check_column_kind(tab regclass, col text, argument text, kind text) RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    type_oid oid;
+    base oid;
+BEGIN
+    PERFORM @extschema@._check_column(tab, col, argument);
+    SELECT atttypid INTO type_oid FROM pg_attribute WHERE attrelid = tab AND attname = col AND attnum > 0 AND NOT attisdropped;
+    base := type_oid;
+    WHILE (SELECT typtype FROM pg_type WHERE oid = base) = 'd' LOOP
+        base := (SELECT typbasetype FROM pg_type WHERE oid = base);
+    END LOOP;
+    IF kind = 'count' AND base NOT IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'numeric'::regtype) THEN
+        RAISE EXCEPTION '%: column %.% is %, not a count', argument, tab, quote_ident(col), format_type(type_oid, NULL)
+            USING ERRCODE = '42804',
+                  HINT = 'Map an integer or numeric column; for text or JSON attributes use usage_value.create_source_view, which converts them and sets aside what does not convert.';
+    ELSIF kind = 'time' AND base NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
+        RAISE EXCEPTION '%: column %.% is %, not a time', argument, tab, quote_ident(col), format_type(type_oid, NULL)
+            USING ERRCODE = '42804',
+                  HINT = 'Map a timestamptz, timestamp (read as UTC) or date column; for text times use usage_value.create_source_view, which converts them.';
+    ELSIF kind = 'flag' AND base <> 'bool'::regtype THEN
+        RAISE EXCEPTION '%: column %.% is %, not a boolean', argument, tab, quote_ident(col), format_type(type_oid, NULL)
+            USING ERRCODE = '42804', HINT = 'Map a boolean column (a view can compute one, e.g. status = ''APPROVED'').';
+    END IF;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.check_column_kind(regclass, text, text, text) IS
+    'checks that a mapped column exists and is a count (integer or numeric), a time (timestamptz, timestamp, date) or a flag (boolean), naming the parameter that mapped it (42703, 42804)';
+
+------------------------------------------------------------------------------------------------
+-- Binding, freshness: when each board was refreshed, and whether its last refresh failed
+------------------------------------------------------------------------------------------------
+
+-- What an analyst or a BI role may read about every board: no per-person columns (who sees which
+-- rows is decided by the registry's row-level security, in the privileges section).
+CREATE VIEW @extschema@.leaderboard_freshness AS
+SELECT target_schema::text AS schema, name, period,
+       CASE extract(epoch FROM bucket_width) WHEN 3600 THEN '1 hour' WHEN 86400 THEN '1 day' ELSE bucket_width::text END AS bucket_width,
+       refreshed_at, refresh_seconds, rows_read, data_from, data_through, last_failed_at, last_error,
+       -- (refreshed_at is a clock time: a refresh in this very transaction started after now())
+       greatest(extract(epoch FROM now() - refreshed_at) / 3600, 0)::float8 AS hours_since_refresh,
+       cron_job_name, rejected_rows, developer_coverage
+FROM @extschema@.leaderboards;
+COMMENT ON VIEW @extschema@.leaderboard_freshness IS
+    'how fresh each leaderboard is and whether its last scheduled refresh failed; no per-person columns. Shows the boards the reader owns or may read (SELECT on one of the board''s relations), every board to pg_monitor members and superusers: a BI role granted <name>_team_leaderboard sees that board''s row';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.schema IS 'schema of the board''s objects';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.name IS 'the board''s name: its objects are <name>_leaderboard, <name>_team_leaderboard, ...';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.period IS 'the leaderboard period: day, week, month or quarter';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.bucket_width IS 'width of the buckets burst detection works on: 1 hour or 1 day';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.refreshed_at IS 'when the last successful refresh (or the creation) started: everything committed to the source tables before then is in the board; NULL: not refreshed since the update to 0.4.0';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.refresh_seconds IS 'how long that refresh took, in seconds';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.rows_read IS 'source rows that refresh read: usage rows plus merged changes; NULL for boards made before 0.4.0, which do not record them';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.data_from IS 'start of the first bucket with tokens in the board (UTC); NULL: no usage yet';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.data_through IS 'start of the last bucket with tokens: the board holds usage up to the end of that bucket; NULL: no usage yet';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.last_failed_at IS 'when the last scheduled refresh failed; NULL: no failure since the last successful refresh';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.last_error IS 'the error of that failed refresh, "message (SQLSTATE xxxxx)"; the board still shows the data of refreshed_at; NULL: no failure since the last successful refresh';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.hours_since_refresh IS 'hours from refreshed_at to now; how old is too old depends on the schedule: compare with it';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.cron_job_name IS 'the pg_cron job that refreshes the board; NULL: not scheduled with pg_cron (it may be scheduled otherwise)';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.rejected_rows IS 'source rows the last refresh left out (they are listed, with the reason, in <name>_rejects); NULL: boards made before 0.4.0';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.developer_coverage IS 'share (0-1) of the developers with tokens who have a merged change, at the last refresh: near 0 means usage and changes do not match (see <name>_coverage); NULL: boards made before 0.4.0';
+
+-- Records a successful refresh (or creation): create_leaderboard and refresh_leaderboard call it
+-- last, in their own transaction, so the figures describe exactly what was committed.
+CREATE FUNCTION usage_value_internal.record_refresh(schema_name name, name text,
+                                                    started timestamptz DEFAULT statement_timestamp())
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    entry record;
+    buckets regclass;
+    periods regclass;
+    changes regclass;
+    usage_rows bigint;
+    change_rows bigint;
+    first_bucket timestamptz;
+    last_bucket timestamptz;
+BEGIN
+    SELECT * INTO entry FROM @extschema@.leaderboards l
+    WHERE l.target_schema = schema_name AND l.name = record_refresh.name FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
+    END IF;
+    buckets := usage_value_internal.board_relation(schema_name, name, entry.objects, '_buckets');
+    periods := usage_value_internal.board_relation(schema_name, name, entry.objects, '_periods');
+    changes := usage_value_internal.board_relation(schema_name, name, entry.objects, '_changes');
+    -- Usage rows are counted by <name>_periods where it records them (boards made by 0.4.0 on);
+    -- merged changes are the rows of <name>_changes (0.3.0 on). Otherwise unknown: NULL.
+    IF periods IS NOT NULL AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = periods AND attname = 'usage_rows'
+                                       AND attnum > 0 AND NOT attisdropped) THEN
+        EXECUTE format('SELECT coalesce(sum(usage_rows), 0)::bigint FROM %s', periods) INTO usage_rows;
+    END IF;
+    IF changes IS NOT NULL THEN
+        EXECUTE format('SELECT count(*) FROM %s', changes) INTO change_rows;
+    END IF;
+    IF buckets IS NOT NULL THEN
+        EXECUTE format('SELECT min(bucket), max(bucket) FROM %s WHERE tokens > 0', buckets) INTO first_bucket, last_bucket;
+    END IF;
+    UPDATE @extschema@.leaderboards l
+    SET refreshed_at = started, refresh_seconds = extract(epoch FROM clock_timestamp() - started)::float8,
+        rows_read = usage_rows + change_rows, data_from = first_bucket, data_through = last_bucket,
+        last_failed_at = NULL, last_error = NULL
+    WHERE l.target_schema = schema_name AND l.name = record_refresh.name;
+    PERFORM usage_value_internal.record_coverage(schema_name, name);   -- rows left out, coverage (rejects section)
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.record_refresh(name, text, timestamptz) IS
+    'records in usage_value.leaderboards that a board was refreshed (or created) successfully since started: time, duration, rows read, span of data, rows left out and coverage (record_coverage); clears the last failure';
+
+------------------------------------------------------------------------------------------------
+-- Binding: create, refresh and drop a board
+------------------------------------------------------------------------------------------------
+
+-- The body: validates the mapping, creates the objects, records them in leaderboards.
+CREATE FUNCTION usage_value_internal.create_leaderboard(
+    name text,
+    usage_table regclass,
+    developer_column text,
+    time_column text,
+    changes_table regclass,
+    author_column text,
+    merged_at_column text,
+    tokens_column text,
+    input_tokens_column text,
+    output_tokens_column text,
+    cache_read_column text,
+    cache_creation_column text,
+    token_convention text,
+    convention_column text,
+    team_table regclass,
+    team_member_column text,
+    team_column text,
+    cohort_column text,
+    period text,
+    bucket_width interval,
+    min_group_size integer,
+    target_schema name,
+    refresh_schedule text,
+    -- what a change is worth
+    change_id_column text,
+    additions_column text,
+    deletions_column text,
+    reverts_column text,
+    bot_column text,
+    reviewed_column text,
+    change_size_unit float8,
+    change_value_cap float8,
+    unreviewed_weight float8,
+    reviews_table regclass,
+    reviewer_column text,
+    review_change_column text,
+    review_weight float8,
+    -- whose tokens
+    identity_table regclass,
+    identity_column text,
+    identity_person_column text,
+    split_identities text,
+    -- checks on the join (issue 12)
+    min_coverage float8,
+    multiple_teams text
+) RETURNS SETOF text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    started timestamptz := clock_timestamp();  -- what the board holds: everything committed before this
+    ext name := '@extschema@';
+    schema_name name := target_schema;  -- the wrapper passes the caller's current schema for NULL
+    tokens_expr text;
+    bucket_seconds bigint;
+    team_join text := '';
+    team_expr text := 'NULL::text';
+    cohort_expr text := 'NULL::text';
+    person_expr text := 'true';
+    invoker text := CASE WHEN current_setting('server_version_num')::int >= 150000
+                         THEN ' WITH (security_invoker = true)' ELSE '' END;
+    obj_changes text := name || '_changes';
+    obj_buckets text := name || '_buckets';
+    obj_episodes text := name || '_episodes';
+    obj_periods text := name || '_periods';
+    obj_board text := name || '_leaderboard';
+    obj_teams text := name || '_team_leaderboard';
+    obj_suspects text := name || '_suspects';
+    obj_rejects text := name || '_rejects';
+    obj_coverage text := name || '_coverage';
+    obj_unmatched text := name || '_unmatched';
+    token_args text;      -- the arguments of billable_tokens for one usage row u
+    usage_reject text;    -- why a usage row u is left out; NULL: it is counted
+    identity_sql text;    -- the identity map, one person per identity
+    members_sql text;     -- the team table's memberships, members mapped to persons
+    teams_expr text := 'NULL::text[]';
+    team_source text;     -- what the team board groups: one row per person and period, or per membership
+    cov record;
+    example_usage text;
+    example_other text;
+    multi record;
+    period_length text;  -- one period as an interval ('3 months' for a quarter)
+    who_usage text;     -- the person an identity belongs to, for each source
+    who_author text;
+    who_reviewer text;
+    map_usage text := '';
+    map_author text := '';
+    map_reviewer text := '';
+    size_expr text := 'NULL::float8';
+    id_expr text;
+    reverts_expr text := 'NULL::text';
+    bot_expr text := 'false';
+    reviewed_expr text := 'NULL::boolean';
+    review_credit text := 'SELECT NULL::text AS developer_id, NULL::timestamptz AS bucket, NULL::float8 AS value WHERE false';
+    job text;
+BEGIN
+    -- Validate the mapping before creating anything; every identifier is quoted with %I below.
+    IF schema_name IS NULL THEN
+        RAISE EXCEPTION 'target_schema is not given and there is no current schema (search_path names none that exists)'
+            USING ERRCODE = '3F000';
+    END IF;
+    IF name IS NULL OR name = '' THEN
+        RAISE EXCEPTION 'name must not be empty' USING ERRCODE = '22023';
+    END IF;
+    IF length(obj_teams) > 63 THEN
+        RAISE EXCEPTION 'name is too long: object names like % exceed 63 bytes', obj_teams USING ERRCODE = '22023';
+    END IF;
+    IF period IS NULL OR period NOT IN ('day', 'week', 'month', 'quarter') THEN
+        RAISE EXCEPTION 'period must be day, week, month or quarter (got %)', period USING ERRCODE = '22023';
+    END IF;
+    IF min_group_size IS NULL OR min_group_size < 1 THEN
+        RAISE EXCEPTION 'min_group_size must be at least 1 (got %)', min_group_size USING ERRCODE = '22023';
+    END IF;
+    IF bucket_width IS NULL OR extract(epoch FROM bucket_width) NOT IN (3600, 86400)
+       OR date_part('month', bucket_width) <> 0 THEN
+        RAISE EXCEPTION 'bucket_width must be ''1 hour'' or ''1 day'' (got %)', bucket_width USING ERRCODE = '22023';
+    END IF;
+    IF change_size_unit IS NOT NULL AND NOT (change_size_unit > 0 AND change_size_unit < 'Infinity') THEN
+        RAISE EXCEPTION 'change_size_unit must be a number of lines > 0, or NULL for the median merged change (got %)', change_size_unit
+            USING ERRCODE = '22023';
+    END IF;
+    IF change_value_cap IS NULL OR NOT (change_value_cap >= 1 AND change_value_cap < 'Infinity') THEN
+        RAISE EXCEPTION 'change_value_cap must be at least 1 typical change (got %)', change_value_cap USING ERRCODE = '22023';
+    END IF;
+    IF unreviewed_weight IS NULL OR NOT (unreviewed_weight BETWEEN 0 AND 1) THEN
+        RAISE EXCEPTION 'unreviewed_weight must be between 0 and 1 (got %)', unreviewed_weight USING ERRCODE = '22023';
+    END IF;
+    IF review_weight IS NULL OR NOT (review_weight BETWEEN 0 AND 1) THEN
+        RAISE EXCEPTION 'review_weight must be between 0 and 1 (got %)', review_weight USING ERRCODE = '22023';
+    END IF;
+    IF split_identities IS NULL OR split_identities NOT IN ('rank_jointly', 'report_only') THEN
+        RAISE EXCEPTION 'split_identities must be rank_jointly or report_only (got %)', split_identities USING ERRCODE = '22023';
+    END IF;
+    IF min_coverage IS NULL OR NOT (min_coverage BETWEEN 0 AND 1) THEN
+        RAISE EXCEPTION 'min_coverage must be a share between 0 and 1 (got %)', min_coverage USING ERRCODE = '22023';
+    END IF;
+    IF multiple_teams IS NULL OR multiple_teams NOT IN ('first', 'every', 'refuse') THEN
+        RAISE EXCEPTION 'multiple_teams must be first, every or refuse (got %)', multiple_teams USING ERRCODE = '22023';
+    END IF;
+    IF refresh_schedule IS NOT NULL THEN
+        PERFORM usage_value_internal.check_scheduling();   -- pg_cron there, and this role may schedule (privilege section)
+    END IF;
+    bucket_seconds := extract(epoch FROM bucket_width)::bigint;
+    period_length := CASE period WHEN 'day' THEN '1 day' WHEN 'week' THEN '7 days' WHEN 'month' THEN '1 month' ELSE '3 months' END;
+    IF EXISTS (SELECT 1 FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = create_leaderboard.name) THEN
+        -- RAISE expands only %: the quoted call is built with format().
+        RAISE EXCEPTION USING ERRCODE = '42710',
+            MESSAGE = format('leaderboard %s.%s already exists; drop_leaderboard(%L, %L) removes it', schema_name, name, name, schema_name);
+    END IF;
+    PERFORM @extschema@._check_column(usage_table, developer_column, 'developer_column');
+    PERFORM usage_value_internal.check_column_kind(usage_table, time_column, 'time_column', 'time');
+    PERFORM @extschema@._check_column(changes_table, author_column, 'author_column');
+    PERFORM usage_value_internal.check_column_kind(changes_table, merged_at_column, 'merged_at_column', 'time');
+
+    IF tokens_column IS NOT NULL THEN
+        PERFORM usage_value_internal.check_column_kind(usage_table, tokens_column, 'tokens_column', 'count');
+        tokens_expr := format('u.%I::bigint', tokens_column);
+        usage_reject := format('CASE WHEN u.%1$I::bigint < 0 THEN %2$L || u.%1$I::bigint || %3$L END', tokens_column,
+                               'tokens_column is negative (', ')');
+    ELSE
+        IF input_tokens_column IS NULL OR output_tokens_column IS NULL THEN
+            RAISE EXCEPTION 'give tokens_column, or input_tokens_column and output_tokens_column (with a token_convention or convention_column)'
+                USING ERRCODE = '22023';
+        END IF;
+        IF (token_convention IS NULL) = (convention_column IS NULL) THEN
+            RAISE EXCEPTION 'give exactly one of token_convention and convention_column' USING ERRCODE = '22023';
+        END IF;
+        IF token_convention IS NOT NULL THEN
+            PERFORM @extschema@.billable_tokens(0, 0, 0, 0, token_convention);  -- validates the name
+        ELSE
+            PERFORM @extschema@._check_column(usage_table, convention_column, 'convention_column');
+        END IF;
+        PERFORM usage_value_internal.check_column_kind(usage_table, input_tokens_column, 'input_tokens_column', 'count');
+        PERFORM usage_value_internal.check_column_kind(usage_table, output_tokens_column, 'output_tokens_column', 'count');
+        IF cache_read_column IS NOT NULL THEN
+            PERFORM usage_value_internal.check_column_kind(usage_table, cache_read_column, 'cache_read_column', 'count');
+        END IF;
+        IF cache_creation_column IS NOT NULL THEN
+            PERFORM usage_value_internal.check_column_kind(usage_table, cache_creation_column, 'cache_creation_column', 'count');
+        END IF;
+        token_args := format('u.%I::bigint, u.%I::bigint, %s, %s, %s', input_tokens_column, output_tokens_column,
+                              CASE WHEN cache_read_column IS NULL THEN 'NULL' ELSE format('u.%I::bigint', cache_read_column) END,
+                              CASE WHEN cache_creation_column IS NULL THEN 'NULL' ELSE format('u.%I::bigint', cache_creation_column) END,
+                              CASE WHEN token_convention IS NULL THEN format('u.%I::text', convention_column) ELSE format('%L', token_convention) END);
+        tokens_expr := format('%I.billable_tokens(%s)', ext, token_args);
+        -- The same rules without raising (see billable_tokens_reject_reason): a row that breaks
+        -- them is set aside in <name>_rejects, never fails the refresh.
+        usage_reject := format('%I.billable_tokens_reject_reason(%s)', ext, token_args);
+    END IF;
+    -- A row without a developer or a (finite) time cannot be placed: set aside too (listed,
+    -- counted). An infinite time would make a developer's span of buckets endless.
+    usage_reject := format('CASE WHEN u.%1$I IS NULL THEN %3$L WHEN u.%2$I IS NULL THEN %4$L '
+                           'WHEN NOT isfinite(u.%2$I::timestamptz) THEN %5$L ELSE %6$s END',
+                           developer_column, time_column, 'no developer (developer_column is NULL)',
+                           'no time (time_column is NULL)', 'time is not finite (time_column is infinity)', usage_reject);
+
+    -- Identities: a second account, a bot's or a service's is a person's only through the map.
+    who_usage := format('u.%I::text', developer_column);
+    who_author := format('c.%I::text', author_column);
+    who_reviewer := 'NULL::text';
+    IF identity_table IS NOT NULL THEN
+        PERFORM @extschema@._check_column(identity_table, identity_column, 'identity_column');
+        PERFORM @extschema@._check_column(identity_table, identity_person_column, 'identity_person_column');
+        -- DISTINCT ON: an identity mapped twice belongs to one person (the smallest), never to two.
+        identity_sql := format('(SELECT DISTINCT ON (%1$I::text) %1$I::text AS identity, %2$I::text AS person FROM %3$s '
+                               'WHERE %2$I IS NOT NULL ORDER BY %1$I::text, %2$I::text)',
+                               identity_column, identity_person_column, identity_table);
+        map_usage := format('LEFT JOIN %s im ON im.identity = %s', identity_sql, who_usage);
+        map_author := replace(map_usage, who_usage, who_author);
+        who_usage := format('coalesce(im.person, %s)', who_usage);
+        who_author := format('coalesce(im.person, %s)', who_author);
+    ELSIF identity_column IS NOT NULL OR identity_person_column IS NOT NULL THEN
+        RAISE EXCEPTION 'identity_column and identity_person_column are columns of identity_table; give identity_table too' USING ERRCODE = '22023';
+    END IF;
+
+    -- What a change is worth (see the README, "What a change is worth").
+    IF change_id_column IS NOT NULL THEN
+        PERFORM @extschema@._check_column(changes_table, change_id_column, 'change_id_column');
+        id_expr := format('c.%I::text', change_id_column);
+    ELSE
+        IF reverts_column IS NOT NULL OR reviews_table IS NOT NULL THEN
+            RAISE EXCEPTION 'reverts_column and reviews_table refer to changes by id: give change_id_column too' USING ERRCODE = '22023';
+        END IF;
+        id_expr := 'NULL::text';
+    END IF;
+    IF (additions_column IS NULL) <> (deletions_column IS NULL) THEN
+        RAISE EXCEPTION 'a change''s size is additions + deletions: give both additions_column and deletions_column' USING ERRCODE = '22023';
+    END IF;
+    IF additions_column IS NOT NULL THEN
+        PERFORM usage_value_internal.check_column_kind(changes_table, additions_column, 'additions_column', 'count');
+        PERFORM usage_value_internal.check_column_kind(changes_table, deletions_column, 'deletions_column', 'count');
+        -- negative counts are data errors: treated as unknown size (a typical change), never as negative value
+        size_expr := format('CASE WHEN c.%1$I::float8 >= 0 AND c.%2$I::float8 >= 0 THEN c.%1$I::float8 + c.%2$I::float8 END',
+                            additions_column, deletions_column);
+    END IF;
+    IF reverts_column IS NOT NULL THEN
+        PERFORM @extschema@._check_column(changes_table, reverts_column, 'reverts_column');
+        reverts_expr := format('c.%I::text', reverts_column);
+    END IF;
+    IF bot_column IS NOT NULL THEN
+        PERFORM usage_value_internal.check_column_kind(changes_table, bot_column, 'bot_column', 'flag');
+        bot_expr := format('coalesce(c.%I::boolean, false)', bot_column);
+    END IF;
+    IF reviewed_column IS NOT NULL THEN
+        PERFORM usage_value_internal.check_column_kind(changes_table, reviewed_column, 'reviewed_column', 'flag');
+        reviewed_expr := format('c.%I::boolean', reviewed_column);
+    END IF;
+    IF reviews_table IS NOT NULL THEN
+        PERFORM @extschema@._check_column(reviews_table, reviewer_column, 'reviewer_column');
+        PERFORM @extschema@._check_column(reviews_table, review_change_column, 'review_change_column');
+        who_reviewer := format('r.%I::text', reviewer_column);
+        IF identity_table IS NOT NULL THEN
+            map_reviewer := replace(replace(map_usage, format('u.%I::text', developer_column), who_reviewer), ' im ', ' rm ');
+            map_reviewer := replace(map_reviewer, 'im.identity', 'rm.identity');
+            who_reviewer := format('coalesce(rm.person, %s)', who_reviewer);
+        END IF;
+        -- A change shares review_weight of its value among its reviewers (not its author), so
+        -- extra or colluding reviewers add no value beyond that share.
+        review_credit := format($sql$
+            SELECT rv.reviewer AS developer_id, rv.bucket,
+                   %3$s * rv.value / count(*) OVER (PARTITION BY rv.change_id) AS value
+            FROM (SELECT DISTINCT %1$s AS reviewer, ch.change_id, ch.bucket, ch.value
+                  FROM %2$s r %4$s
+                  JOIN changes ch ON ch.change_id = r.%5$I::text
+                  WHERE %1$s IS NOT NULL AND %1$s <> ch.developer_id AND ch.value > 0) rv
+            $sql$, who_reviewer, reviews_table, review_weight, map_reviewer, review_change_column);
+    ELSIF reviewer_column IS NOT NULL OR review_change_column IS NOT NULL THEN
+        RAISE EXCEPTION 'reviewer_column and review_change_column are columns of reviews_table; give reviews_table too' USING ERRCODE = '22023';
+    END IF;
+
+    IF team_table IS NOT NULL THEN
+        IF team_member_column IS NULL OR team_column IS NULL THEN
+            RAISE EXCEPTION 'team_table needs team_member_column and team_column' USING ERRCODE = '22023';
+        END IF;
+        PERFORM @extschema@._check_column(team_table, team_member_column, 'team_member_column');
+        PERFORM @extschema@._check_column(team_table, team_column, 'team_column');
+        IF cohort_column IS NOT NULL THEN
+            PERFORM @extschema@._check_column(team_table, cohort_column, 'cohort_column');
+            cohort_expr := 't.cohort';
+        END IF;
+        -- Members are identities like any other: the identity map applies to them too.
+        members_sql := format('SELECT %1$s AS member, x.%2$I::text AS team, %3$s AS cohort FROM %4$s x %5$s WHERE x.%6$I IS NOT NULL',
+                              CASE WHEN identity_table IS NULL THEN format('x.%I::text', team_member_column)
+                                   ELSE format('coalesce(tm.person, x.%I::text)', team_member_column) END,
+                              team_column,
+                              CASE WHEN cohort_column IS NULL THEN 'NULL::text' ELSE format('x.%I::text', cohort_column) END,
+                              team_table,
+                              CASE WHEN identity_table IS NULL THEN ''
+                                   ELSE format('LEFT JOIN %s tm ON tm.identity = x.%I::text', identity_sql, team_member_column) END,
+                              team_member_column);
+        -- A person in several teams (DevLake's team_users is many-to-many) has one row, with the
+        -- first team by name (and its cohort), and all teams in teams; multiple_teams = 'every'
+        -- counts the person in each of them on the team board. 'refuse' refuses it here only: a
+        -- membership added later must not break the nightly refresh, which keeps the first team
+        -- and reports the person (<name>_coverage, and a NOTICE).
+        IF multiple_teams = 'refuse' THEN
+            EXECUTE format('SELECT count(*) AS people, string_agg(format(%L, member, teams), %L ORDER BY n) FILTER (WHERE n <= 5) AS examples '
+                           'FROM (SELECT member, string_agg(DISTINCT team, %L ORDER BY team) AS teams, row_number() OVER (ORDER BY member) AS n '
+                           'FROM (%s) m GROUP BY member HAVING count(DISTINCT team) > 1) several',
+                           '%s (%s)', '; ', ', ', members_sql) INTO multi;
+            IF multi.people > 0 THEN
+                RAISE EXCEPTION USING ERRCODE = '23505',
+                    MESSAGE = format('people in several teams in %s (multiple_teams = refuse): %s%s', team_table,
+                                     multi.examples, CASE WHEN multi.people > 5 THEN format('; and %s more', multi.people - 5) ELSE '' END),
+                    HINT = 'give each person one team, or choose multiple_teams => ''first'' (the first team by name) or ''every'' (counted in each team on the team board)';
+            END IF;
+        END IF;
+        team_join := format('LEFT JOIN (SELECT member, (array_agg(team ORDER BY team, cohort))[1] AS team, '
+                            '(array_agg(cohort ORDER BY team, cohort))[1] AS cohort, '
+                            'array_agg(DISTINCT team ORDER BY team) FILTER (WHERE team IS NOT NULL) AS teams '
+                            'FROM (%s) m GROUP BY member) t ON t.member = p.developer_id', members_sql);
+        team_expr := 't.team';
+        teams_expr := 't.teams';
+        person_expr := 't.member IS NOT NULL';
+    ELSIF cohort_column IS NOT NULL THEN
+        RAISE EXCEPTION 'cohort_column is a column of team_table; give team_table too' USING ERRCODE = '22023';
+    END IF;
+
+    -- 0. The source rows the board leaves out, and why: usage rows without a developer or a
+    --    time, or whose token counts break their convention (the rules of billable_tokens, checked
+    --    without raising); merged changes without an author. A change without a merge time is not
+    --    merged, not rejected. Materialized with the board, so it lists exactly what the last
+    --    refresh left out; a row is identified by its ctid where the source is a table (or by the
+    --    change id), else by its developer and time.
+    EXECUTE format($sql$
+        CREATE MATERIALIZED VIEW %1$I.%2$I AS
+        SELECT row_number() OVER (ORDER BY source, row_time, developer_id, row_id, reason) AS reject_id, r.*
+        FROM (SELECT 'usage'::text AS source, u.uv_reason AS reason, u.%3$I::text AS developer_id,
+                     u.%4$I::timestamptz AS row_time, u.uv_row_id AS row_id
+              FROM (SELECT u.*, %5$s AS uv_reason, %6$s AS uv_row_id FROM %7$s u) u
+              WHERE u.uv_reason IS NOT NULL
+              UNION ALL
+              SELECT 'changes', CASE WHEN NOT isfinite(c.%8$I::timestamptz) THEN 'merge time is not finite (merged_at_column is infinity)'
+                                     ELSE 'no author (author_column is NULL) on a merged change' END,
+                     c.%11$I::text, c.%8$I::timestamptz, %9$s
+              FROM %10$s c WHERE c.%8$I IS NOT NULL AND (c.%11$I IS NULL OR NOT isfinite(c.%8$I::timestamptz))) r
+        $sql$, schema_name, obj_rejects, developer_column, time_column, usage_reject,
+        CASE (SELECT relkind FROM pg_class WHERE oid = usage_table)
+             WHEN 'p' THEN 'u.tableoid::regclass::text || '' '' || u.ctid::text'
+             WHEN 'r' THEN 'u.ctid::text' WHEN 'm' THEN 'u.ctid::text' ELSE 'NULL::text' END,
+        usage_table, merged_at_column,
+        CASE WHEN change_id_column IS NOT NULL THEN id_expr
+             ELSE CASE (SELECT relkind FROM pg_class WHERE oid = changes_table)
+                       WHEN 'p' THEN 'c.tableoid::regclass::text || '' '' || c.ctid::text'
+                       WHEN 'r' THEN 'c.ctid::text' WHEN 'm' THEN 'c.ctid::text' ELSE 'NULL::text' END END,
+        changes_table, author_column);
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (reject_id)', schema_name, obj_rejects);
+
+    -- 1. Every merged change and what it is worth, with the reason (the explanation a person
+    --    needs). Reverted changes and reverts, bots: 0. Otherwise size / unit (the median
+    --    human change, unless given), capped at change_value_cap typical changes; unknown size
+    --    counts as one typical change; unreviewed changes are weighted by unreviewed_weight.
+    EXECUTE format($sql$
+        CREATE MATERIALIZED VIEW %1$I.%2$I AS
+        WITH RECURSIVE c0 AS (   -- one row per change id (a change merged twice in the source counts once)
+            SELECT DISTINCT ON (change_id) * FROM (
+                SELECT %3$s AS developer_id, c.%4$I AS merged_at,
+                       coalesce(%5$s, 'row:' || row_number() OVER (ORDER BY %3$s, c.%4$I)) AS change_id,
+                       %6$s AS reverts_id, %7$s AS is_bot, %8$s AS reviewed, %9$s AS size
+                FROM %10$s c %11$s
+                WHERE %3$s IS NOT NULL AND isfinite(c.%4$I::timestamptz)) all_changes   -- (NULL: not merged)
+            ORDER BY change_id, merged_at, developer_id),
+        -- A revert cancels its target unless it is cancelled itself: walk each revert chain down
+        -- from its unreverted top (a revert of a revert restores the original).
+        walk(change_id, reverts_id, cancelled, depth) AS (
+            SELECT change_id, reverts_id, false, 0 FROM c0
+            WHERE reverts_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM c0 r WHERE r.reverts_id = c0.change_id)
+            UNION ALL
+            SELECT t.change_id, t.reverts_id, NOT w.cancelled, w.depth + 1
+            FROM walk w JOIN c0 t ON t.change_id = w.reverts_id
+            WHERE w.depth < 1000),
+        cancelled AS (SELECT change_id, bool_or(cancelled) AS cancelled FROM walk GROUP BY change_id),
+        unit AS (
+            SELECT coalesce(%12$s::float8,
+                            percentile_cont(0.5) WITHIN GROUP (ORDER BY size) FILTER (WHERE NOT is_bot AND reverts_id IS NULL AND size > 0),
+                            1.0) AS lines
+            FROM c0),
+        valued AS (
+            SELECT c0.*, coalesce(x.cancelled, false) AS is_reverted, unit.lines AS unit_lines,
+                   CASE WHEN c0.reverts_id IS NOT NULL THEN 'revert'
+                        WHEN coalesce(x.cancelled, false) THEN 'reverted'
+                        WHEN c0.is_bot THEN 'bot'
+                        WHEN c0.size IS NULL THEN 'size unknown: one typical change'
+                        WHEN c0.size / unit.lines > %13$s THEN 'capped'
+                        ELSE 'by size' END
+                   || CASE WHEN c0.reviewed IS FALSE AND c0.reverts_id IS NULL AND NOT coalesce(x.cancelled, false) AND NOT c0.is_bot
+                           THEN ', unreviewed' ELSE '' END AS reason,
+                   CASE WHEN c0.reverts_id IS NOT NULL OR coalesce(x.cancelled, false) OR c0.is_bot THEN 0.0
+                        ELSE least(coalesce(c0.size / unit.lines, 1.0), %13$s)
+                             * CASE WHEN c0.reviewed IS FALSE THEN %14$s ELSE 1.0 END END AS value
+            FROM c0 CROSS JOIN unit LEFT JOIN cancelled x USING (change_id))
+        SELECT developer_id, change_id, merged_at,
+               to_timestamp(floor(extract(epoch FROM merged_at) / %15$s) * %15$s) AS bucket,
+               size, unit_lines, reverts_id, is_reverted, is_bot, reviewed, value::float8 AS value, reason
+        FROM valued
+        $sql$, schema_name, obj_changes, who_author, merged_at_column, id_expr, reverts_expr, bot_expr,
+        reviewed_expr, size_expr, changes_table, map_author, coalesce(change_size_unit::text, 'NULL'),
+        change_value_cap, unreviewed_weight, bucket_seconds);
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (change_id)', schema_name, obj_changes);
+
+    -- 2. One row per developer and bucket: tokens, merged changes, their value with review credit
+    --    (value) and without (authored_value), zero-filled across each developer's span.
+    EXECUTE format($sql$
+        CREATE MATERIALIZED VIEW %1$I.%2$I AS
+        WITH usage AS (
+            SELECT %3$s AS developer_id,
+                   to_timestamp(floor(extract(epoch FROM u.%4$I) / %5$s) * %5$s) AS bucket,
+                   sum(%6$s)::bigint AS tokens, count(*) AS usage_rows
+            FROM %7$s u %8$s WHERE (%13$s) IS NULL   -- rows set aside are in <name>_rejects
+            GROUP BY 1, 2),
+        changes AS (SELECT * FROM %1$I.%9$I),
+        reviews AS (%10$s),
+        -- Review credit is capped, per period, at the reviewer's own authored value: reviewing
+        -- can at most double what a person delivered, so it pays for the tokens reviewing
+        -- costs and cannot stand in for delivering.
+        review_cap AS (
+            SELECT r.developer_id, r.period_start, least(1.0, coalesce(a.authored, 0) / r.earned) AS factor
+            FROM (SELECT developer_id, date_trunc(%12$L, bucket AT TIME ZONE 'UTC') AS period_start, sum(value) AS earned
+                  FROM reviews GROUP BY 1, 2) r
+            LEFT JOIN (SELECT developer_id, date_trunc(%12$L, bucket AT TIME ZONE 'UTC') AS period_start, sum(value) AS authored
+                       FROM changes GROUP BY 1, 2) a USING (developer_id, period_start)
+            WHERE r.earned > 0),
+        credits AS (
+            SELECT developer_id, bucket, 1::bigint AS merged_changes, value, value AS authored_value FROM changes
+            UNION ALL
+            SELECT r.developer_id, r.bucket, 0, r.value * c.factor, 0
+            FROM reviews r JOIN review_cap c ON c.developer_id = r.developer_id
+                                            AND c.period_start = date_trunc(%12$L, r.bucket AT TIME ZONE 'UTC')
+            WHERE c.factor > 0),
+        merges AS (
+            SELECT developer_id, bucket, sum(merged_changes)::bigint AS merged_changes, sum(value)::float8 AS value,
+                   sum(authored_value)::float8 AS authored_value
+            FROM credits GROUP BY 1, 2),
+        joined AS (
+            SELECT developer_id, bucket, coalesce(u.tokens, 0) AS tokens, coalesce(m.merged_changes, 0) AS merged_changes,
+                   coalesce(m.value, 0) AS value, coalesce(m.authored_value, 0) AS authored_value, u.usage_rows
+            FROM usage u FULL JOIN merges m USING (developer_id, bucket)),
+        -- A developer's span runs from their first to their last token or authored change (review
+        -- credit outside it is not counted: it would stretch the baseline over weeks of no use).
+        spans AS (
+            SELECT developer_id, min(bucket) AS first_bucket, max(bucket) AS last_bucket
+            FROM (SELECT developer_id, bucket FROM usage UNION ALL SELECT developer_id, bucket FROM changes) a
+            WHERE developer_id IN (SELECT developer_id FROM usage) GROUP BY developer_id)
+        -- Zero-filled by adding the empty buckets and summing, not by joining the generated buckets
+        -- to the data: with the sources not yet analyzed (a refresh right after a load) the planner
+        -- took that join for a merge on the developer alone, rescanning each developer's rows for
+        -- every bucket (10.8 s instead of 2.7 s at the demo's scale 5). Each bucket has at most one
+        -- data row, so its sums are that row's values exactly (adding 0 is exact).
+        SELECT developer_id, bucket, sum(tokens)::bigint AS tokens, sum(merged_changes)::bigint AS merged_changes,
+               sum(value)::float8 AS value, sum(authored_value)::float8 AS authored_value,
+               sum(usage_rows)::bigint AS usage_rows   -- source rows, for the board's rows_read
+        FROM (SELECT s.developer_id, g.bucket, 0::bigint AS tokens, 0::bigint AS merged_changes, 0::float8 AS value,
+                     0::float8 AS authored_value, 0::bigint AS usage_rows
+              FROM spans s CROSS JOIN LATERAL generate_series(s.first_bucket, s.last_bucket, %11$L::interval) g(bucket)
+              UNION ALL
+              SELECT j.developer_id, j.bucket, j.tokens, j.merged_changes, j.value, j.authored_value, coalesce(j.usage_rows, 0)
+              FROM joined j JOIN spans s ON s.developer_id = j.developer_id
+              WHERE j.bucket BETWEEN s.first_bucket AND s.last_bucket) filled
+        GROUP BY developer_id, bucket
+        $sql$, schema_name, obj_buckets, who_usage, time_column, bucket_seconds, tokens_expr,
+        usage_table, map_usage, obj_changes, review_credit,
+        -- in seconds, not days: a '1 day' step would follow the session time zone's DST
+        format('%s seconds', bucket_seconds), period, usage_reject);
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (developer_id, bucket)', schema_name, obj_buckets);
+
+    -- 3. Burst episodes per developer over the whole history (the baseline needs weeks of it);
+    --    merged output is credited by its authored value, so trivial changes buy back almost
+    --    nothing (review credit is not output of the episode's tokens, and would raise the
+    --    output an episode is expected to deliver).
+    EXECUTE format($sql$
+        CREATE MATERIALIZED VIEW %1$I.%2$I AS
+        SELECT developer_id, (e).start_at, (e).end_at, (e).tokens, (e).baseline_tokens, (e).merged_changes,
+               (e).merged_value, (e).expected_merged_value,
+               (e).expected_merged_changes, (e).excess_tokens, (e).inflated_tokens, (e).p_value, (e).is_inflation,
+               %3$I.episode_verdict(e) AS verdict
+        FROM (SELECT developer_id, unnest(%3$I.burst_episodes(bucket, tokens, merged_changes, authored_value, %4$L::interval)) AS e
+              FROM %1$I.%5$I GROUP BY developer_id) x
+        $sql$, schema_name, obj_episodes, ext, bucket_width, obj_buckets);
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (developer_id, start_at)', schema_name, obj_episodes);
+
+    -- 4. One row per developer and period: summary (with value), the inflated tokens spent in the
+    --    period and burst inflation (their share of the period's tokens), team, cohort, whether
+    --    the identity is a known person (in the team table, when there is one), and how much of
+    --    the period the board's data covers.
+    --    An episode's inflated tokens are spread over the buckets it covers ([start_at, end_at):
+    --    end_at is the end of its last bucket) in proportion to their tokens, so an episode that
+    --    crosses a period boundary is charged to both periods, and the periods' inflated tokens
+    --    add up to the episodes'. (An episode whose buckets hold no tokens has no excess, so no
+    --    inflated tokens to place.)
+    --    Coverage: the calendar days (UTC) of the period between the first and the last day with
+    --    any tokens in the whole board; a period is complete when they are all its days.
+    EXECUTE format($sql$
+        CREATE MATERIALIZED VIEW %1$I.%2$I AS
+        WITH periods AS (   -- buckets in time order: sums of fractional values do not depend on how rows are stored
+            SELECT developer_id, date_trunc(%3$L, bucket AT TIME ZONE 'UTC')::date AS period_start,
+                   %4$I.usage_agg(tokens, merged_changes, value ORDER BY bucket) AS summary, sum(usage_rows)::bigint AS usage_rows
+            FROM %1$I.%5$I b GROUP BY 1, 2),
+        spent AS (   -- each charged episode's tokens in each period it covers
+            SELECT e.developer_id, e.start_at, e.inflated_tokens,
+                   date_trunc(%3$L, b.bucket AT TIME ZONE 'UTC')::date AS period_start, sum(b.tokens)::float8 AS tokens
+            FROM %1$I.%6$I e
+            JOIN %1$I.%5$I b ON b.developer_id = e.developer_id AND b.bucket >= e.start_at AND b.bucket < e.end_at
+            WHERE e.inflated_tokens > 0
+            GROUP BY 1, 2, 3, 4),
+        inflated AS (
+            SELECT developer_id, period_start, sum(share) AS inflated_tokens
+            FROM (SELECT developer_id, period_start,
+                         inflated_tokens * tokens / nullif(sum(tokens) OVER (PARTITION BY developer_id, start_at), 0) AS share
+                  FROM spent) s
+            GROUP BY 1, 2),
+        coverage AS (
+            SELECT min(bucket AT TIME ZONE 'UTC')::date AS first_day, max(bucket AT TIME ZONE 'UTC')::date AS last_day
+            FROM %1$I.%5$I WHERE tokens > 0)
+        SELECT p.developer_id, %7$s AS team, %8$s AS cohort, %10$s AS is_person, p.period_start, p.summary,
+               %4$I.tokens(p.summary) AS tokens, %4$I.merged_changes(p.summary) AS merged_changes,
+               %4$I.value(p.summary) AS value, %4$I.effective_changes(p.summary) AS effective_changes,
+               CASE WHEN %4$I.tokens(p.summary) > 0
+                    THEN least(1.0, coalesce(i.inflated_tokens, 0) / %4$I.tokens(p.summary)) ELSE 0 END AS burst_inflation,
+               coalesce(i.inflated_tokens, 0)::float8 AS inflated_tokens,
+               ((p.period_start + %11$L::interval)::date - p.period_start)::integer AS period_days,
+               CASE WHEN cv.first_day IS NULL THEN 0
+                    ELSE greatest(0, least((p.period_start + %11$L::interval)::date - 1, cv.last_day)
+                                     - greatest(p.period_start, cv.first_day) + 1) END::integer AS days_covered,
+               p.usage_rows, %12$s AS teams
+        FROM periods p LEFT JOIN inflated i USING (developer_id, period_start)
+        CROSS JOIN coverage cv
+        %9$s
+        $sql$, schema_name, obj_periods, period, ext, obj_buckets, obj_episodes,
+        team_expr, cohort_expr, team_join, person_expr, period_length, teams_expr);
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (developer_id, period_start)', schema_name, obj_periods);
+
+    -- 5. Suspected split identities, per period (the thresholds are documented in the README).
+    --    A token sink delivers under 5% of what the period's median value per token predicts, where
+    --    that prediction is at least 5 typical changes (delivering nothing is then improbable,
+    --    under 1%, for an ordinary developer), on at least a quarter of the median identity's
+    --    tokens. A split pair is a sink and a teammate with value whose hourly token amounts move
+    --    with the sink's (correlation of log tokens, less the pair's mean for the hour of the day,
+    --    over their shared active buckets at least 0.6, on at least 50 of them: on the demo at
+    --    scale 10, 2 of 13,298 teammate-months reach 0.6 on 50 or more, 34 of 4,182 on 20 to 49,
+    --    where coinciding spike days dominate); each sink joins the teammate it moves with most. Identities with
+    --    value on very few tokens, and identities that are no known person, are listed too.
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I%3$s AS
+        WITH p AS (SELECT * FROM %1$I.%4$I WHERE tokens > 0),
+        med AS (
+            SELECT period_start,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY value / tokens) FILTER (WHERE value > 0) AS rate,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY tokens) AS tokens,
+                   -- pooled dispersion (sum of squared change values / value): one typical change's worth
+                   coalesce(sum(value ^ 2 / nullif(effective_changes, 0)) / nullif(sum(value), 0), 1) AS dispersion
+            FROM p GROUP BY period_start),
+        scored AS (
+            SELECT p.*, m.rate AS median_rate, m.tokens AS median_tokens, m.rate * p.tokens AS expected_value,
+                   p.value <= 0.05 * m.rate * p.tokens AND p.tokens >= 0.25 * m.tokens
+                       AND m.rate * p.tokens >= 5 * m.dispersion AS is_sink
+            FROM p JOIN med m USING (period_start) WHERE m.rate > 0),
+        -- Candidate owners of a sink: the teammates with value. The evidence that two identities
+        -- are one person is in their hours: tokens of the same work spread over two accounts rise
+        -- and fall together hour by hour, while a colleague's amounts vary on their own.
+        candidates AS (
+            SELECT s.period_start, s.developer_id AS sink, v.developer_id AS source, s.median_rate,
+                   (s.value + v.value) / (s.tokens + v.tokens) / s.median_rate AS combined_ratio
+            FROM scored s JOIN scored v ON v.period_start = s.period_start AND v.team = s.team
+                                       AND v.value > 0 AND v.developer_id <> s.developer_id
+            WHERE s.is_sink AND s.is_person AND v.is_person),
+        -- Log tokens less the pair's mean for that hour of the day over their shared buckets, so
+        -- that rhythms everyone shares (working hours, a daily export landing at midnight) do not
+        -- count as moving together.
+        coactivity AS MATERIALIZED (
+            SELECT period_start, sink, source, combined_ratio,
+                   corr(rs, rv) AS hourly_correlation, count(*) AS shared_buckets
+            FROM (SELECT c.period_start, c.sink, c.source, c.combined_ratio,
+                         ln(bs.tokens::float8) - avg(ln(bs.tokens::float8)) OVER w AS rs,
+                         ln(bv.tokens::float8) - avg(ln(bv.tokens::float8)) OVER w AS rv
+                  FROM candidates c
+                  JOIN %1$I.%6$I bs ON bs.developer_id = c.sink AND bs.tokens > 0
+                                   AND bs.bucket >= c.period_start::timestamp AT TIME ZONE 'UTC'
+                                   AND bs.bucket < (c.period_start + %7$L::interval)::timestamp AT TIME ZONE 'UTC'
+                  JOIN %1$I.%6$I bv ON bv.developer_id = c.source AND bv.bucket = bs.bucket AND bv.tokens > 0
+                  WINDOW w AS (PARTITION BY c.period_start, c.sink, c.source, extract(hour FROM bs.bucket AT TIME ZONE 'UTC'))) x
+            GROUP BY 1, 2, 3, 4),
+        pairs AS MATERIALIZED (
+            SELECT DISTINCT ON (period_start, sink) period_start, sink, source, combined_ratio, hourly_correlation
+            FROM coactivity
+            WHERE shared_buckets >= 50 AND hourly_correlation >= 0.6
+            ORDER BY period_start, sink, hourly_correlation DESC, source)
+        SELECT s.period_start, kind, s.developer_id, other_developer_id, s.team, s.tokens, s.value,
+               s.expected_value, s.value / nullif(s.expected_value, 0) AS value_ratio, combined_ratio, hourly_correlation,
+               CASE kind WHEN 'split_pair' THEN %5$L WHEN 'no_person' THEN 'ranked in the whole company; map it to a person with identity_table' ELSE 'reported' END AS action
+        FROM scored s
+        CROSS JOIN LATERAL (
+            SELECT 'tokens_without_value'::text AS kind, NULL::text AS other_developer_id, NULL::float8 AS combined_ratio,
+                   NULL::float8 AS hourly_correlation WHERE s.is_sink
+            UNION ALL SELECT 'value_without_tokens', NULL, NULL, NULL WHERE s.value > 0 AND s.value >= 3 * s.median_rate * s.tokens
+            UNION ALL SELECT 'split_pair', pr.source, pr.combined_ratio, pr.hourly_correlation FROM pairs pr
+                      WHERE pr.period_start = s.period_start AND pr.sink = s.developer_id
+            UNION ALL SELECT 'no_person', NULL, NULL, NULL WHERE NOT s.is_person) k
+        $sql$, schema_name, obj_suspects, invoker, obj_periods,
+        CASE split_identities WHEN 'rank_jointly' THEN 'ranked jointly: the source is ranked on the pair''s tokens and value'
+                              ELSE 'reported (split_identities = report_only)' END,
+        obj_buckets, period_length);
+
+    -- 6. The fair leaderboard: plain column types for BI tools, ranked on value per million
+    --    tokens with the value's effective count, within period and cohort. A cohort smaller than
+    --    min_group_size (or an identity without one) is ranked in the whole company of the
+    --    period; a period with fewer identities than that ranks nobody. A suspected split pair is
+    --    ranked as one (split_identities = rank_jointly): the source on the pair's tokens and
+    --    value, the sink not separately.
+    --    No strict rank where the data cannot order the group. When the prior fit finds no spread
+    --    between the group's rates beyond Poisson noise (prior_method no_spread: the likelihood
+    --    keeps rising towards complete pooling, shape capped at 1e7), every posterior is the
+    --    prior: scores differ by ~1e-7 and every rank interval spans the group, so a strict rank
+    --    would be drawn by chance. fair_rank is then NULL with a note; the score, the rank
+    --    interval and the prior stay visible. no_exposure (everyone ties at 1) likewise. The other
+    --    fallbacks keep their ranks: small_partition fixes a weakly informative prior (shape 1),
+    --    under which each row's own counts order it and the interval says how loosely; all_zero
+    --    (no value anywhere) orders by tokens spent without value, which is evidence, and burning
+    --    still lowers the rank there. An interior maximum-likelihood fit is kept even when its
+    --    shape is large: the fit then says there is some spread, and the intervals show how much.
+    --    Escaping to "not ranked" does not pay. no_spread is a verdict on the whole group, reached
+    --    only when every rate, the escaper's included, is within chance of the pooled one.
+    --    Burning lowers the burner's rate and so adds spread: a burner clearly below the group
+    --    keeps the group ranked, at its bottom. The ways in are to deliver at the group's rate
+    --    (no longer burning) or to bring the group's outliers to it (a leader who burns only
+    --    loses their own rank); identities padded in at the mean rate need real value, and a
+    --    second identity is reported and ranked jointly (split_identities). And what is given
+    --    up is noise: in a no_spread group a rank says nothing the data supports, while the
+    --    burner's fair_score and burst_inflation stay on the board.
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I%3$s AS
+        WITH p AS (SELECT * FROM %1$I.%4$I),
+        joint AS (
+            SELECT s.period_start, s.other_developer_id AS developer_id, sum(s.tokens) AS tokens, sum(s.value) AS value,
+                   sum(%5$I.value(q.summary) ^ 2 / nullif(%5$I.effective_changes(q.summary), 0)) AS value_squares,
+                   string_agg(s.developer_id, ', ' ORDER BY s.developer_id) AS sinks
+            FROM %1$I.%6$I s JOIN p q ON q.developer_id = s.developer_id AND q.period_start = s.period_start
+            WHERE s.kind = 'split_pair' AND %7$L = 'rank_jointly'
+            GROUP BY 1, 2),
+        sinks AS (
+            SELECT period_start, developer_id, other_developer_id FROM %1$I.%6$I
+            WHERE kind = 'split_pair' AND %7$L = 'rank_jointly'),
+        entities AS (
+            SELECT p.*, coalesce(j.sinks, sk.other_developer_id) AS ranked_jointly_with,
+                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 THEN p.tokens + coalesce(j.tokens, 0) END AS rank_tokens,
+                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 THEN p.value + coalesce(j.value, 0) END AS rank_value,
+                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 THEN
+                        CASE WHEN p.value + coalesce(j.value, 0) > 0
+                             THEN (p.value + coalesce(j.value, 0)) ^ 2
+                                  / (coalesce(p.value ^ 2 / nullif(p.effective_changes, 0), 0) + coalesce(j.value_squares, 0))
+                             ELSE 0 END END AS rank_effective
+            FROM p LEFT JOIN joint j USING (period_start, developer_id)
+            LEFT JOIN sinks sk USING (period_start, developer_id)),
+        sized AS (
+            SELECT e.*, count(rank_tokens) OVER (PARTITION BY period_start, cohort) AS cohort_size,
+                   count(rank_tokens) OVER (PARTITION BY period_start) AS company_size
+            FROM entities e),
+        fitted AS (
+            SELECT s.*,
+                   CASE WHEN rank_tokens IS NULL OR company_size < %8$s THEN NULL
+                        WHEN cohort IS NOT NULL AND cohort_size >= %8$s THEN cohort ELSE 'all' END AS ranked_in,
+                   %5$I.fair_detail(rank_value, rank_tokens / 1e6, 0.1, 0.8, rank_effective) OVER c AS in_cohort,
+                   %5$I.fair_detail(rank_value, rank_tokens / 1e6, 0.1, 0.8, rank_effective) OVER a AS in_company
+            FROM sized s
+            WINDOW c AS (PARTITION BY period_start, cohort), a AS (PARTITION BY period_start)),
+        ranked AS (
+            SELECT f.*, CASE WHEN ranked_in IS NULL THEN NULL WHEN ranked_in = 'all' THEN in_company ELSE in_cohort END AS d
+            FROM fitted f)
+        SELECT period_start, coalesce(cohort, 'all') AS cohort, ranked_in, developer_id, team, tokens, merged_changes, value,
+               effective_changes,
+               %5$I.tokens_per_merged_change(summary) AS tokens_per_merged_change,
+               %5$I.tokens_per_merged_change_lower(summary) AS tokens_per_merged_change_lower,
+               -- unbounded (no merged change, no value): NULL, never Infinity, which BI drivers cannot read
+               nullif(%5$I.tokens_per_merged_change_upper(summary), 'Infinity') AS tokens_per_merged_change_upper,
+               %5$I.tokens_per_value(summary) AS tokens_per_value,
+               %5$I.tokens_per_value_lower(summary) AS tokens_per_value_lower,
+               nullif(%5$I.tokens_per_value_upper(summary), 'Infinity') AS tokens_per_value_upper,
+               burst_inflation,
+               (d).score AS fair_score,
+               CASE WHEN (d).prior_method NOT IN ('no_spread', 'no_exposure') THEN (d).rank END AS fair_rank,
+               (d).rank_lower AS fair_rank_lower, (d).rank_upper AS fair_rank_upper,
+               rank() OVER (PARTITION BY period_start, coalesce(ranked_in, cohort, 'all') ORDER BY tokens DESC) AS token_rank,
+               ranked_jointly_with, is_person,
+               nullif(concat_ws('; ',
+                   CASE WHEN tokens = 0 THEN 'no tokens in the period'
+                        WHEN rank_tokens IS NULL THEN 'ranked jointly with ' || ranked_jointly_with || ' (suspected split identity)'
+                        WHEN ranked_in IS NULL THEN format('fewer than %%s identities in the period', %8$s)
+                        WHEN ranked_in = 'all' AND cohort IS NOT NULL THEN format('cohort %%s has fewer than %%s identities: ranked in the whole company', cohort, %8$s)
+                        WHEN ranked_in = 'all' AND NOT is_person THEN 'not in the team table: ranked in the whole company'
+                   END,
+                   CASE WHEN (d).prior_method IN ('no_spread', 'no_exposure')
+                        THEN 'not ranked: the data cannot tell these developers apart in this period' END,
+                   CASE WHEN days_covered < period_days
+                        THEN format('period incomplete: data covers %%s of %%s days', days_covered, period_days) END), '') AS rank_note,
+               -- what is behind the score: the posterior, its interval, the shrinkage and the prior
+               rank_tokens, rank_value, rank_effective,
+               (d).posterior_mean AS posterior_mean, (d).rate_lower AS rate_lower, (d).rate_upper AS rate_upper,
+               (d).shrinkage AS shrinkage, (d).prior_alpha AS prior_alpha, (d).prior_beta AS prior_beta,
+               (d).prior_mean AS prior_mean, (d).prior_method AS prior_method,
+               -- how much of the period the data covers, and the plain ratios
+               period_days, days_covered, days_covered = period_days AS is_complete,
+               merged_changes / nullif(tokens / 1e6, 0)::float8 AS merged_changes_per_million_tokens,
+               value / nullif(tokens / 1e6, 0)::float8 AS value_per_million_tokens
+        FROM ranked
+        $sql$, schema_name, obj_board, invoker, obj_periods, ext, obj_suspects, split_identities, min_group_size);
+
+    -- 7. Teams, with groups smaller than min_group_size suppressed (not shown, not ranked; each
+    --    row counts the teams of its period suppressed). What the developer board has: the fair
+    --    score, rank and 80% rank interval on value per million tokens, the prior's method with
+    --    the same no_spread rule (above), the plain ratios, and how complete the period is. This
+    --    view runs with its owner's rights (not security_invoker) on purpose: it is the one to
+    --    GRANT to BI roles, who then see team aggregates without any right on per-person data.
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I AS
+        WITH all_teams AS (
+            SELECT period_start, team, count(*) AS developers, %4$I.rollup(summary) AS summary,
+                   sum(tokens * burst_inflation) / nullif(sum(tokens), 0) AS burst_inflation,
+                   min(period_days) AS period_days, min(days_covered) AS days_covered
+            FROM %7$s WHERE team IS NOT NULL GROUP BY period_start, team),
+        counted AS (
+            SELECT t.*, count(*) FILTER (WHERE developers < %6$s) OVER (PARTITION BY period_start) AS teams_suppressed
+            FROM all_teams t),
+        teams AS (
+            SELECT c.*, %4$I.tokens(summary) AS tokens, %4$I.value(summary) AS value
+            FROM counted c WHERE developers >= %6$s),
+        ranked AS (
+            SELECT t.*, %4$I.fair_detail(CASE WHEN tokens > 0 THEN value END, tokens / 1e6, 0.1, 0.8,
+                                         %4$I.effective_changes(summary)) OVER (PARTITION BY period_start) AS d
+            FROM teams t)
+        SELECT period_start, team, developers,
+               tokens, %4$I.merged_changes(summary) AS merged_changes, value,
+               %4$I.tokens_per_merged_change(summary) AS tokens_per_merged_change,
+               %4$I.tokens_per_merged_change_lower(summary) AS tokens_per_merged_change_lower,
+               nullif(%4$I.tokens_per_merged_change_upper(summary), 'Infinity') AS tokens_per_merged_change_upper,
+               %4$I.tokens_per_value(summary) AS tokens_per_value,
+               burst_inflation,
+               (d).score AS fair_score,
+               CASE WHEN (d).prior_method NOT IN ('no_spread', 'no_exposure') THEN (d).rank END AS fair_rank,
+               (d).rank_lower AS fair_rank_lower, (d).rank_upper AS fair_rank_upper,
+               %4$I.merged_changes(summary) / nullif(tokens / 1e6, 0)::float8 AS merged_changes_per_million_tokens,
+               value / nullif(tokens / 1e6, 0)::float8 AS value_per_million_tokens,
+               teams_suppressed, period_days, days_covered, days_covered = period_days AS is_complete,
+               (d).prior_method AS prior_method,
+               nullif(concat_ws('; ',
+                   CASE WHEN tokens = 0 THEN 'no tokens in the period' END,
+                   CASE WHEN (d).prior_method IN ('no_spread', 'no_exposure')
+                        THEN 'not ranked: the data cannot tell these teams apart in this period' END,
+                   CASE WHEN days_covered < period_days
+                        THEN format('period incomplete: data covers %%s of %%s days', days_covered, period_days) END), '') AS rank_note
+        FROM ranked
+        $sql$, schema_name, obj_teams, NULL, ext, obj_periods, min_group_size,
+        CASE WHEN multiple_teams = 'every'
+             THEN format('(SELECT x.team, p.period_start, p.summary, p.tokens, p.burst_inflation, p.period_days, p.days_covered '
+                         'FROM %I.%I p CROSS JOIN LATERAL unnest(p.teams) x(team)) p', schema_name, obj_periods)
+             ELSE format('%I.%I', schema_name, obj_periods) END);
+
+    -- 8. Coverage: does the join of usage and changes (and teams) match? Per period and over the
+    --    whole span (period_start NULL): developers with tokens and how many of them have a merged
+    --    change, merged changes and how many of them have an author with tokens, identities seen
+    --    on one side only (listed in <name>_unmatched), the team mapping's coverage, the rows set
+    --    aside. Counts only, no person: it runs with its owner's rights, like the team board.
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I AS
+        WITH u AS (SELECT developer_id, period_start, merged_changes, team, teams FROM %1$I.%3$I WHERE tokens > 0),
+        c AS (SELECT developer_id, date_trunc(%6$L, bucket AT TIME ZONE 'UTC')::date AS period_start, count(*) AS changes
+              FROM %1$I.%4$I GROUP BY 1, 2),
+        users AS (SELECT DISTINCT developer_id FROM u),
+        authors AS (SELECT DISTINCT developer_id FROM c),
+        usage_side AS (
+            SELECT period_start, count(*) AS developers, count(*) FILTER (WHERE merged_changes > 0) AS with_changes,
+                   count(*) FILTER (WHERE developer_id NOT IN (SELECT developer_id FROM authors)) AS usage_only,
+                   count(team) AS with_team, count(*) FILTER (WHERE cardinality(teams) > 1) AS several_teams
+            FROM u GROUP BY period_start
+            UNION ALL
+            SELECT NULL, count(*), count(*) FILTER (WHERE developer_id IN (SELECT developer_id FROM authors)),
+                   count(*) FILTER (WHERE developer_id NOT IN (SELECT developer_id FROM authors)),
+                   count(team), count(*) FILTER (WHERE several)
+            FROM (SELECT developer_id, max(team) AS team, bool_or(cardinality(teams) > 1) AS several FROM u GROUP BY 1) d),
+        change_side AS (
+            SELECT c.period_start, sum(c.changes) AS changes,
+                   coalesce(sum(c.changes) FILTER (WHERE EXISTS (SELECT 1 FROM u WHERE u.developer_id = c.developer_id
+                                                                              AND u.period_start = c.period_start)), 0) AS with_usage,
+                   count(*) FILTER (WHERE c.developer_id NOT IN (SELECT developer_id FROM users)) AS changes_only
+            FROM c GROUP BY c.period_start
+            UNION ALL
+            SELECT NULL, coalesce(sum(changes), 0), coalesce(sum(changes) FILTER (WHERE developer_id IN (SELECT developer_id FROM users)), 0),
+                   count(DISTINCT developer_id) FILTER (WHERE developer_id NOT IN (SELECT developer_id FROM users))
+            FROM c),
+        rejected AS (
+            SELECT date_trunc(%6$L, row_time AT TIME ZONE 'UTC')::date AS period_start,
+                   count(*) FILTER (WHERE source = 'usage') AS usage_rows, count(*) FILTER (WHERE source = 'changes') AS change_rows
+            FROM %1$I.%5$I WHERE isfinite(row_time) GROUP BY 1
+            UNION ALL
+            SELECT NULL, count(*) FILTER (WHERE source = 'usage'), count(*) FILTER (WHERE source = 'changes') FROM %1$I.%5$I),
+        scopes AS (   -- 'infinity' stands for the whole span in the joins
+            SELECT coalesce(period_start, 'infinity') AS k FROM usage_side UNION SELECT coalesce(period_start, 'infinity') FROM change_side
+            UNION SELECT coalesce(period_start, 'infinity') FROM rejected)
+        SELECT nullif(s.k, 'infinity') AS period_start,
+               coalesce(us.developers, 0)::bigint AS developers_with_tokens,
+               coalesce(us.with_changes, 0)::bigint AS developers_with_merged_changes,
+               (us.with_changes::float8 / nullif(us.developers, 0))::float8 AS developer_coverage,
+               coalesce(cs.changes, 0)::bigint AS merged_changes,
+               coalesce(cs.with_usage, 0)::bigint AS merged_changes_with_usage,
+               (cs.with_usage::float8 / nullif(cs.changes, 0))::float8 AS change_coverage,
+               coalesce(us.usage_only, 0)::bigint AS usage_only_identities,
+               coalesce(cs.changes_only, 0)::bigint AS changes_only_identities,
+               CASE WHEN %7$L THEN coalesce(us.with_team, 0) END::bigint AS developers_with_team,
+               CASE WHEN %7$L THEN (us.with_team::float8 / nullif(us.developers, 0)) END::float8 AS team_coverage,
+               CASE WHEN %7$L THEN coalesce(us.several_teams, 0) END::bigint AS people_in_several_teams,
+               coalesce(r.usage_rows, 0)::bigint AS rejected_usage_rows,
+               coalesce(r.change_rows, 0)::bigint AS rejected_change_rows
+        FROM scopes s
+        LEFT JOIN usage_side us ON coalesce(us.period_start, 'infinity') = s.k
+        LEFT JOIN change_side cs ON coalesce(cs.period_start, 'infinity') = s.k
+        LEFT JOIN rejected r ON coalesce(r.period_start, 'infinity') = s.k
+        $sql$, schema_name, obj_coverage, obj_periods, obj_changes, obj_rejects, period, team_table IS NOT NULL);
+
+    -- The identities seen on one side only, over the whole span: with tokens but no merged change
+    -- ever, or authors of merged changes without tokens. Per person: security_invoker.
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I%3$s AS
+        WITH u AS (SELECT developer_id, sum(tokens)::bigint AS tokens FROM %1$I.%4$I GROUP BY 1 HAVING sum(tokens) > 0),
+        c AS (SELECT developer_id, count(*) AS merged_changes FROM %1$I.%5$I GROUP BY 1)
+        SELECT u.developer_id AS identity, 'usage only'::text AS side, u.tokens, NULL::bigint AS merged_changes
+        FROM u WHERE NOT EXISTS (SELECT 1 FROM c WHERE c.developer_id = u.developer_id)
+        UNION ALL
+        SELECT c.developer_id, 'changes only', NULL, c.merged_changes
+        FROM c WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.developer_id = c.developer_id)
+        $sql$, schema_name, obj_unmatched, invoker, obj_periods, obj_changes);
+
+    -- A join that matches nothing (or less than min_coverage of the developers with tokens) is
+    -- refused, saying which columns to map: a board of 0 merged changes would still hand out
+    -- ranks. Nothing is left behind: the error rolls back everything made above.
+    EXECUTE format('SELECT * FROM %I.%I WHERE period_start IS NULL', schema_name, obj_coverage) INTO cov;
+    IF cov.developers_with_tokens > 0 AND cov.developers_with_merged_changes < min_coverage * cov.developers_with_tokens THEN
+        EXECUTE format('SELECT (SELECT identity FROM %1$I.%2$I WHERE side = ''changes only'' ORDER BY merged_changes DESC, identity LIMIT 1), '
+                       '(SELECT identity FROM %1$I.%2$I WHERE side = ''usage only'' ORDER BY tokens DESC, identity LIMIT 1)',
+                       schema_name, obj_unmatched) INTO example_other, example_usage;
+        IF cov.merged_changes = 0 THEN
+            RAISE EXCEPTION USING ERRCODE = '23503',
+                MESSAGE = format('%s has no merged change (%s is NULL in every row with an author): no developer in %s.%s can be ranked',
+                                 changes_table, merged_at_column, usage_table, developer_column),
+                HINT = 'bind the table of merged changes, or pass min_coverage => 0 to create the board anyway';
+        ELSIF cov.developers_with_merged_changes = 0 THEN
+            RAISE EXCEPTION USING ERRCODE = '23503',
+                MESSAGE = format('no author in %s.%s matches a developer in %s.%s (examples: %L vs %L): map them with identity_table%s',
+                                 changes_table, author_column, usage_table, developer_column, example_other, example_usage,
+                                 CASE WHEN identity_table IS NOT NULL THEN format(' (%s maps none of them)', identity_table) ELSE '' END),
+                HINT = 'identity_table lists each identity (e-mail, account id, login) with the person it belongs to; min_coverage => 0 creates the board anyway';
+        ELSE
+            EXECUTE format('SELECT string_agg(quote_literal(identity), '', '' ORDER BY tokens DESC, identity) '
+                           'FROM (SELECT * FROM %I.%I WHERE side = ''usage only'' ORDER BY tokens DESC, identity LIMIT 3) x',
+                           schema_name, obj_unmatched) INTO example_usage;
+            RAISE EXCEPTION USING ERRCODE = '23503',
+                MESSAGE = format('only %s of %s developers with tokens in %s.%s have a merged change in %s.%s (%s%%, min_coverage is %s%%): map the identities that differ with identity_table (with tokens, no merged change: %s%s)',
+                                 cov.developers_with_merged_changes, cov.developers_with_tokens, usage_table, developer_column,
+                                 changes_table, author_column, round((100 * cov.developer_coverage)::numeric, 1),
+                                 round((100 * min_coverage)::numeric, 1), example_usage,
+                                 CASE WHEN cov.usage_only_identities > 3 THEN ', ...' ELSE '' END
+                                 || CASE WHEN example_other IS NOT NULL THEN format('; authors without tokens: %L', example_other) || CASE WHEN cov.changes_only_identities > 1 THEN ', ...' ELSE '' END ELSE '' END),
+                HINT = 'a lower min_coverage (min_coverage => 0 to switch the check off) creates the board anyway';
+        END IF;
+    END IF;
+    IF team_table IS NOT NULL AND cov.developers_with_tokens > 0 AND cov.developers_with_team = 0 THEN
+        EXECUTE format('SELECT (SELECT member FROM (%s) m ORDER BY member LIMIT 1), (SELECT developer_id FROM %I.%I ORDER BY tokens DESC, developer_id LIMIT 1)',
+                       members_sql, schema_name, obj_periods) INTO example_other, example_usage;
+        RAISE EXCEPTION USING ERRCODE = '23503',
+            MESSAGE = format('no member in %s.%s matches a developer in %s.%s (examples: %L vs %L): key team_table by the same identity, or map them with identity_table',
+                             team_table, team_member_column, usage_table, developer_column, example_other, example_usage);
+    END IF;
+
+    -- 9. The refresh schedule (checked before anything was made). The job runs as this role and
+    --    CALLs scheduled_refresh, so that a failed run leaves its trace in leaderboard_freshness.
+    IF refresh_schedule IS NOT NULL THEN
+        job := format('usage_value:%s.%s', schema_name, name);
+        PERFORM usage_value_internal.schedule_refresh(job, refresh_schedule,
+                                                      format('CALL %I.scheduled_refresh(%L, %L)', ext, name, schema_name));
+    END IF;
+
+    INSERT INTO @extschema@.leaderboards (target_schema, name, bucket_width, period, min_group_size, cron_job_name, objects,
+                                          min_coverage, multiple_teams)
+    VALUES (schema_name, name, bucket_width, period, min_group_size, job,
+            ARRAY[obj_rejects, obj_changes, obj_buckets, obj_episodes, obj_periods, obj_suspects, obj_board, obj_teams,
+                  obj_coverage, obj_unmatched],
+            min_coverage, multiple_teams);
+    -- A comment on every object and column made, and the board's freshness (both defined in the
+    -- freshness section below).
+    PERFORM usage_value_internal.describe_leaderboard(schema_name, name);
+    PERFORM usage_value_internal.record_refresh(schema_name, name, started);
+    RETURN QUERY SELECT format('%I.%I', schema_name, o)
+                 FROM unnest(ARRAY[obj_changes, obj_buckets, obj_episodes, obj_periods, obj_board, obj_teams, obj_suspects,
+                                   obj_rejects, obj_coverage, obj_unmatched]) o;
+    IF job IS NOT NULL THEN
+        RETURN NEXT format('pg_cron job %s (%s)', job, refresh_schedule);
+    END IF;
+END
+$function$;
+
+-- What analysts call: a thin wrapper, so that `\df+ usage_value.*` stays readable. Same
+-- signature, argument names and defaults since 0.3.0 (DESIGN.md's contract), with the checks on
+-- the join added at the end in 0.4.0.
+CREATE FUNCTION @extschema@.create_leaderboard(
+    name text,
+    usage_table regclass,
+    developer_column text,
+    time_column text,
+    changes_table regclass,
+    author_column text,
+    merged_at_column text,
+    tokens_column text DEFAULT NULL,
+    input_tokens_column text DEFAULT NULL,
+    output_tokens_column text DEFAULT NULL,
+    cache_read_column text DEFAULT NULL,
+    cache_creation_column text DEFAULT NULL,
+    token_convention text DEFAULT NULL,
+    convention_column text DEFAULT NULL,
+    team_table regclass DEFAULT NULL,
+    team_member_column text DEFAULT NULL,
+    team_column text DEFAULT NULL,
+    cohort_column text DEFAULT NULL,
+    period text DEFAULT 'week',
+    bucket_width interval DEFAULT '1 day',
+    min_group_size integer DEFAULT 5,
+    target_schema name DEFAULT NULL,
+    refresh_schedule text DEFAULT NULL,
+    -- what a change is worth
+    change_id_column text DEFAULT NULL,
+    additions_column text DEFAULT NULL,
+    deletions_column text DEFAULT NULL,
+    reverts_column text DEFAULT NULL,
+    bot_column text DEFAULT NULL,
+    reviewed_column text DEFAULT NULL,
+    change_size_unit float8 DEFAULT NULL,
+    change_value_cap float8 DEFAULT 10,
+    unreviewed_weight float8 DEFAULT 0.5,
+    reviews_table regclass DEFAULT NULL,
+    reviewer_column text DEFAULT NULL,
+    review_change_column text DEFAULT NULL,
+    review_weight float8 DEFAULT 0.25,
+    -- whose tokens
+    identity_table regclass DEFAULT NULL,
+    identity_column text DEFAULT NULL,
+    identity_person_column text DEFAULT NULL,
+    split_identities text DEFAULT 'rank_jointly',
+    -- checks on the join (issue 12)
+    min_coverage float8 DEFAULT 0.1,
+    multiple_teams text DEFAULT 'first'
+) RETURNS SETOF text
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC
+    SELECT * FROM usage_value_internal.create_leaderboard(
+        name, usage_table, developer_column, time_column, changes_table, author_column,
+        merged_at_column, tokens_column, input_tokens_column, output_tokens_column,
+        cache_read_column, cache_creation_column, token_convention, convention_column, team_table,
+        team_member_column, team_column, cohort_column, period, bucket_width, min_group_size,
+        coalesce(target_schema, current_schema()),  -- the caller's schema (the body runs with its own search_path)
+        refresh_schedule, change_id_column, additions_column, deletions_column,
+        reverts_column, bot_column, reviewed_column, change_size_unit, change_value_cap,
+        unreviewed_weight, reviews_table, reviewer_column, review_change_column, review_weight,
+        identity_table, identity_column, identity_person_column, split_identities, min_coverage, multiple_teams);
+END;
+COMMENT ON FUNCTION @extschema@.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text) IS
+    'creates, over your own usage and changes tables, the materialized views <name>_changes (what each merged change is worth, and why), <name>_buckets, <name>_episodes (with each episode''s verdict), <name>_periods (inflated tokens in the periods they were spent in; the unique indexes REFRESH ... CONCURRENTLY needs) and the views <name>_leaderboard, <name>_team_leaderboard (with how complete each period is; no strict rank where the data cannot order the group) and <name>_suspects (suspected split identities), <name>_rejects (source rows left out, and why: they never fail a refresh), <name>_coverage (how well usage, changes and teams match, per period) and <name>_unmatched (identities on one side only); refuses a join that matches less than min_coverage of the developers with tokens (23503, naming the columns to map) and, with multiple_teams = refuse, people in several teams; schedules a refresh with pg_cron (CALL scheduled_refresh, which records a failed run) when refresh_schedule is given; records the board''s freshness and comments every column; returns the objects made';
+COMMENT ON FUNCTION usage_value_internal.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text) IS
+    'the body of usage_value.create_leaderboard (call that instead)';
+
+CREATE FUNCTION usage_value_internal.refresh_leaderboard(schema_name name, name text) RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    started timestamptz := clock_timestamp();
+    entry record;
+    relation text;
+BEGIN
+    -- The row lock orders concurrent refreshes of one board (their REFRESHes would wait anyway).
+    SELECT * INTO entry FROM @extschema@.leaderboards l
+    WHERE l.target_schema = schema_name AND l.name = refresh_leaderboard.name FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
+    END IF;
+    -- Dependency order; CONCURRENTLY so that readers are never blocked. One transaction: a
+    -- refresh that fails leaves every view as it was.
+    FOREACH relation IN ARRAY coalesce(entry.objects, usage_value_internal.board_objects(name)) LOOP
+        IF EXISTS (SELECT 1 FROM pg_matviews WHERE schemaname = schema_name AND matviewname = relation) THEN
+            EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', schema_name, relation);
+        END IF;
+    END LOOP;
+    PERFORM usage_value_internal.record_refresh(schema_name, name, started);
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.refresh_leaderboard(name, text) IS
+    'refreshes a board''s materialized views concurrently, in dependency order, and records its freshness; call usage_value.refresh_leaderboard';
+
+-- Thin wrappers with SQL-standard bodies: bound when created (no search_path at run time), and
+-- current_schema() is the caller's (inside a function with SET search_path it is pg_catalog).
+CREATE FUNCTION @extschema@.refresh_leaderboard(name text, target_schema name DEFAULT NULL)
+RETURNS @extschema@.leaderboard_freshness
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC
+    SELECT usage_value_internal.refresh_leaderboard(coalesce(target_schema, current_schema()), name);
+    SELECT f.* FROM @extschema@.leaderboard_freshness f
+    WHERE f.schema = coalesce(target_schema, current_schema()) AND f.name = refresh_leaderboard.name;
+END;
+COMMENT ON FUNCTION @extschema@.refresh_leaderboard(text, name) IS
+    'refreshes a leaderboard''s materialized views concurrently, in dependency order, in one transaction (a failure leaves the previous data), and returns its row of leaderboard_freshness; target_schema defaults to the current schema';
+
+-- drop_leaderboard drops what the board lists, newest first (a relation depends only on those
+-- made before it), so that the relations added here (and any added later) go with the board.
+CREATE FUNCTION usage_value_internal.drop_leaderboard(schema_name name, name text) RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    entry record;
+    relation text;
+    kind "char";
+BEGIN
+    SELECT * INTO entry FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = drop_leaderboard.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
+    END IF;
+    IF entry.cron_job_name IS NOT NULL THEN
+        PERFORM usage_value_internal.unschedule_refresh(entry.cron_job_name);   -- privilege section
+    END IF;
+    FOR relation IN
+        SELECT o FROM unnest(coalesce(entry.objects, usage_value_internal.board_objects(name))) WITH ORDINALITY x(o, i) ORDER BY i DESC
+    LOOP
+        SELECT c.relkind INTO kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = schema_name AND c.relname = relation;
+        CONTINUE WHEN kind IS NULL OR kind NOT IN ('v', 'm');   -- gone, or not the board's any more: left alone
+        EXECUTE format('DROP %s %I.%I', CASE kind WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, schema_name, relation);
+    END LOOP;
+    DELETE FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = drop_leaderboard.name;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.drop_leaderboard(name, text) IS
+    'drops every relation create_leaderboard made for a board (newest first), and its pg_cron job; call usage_value.drop_leaderboard';
+
+CREATE FUNCTION @extschema@.drop_leaderboard(name text, target_schema name DEFAULT NULL) RETURNS void
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC
+    SELECT usage_value_internal.drop_leaderboard(coalesce(target_schema, current_schema()), name);
+END;
+COMMENT ON FUNCTION @extschema@.drop_leaderboard(text, name) IS
+    'drops everything create_leaderboard made for this name, and its pg_cron job; target_schema defaults to the current schema';
+
+-- A failed scheduled refresh leaves a trace. The refresh runs in a subtransaction; on error its
+-- work is rolled back, the failure is recorded, and the caller gets the error's fields.
+CREATE FUNCTION usage_value_internal.try_refresh(schema_name name, name text) RETURNS text[]
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    state text;
+    message text;
+    detail text;
+    hint text;
+BEGIN
+    BEGIN
+        PERFORM usage_value_internal.refresh_leaderboard(schema_name, name);
+        RETURN NULL;
+    EXCEPTION WHEN OTHERS OR query_canceled THEN   -- a statement_timeout is a failure to record too
+        GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+                                detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+    END;
+    -- The message, not the DETAIL (which can quote source rows): the freshness view shows it.
+    UPDATE @extschema@.leaderboards l SET last_failed_at = clock_timestamp(), last_error = format('%s (SQLSTATE %s)', message, state)
+    WHERE l.target_schema = schema_name AND l.name = try_refresh.name;
+    RETURN ARRAY[state, message, nullif(detail, ''),
+                 coalesce(nullif(hint, ''), 'The failure is recorded in usage_value.leaderboard_freshness; the board keeps its previous data.')];
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.try_refresh(name, text) IS
+    'refreshes a board; on error records last_failed_at and last_error and returns {sqlstate, message, detail, hint} (NULL on success); used by usage_value.scheduled_refresh';
+
+-- A procedure, so that it can COMMIT the record of a failure before raising the error again (the
+-- COMMIT is outside any exception block, as PL/pgSQL requires). No SET clause: a procedure with
+-- one cannot commit; everything it names is schema-qualified.
+CREATE PROCEDURE @extschema@.scheduled_refresh(name text, target_schema name DEFAULT NULL)
+LANGUAGE plpgsql
+AS $procedure$
+DECLARE
+    failure text[];   -- {sqlstate, message, detail, hint} of a failed refresh
+BEGIN
+    failure := usage_value_internal.try_refresh(coalesce(target_schema, pg_catalog.current_schema()), name);
+    IF failure IS NULL THEN
+        RETURN;
+    END IF;
+    COMMIT;
+    IF failure[3] IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = failure[1], MESSAGE = failure[2], HINT = failure[4];
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = failure[1], MESSAGE = failure[2], DETAIL = failure[3], HINT = failure[4];
+END
+$procedure$;
+COMMENT ON PROCEDURE @extschema@.scheduled_refresh(text, name) IS
+    'for schedulers (pg_cron, cron + psql): CALL it at top level, outside any transaction block. Runs refresh_leaderboard; if that fails, records last_failed_at and last_error in leaderboard_freshness, commits that record and raises the original error (same SQLSTATE) so the scheduler sees the failure; the board keeps its previous data';
+
+------------------------------------------------------------------------------------------------
+-- Binding: a comment on every relation and column a board makes
+------------------------------------------------------------------------------------------------
+
+-- Every relation a board makes, and every column in it, gets a comment: what it is, its unit,
+-- which direction is better, what NULL means. One text per column name where the column means
+-- the same everywhere ('*'), overridden per relation (by suffix) where it differs.
+CREATE TABLE usage_value_internal.relation_comments (
+    suffix text PRIMARY KEY,
+    comment text NOT NULL CHECK (comment <> '')
+);
+COMMENT ON TABLE usage_value_internal.relation_comments IS 'what each relation a board makes holds, by suffix; describe_leaderboard puts it on the relation';
+COMMENT ON COLUMN usage_value_internal.relation_comments.suffix IS 'the relation''s suffix after the board''s name, such as _leaderboard';
+COMMENT ON COLUMN usage_value_internal.relation_comments.comment IS 'the comment text, completed with the board''s name, period and bucket width';
+
+CREATE TABLE usage_value_internal.column_comments (
+    relation text NOT NULL,
+    column_name text NOT NULL,
+    comment text NOT NULL CHECK (comment <> ''),
+    PRIMARY KEY (relation, column_name)
+);
+COMMENT ON TABLE usage_value_internal.column_comments IS 'what each column of a board''s relations means; describe_leaderboard puts it on the column and refuses a column without one';
+COMMENT ON COLUMN usage_value_internal.column_comments.relation IS '''*'' for every relation of a board, or a relation''s suffix (such as _team_leaderboard) for a text that overrides it there';
+COMMENT ON COLUMN usage_value_internal.column_comments.column_name IS 'the column''s name';
+COMMENT ON COLUMN usage_value_internal.column_comments.comment IS 'the comment text';
+GRANT SELECT ON usage_value_internal.relation_comments, usage_value_internal.column_comments TO PUBLIC;
+
+INSERT INTO usage_value_internal.relation_comments VALUES
+('_changes', 'every merged change and what it is worth, with the reason (materialized view: refresh_leaderboard refreshes it)'),
+('_buckets', 'one row per developer and bucket: raw tokens, merged changes and their value, zero-filled across each developer''s span (materialized view)'),
+('_episodes', 'burst episodes per developer over the whole history: significant excursions of token use above the developer''s own baseline, and how much of them the merged output explains (materialized view)'),
+('_periods', 'one row per developer and period: a usage_summary, raw tokens, merged changes, value and burst inflation, with team and cohort (materialized view; per-person: grant it to no BI role)'),
+('_suspects', 'suspected split identities (a token sink whose hours move with a teammate''s), identities with value but hardly any tokens, and identities that are no known person, per period (view, security_invoker)'),
+('_leaderboard', 'the fair leaderboard: one row per developer and period, ranked within the cohort (or the whole company) on value per million tokens, cautiously (fair_score, the 10% posterior quantile); read the rank interval fair_rank_lower..fair_rank_upper before fair_rank: ranks whose intervals overlap are not told apart by the data (view, security_invoker: readers need SELECT on _periods too)'),
+('_team_leaderboard', 'the fair leaderboard of teams: one row per team and period, teams with fewer than min_group_size developers not shown (view with its owner''s rights: the object to GRANT to BI roles, no per-person rows)');
+
+INSERT INTO usage_value_internal.column_comments VALUES
+-- who and when
+('*', 'developer_id', 'the developer: the person an account belongs to (through identity_table), else the identity as in the usage and changes tables'),
+('_changes', 'developer_id', 'the change''s author: the person (through identity_table), else the author as in the changes table'),
+('_suspects', 'developer_id', 'the identity reported'),
+('*', 'team', 'the developer''s team from team_table (the first by name when listed in several); NULL: not in the team table, or the board has no team_table'),
+('_team_leaderboard', 'team', 'the team (teams with fewer than min_group_size developers in the period are not shown)'),
+('*', 'cohort', 'the developer''s cohort (cohort_column of team_table), the group ranked together; NULL: no cohort (no cohort_column, or not in the team table)'),
+('_leaderboard', 'cohort', 'the developer''s cohort (cohort_column of team_table); ''all'' means no cohort (no cohort_column, or not in the team table). Where the row was ranked is ranked_in'),
+('*', 'ranked_in', 'the group the row is ranked in: its cohort, or ''all'' (everyone in the period) when the cohort has fewer than min_group_size ranked identities or the identity has no cohort; NULL: not ranked (see rank_note)'),
+('*', 'is_person', 'true when the identity is a known person (in the team table, or the board has no team table); false: an account no person claims, ranked in the whole company'),
+('*', 'period_start', 'first day of the period (UTC): the day, the Monday of the week, the first of the month or of the quarter'),
+('*', 'bucket', 'start of the bucket (UTC, aligned to the board''s bucket width: 1 hour or 1 day)'),
+-- tokens and output
+('*', 'tokens', 'raw tokens: billable tokens, each counted once under the board''s token convention (billable_tokens), in the row''s bucket or period; a cost, not a measure of value: more is not better'),
+('_episodes', 'tokens', 'raw tokens spent in the episode, from start_at to end_at'),
+('_team_leaderboard', 'tokens', 'raw tokens of the team''s developers in the period (billable, each counted once); a cost, not value'),
+('*', 'merged_changes', 'merged changes authored in the row''s bucket or period: a count, each change once, whatever it is worth (value weighs them)'),
+('_episodes', 'merged_changes', 'merged changes in the episode and the attribution horizon after it (a count)'),
+('*', 'value', 'value of the merged changes, in typical changes (a change of typical size is 1, reverts and bots 0, capped at change_value_cap), with review credit; higher is better; 0 with no merged change'),
+('_changes', 'value', 'what this change is worth, in typical changes: size / unit_lines capped at change_value_cap, times unreviewed_weight when merged without review; 0 for reverts, reverted changes and bots'),
+('_suspects', 'value', 'value the identity delivered in the period, in typical changes (with review credit)'),
+('*', 'authored_value', 'value of the changes the developer authored in the bucket, in typical changes, without review credit (what burst detection credits)'),
+('*', 'effective_changes', 'Kish effective number of changes, value^2 / sum of squared change values: how many equally weighted changes carry the same information (one large change is less certain than many small ones); 0 with no value'),
+('*', 'summary', 'usage_summary of the developer''s period (tokens, merged changes, value): roll it up exactly across developers or periods with usage_value.rollup, read it with tokens(), value(), tokens_per_value_lower() ...'),
+('*', 'usage_rows', 'source usage rows (events) of the developer in the period; their sum is the usage part of the board''s rows_read'),
+('_buckets', 'usage_rows', 'source usage rows (events) of the developer in the bucket'),
+('*', 'inflated_tokens', 'raw tokens of burst episodes that the merged output does not explain, attributed to the period''s buckets; burst_inflation = inflated_tokens / tokens'),
+('_episodes', 'inflated_tokens', 'the part of excess_tokens that the merged output does not explain, in raw tokens; 0 for a sprint whose output kept pace'),
+('*', 'burst_inflation', 'share of the tokens that were inflated, a fraction 0-1: tokens of burst episodes above the developer''s own baseline with no matching merged output; lower is better; 0 with no tokens'),
+('_team_leaderboard', 'burst_inflation', 'share of the team''s tokens that were inflated, a fraction 0-1 (token-weighted over its developers); lower is better'),
+-- changes
+('*', 'change_id', 'the change''s id (change_id_column), or ''row:N'' when the board has no change id'),
+('*', 'merged_at', 'when the change was merged (merged_at_column)'),
+('*', 'size', 'lines changed, additions + deletions; NULL: size unknown (no size columns, or negative counts): worth one typical change'),
+('*', 'unit_lines', 'lines of one typical change: change_size_unit, or the median merged human change'),
+('*', 'reverts_id', 'id of the change this one reverts; NULL: not a revert'),
+('*', 'is_reverted', 'true when a revert that is not itself reverted cancels this change: worth 0'),
+('*', 'is_bot', 'true for a bot''s change (bot_column): worth 0'),
+('*', 'reviewed', 'true when someone else approved the change; false: merged without review, weighted by unreviewed_weight; NULL: unknown (no reviewed_column)'),
+('*', 'reason', 'why the change is worth its value: by size, capped, size unknown: one typical change, revert, reverted or bot; '', unreviewed'' when weighted down'),
+-- burst episodes
+('*', 'start_at', 'first bucket of the episode (UTC)'),
+('*', 'end_at', 'end of the episode''s last bucket (exclusive, UTC)'),
+('*', 'baseline_tokens', 'raw tokens the developer''s own baseline expects over the episode'),
+('*', 'excess_tokens', 'raw tokens above the baseline: tokens - baseline_tokens'),
+('*', 'merged_value', 'value of the episode''s merged changes, in typical changes (authored, without review credit)'),
+('*', 'expected_merged_changes', 'merged changes expected from the episode''s tokens at the developer''s usual tokens per merged change'),
+('*', 'expected_merged_value', 'value expected from the episode''s tokens at the developer''s usual tokens per value, in typical changes'),
+('*', 'p_value', 'scan p-value of the excursion, adjusted for every window and scale tried (0-1): smaller is more surely a burst'),
+('*', 'is_inflation', 'true when inflated_tokens > 0; false: a burst whose merged output kept pace (a sprint, not inflation)'),
+('*', 'verdict', 'what the episode is charged: ''inflation'' (no matching output), ''partly paid'' (output explains part of the excess), ''not charged: output kept pace'' or ''not charged: output above baseline'''),
+-- suspects
+('*', 'kind', 'what is suspected: tokens_without_value (a token sink), value_without_tokens, split_pair (a sink whose hourly tokens move with a teammate''s) or no_person (an identity not in the team table)'),
+('*', 'other_developer_id', 'for a split_pair: the teammate with value whose tokens move with this identity''s (the suspected owner); NULL otherwise'),
+('*', 'expected_value', 'value the period''s median value per token predicts for these tokens, in typical changes'),
+('*', 'value_ratio', 'value / expected_value: under 0.05 for a token sink; NULL when nothing is expected'),
+('*', 'combined_ratio', 'for a split_pair: the pair''s joint value per token over the period''s median (near 1: together they look like one ordinary developer); NULL otherwise'),
+('*', 'hourly_correlation', 'for a split_pair: correlation (-1 to 1) of the pair''s hourly log tokens less the pair''s hour-of-day means, over their shared active buckets (0.6 or more is reported); NULL otherwise'),
+('*', 'action', 'what the board does about it: ranked jointly, reported, or ranked in the whole company'),
+-- rates, intervals and ranks
+('*', 'tokens_per_merged_change', 'raw tokens per merged change, tokens / merged_changes (a count, not weighed by value); lower is better; NULL with no merged change'),
+('*', 'tokens_per_merged_change_lower', 'lower end of the 95% exact Poisson (Garwood) interval of tokens per merged change, in raw tokens'),
+('*', 'tokens_per_merged_change_upper', 'upper end of the 95% exact Poisson (Garwood) interval of tokens per merged change, in raw tokens; NULL with no merged change (unbounded: the boards never hold Infinity, which to_json and BI drivers cannot read)'),
+('*', 'tokens_per_value', 'raw tokens per typical change of value, tokens / value; lower is better; NULL with no value'),
+('*', 'tokens_per_value_lower', 'lower end of the 95% interval of tokens per value (Garwood on the effective number of changes), in raw tokens'),
+('*', 'tokens_per_value_upper', 'upper end of the 95% interval of tokens per value, in raw tokens; NULL with no value (unbounded)'),
+('*', 'merged_changes_per_million_tokens', 'merged changes per million raw tokens (a count, not weighed, not shrunk); higher is better; NULL with no tokens'),
+('*', 'value_per_million_tokens', 'value per million raw tokens, in typical changes per million tokens: the raw rate, before shrinkage (fair_score is its cautious version); higher is better; NULL with no tokens'),
+('*', 'fair_score', 'what the row is ranked on: value per million tokens (typical changes per million tokens) shrunk towards the group''s typical rate (empirical Bayes) and read at its cautious 10% posterior quantile (rate_lower); higher is better; burning tokens never raises it; NULL: not ranked (see rank_note)'),
+('_team_leaderboard', 'fair_score', 'what the team is ranked on: its value per million tokens (typical changes per million tokens) shrunk towards the period''s teams and read at the cautious 10% posterior quantile; higher is better; NULL with no tokens'),
+('*', 'fair_rank', 'rank on fair_score within ranked_in, 1 = best, ties share a rank; read it with its interval fair_rank_lower..fair_rank_upper; NULL: not ranked (see rank_note)'),
+('_team_leaderboard', 'fair_rank', 'rank on fair_score among the teams shown in the period, 1 = best, ties share a rank; read it with its interval fair_rank_lower..fair_rank_upper; NULL: not ranked'),
+('*', 'fair_rank_lower', 'best plausible rank (80% rank interval fair_rank_lower..fair_rank_upper): 1 + the number of rows whose 80% posterior interval lies entirely above this one''s; two rows whose rank intervals overlap are not told apart by the data; NULL: not ranked'),
+('*', 'fair_rank_upper', 'worst plausible rank (80% rank interval fair_rank_lower..fair_rank_upper): the group size less the number of rows whose 80% posterior interval lies entirely below this one''s; NULL: not ranked'),
+('*', 'token_rank', 'the rank a raw-token board would give (most tokens = 1) in the same group, for comparison only: tokens are a cost, not value'),
+('*', 'ranked_jointly_with', 'a suspected split identity ranked as one (split_identities = rank_jointly): for the sink its owner, for the owner its sinks; NULL otherwise'),
+('*', 'rank_note', 'why the row is not ranked (no tokens, ranked jointly with a suspected split identity, too few identities, or the data cannot tell the group apart: fair_rank NULL), or is ranked in the whole company instead of its cohort, and whether the period is incomplete (data covers N of M days), separated by ''; ''; NULL: ranked in its cohort as usual over a complete period'),
+('*', 'rank_tokens', 'raw tokens the rank is computed on: the row''s, plus those of split identities ranked jointly with it; NULL: not ranked'),
+('*', 'rank_value', 'value the rank is computed on, in typical changes (with that of split identities ranked jointly); NULL: not ranked'),
+('*', 'rank_effective', 'effective number of changes of rank_value (Kish); NULL: not ranked'),
+('*', 'posterior_mean', 'posterior mean of value per million tokens after shrinkage, in typical changes per million tokens; higher is better; NULL: not ranked'),
+('*', 'rate_lower', 'lower end of the central 80% posterior interval of value per million tokens (typical changes per million tokens); equals fair_score; NULL: not ranked'),
+('*', 'rate_upper', 'upper end of the central 80% posterior interval of value per million tokens (typical changes per million tokens); NULL: not ranked'),
+('*', 'shrinkage', 'weight of the group''s prior in the posterior mean, a fraction 0-1: near 1 little own data (pulled to the group''s typical rate), near 0 the row''s own rate; NULL: not ranked'),
+('*', 'prior_alpha', 'shape of the group''s fitted Gamma prior on value per million tokens; NULL: not ranked'),
+('*', 'prior_beta', 'rate of the group''s fitted Gamma prior, in millions of tokens; NULL: not ranked'),
+('*', 'prior_mean', 'prior_alpha / prior_beta: the group''s typical value per million tokens (typical changes per million tokens); NULL: not ranked'),
+('*', 'prior_method', 'how the group''s prior was fitted: marginal_likelihood, or the fallback used (small_partition, no_spread, all_zero, no_exposure; see the README); NULL: not ranked'),
+-- periods and teams
+('*', 'period_days', 'days in the period: 1, 7, 28-31 for a month, 90-92 for a quarter'),
+('*', 'days_covered', 'days of the period that the board''s data covers (the data runs from leaderboard_freshness.data_from to data_through); fewer than period_days for a period the data covers in part'),
+('*', 'is_complete', 'true when the data covers the whole period (days_covered = period_days); false, typically for the current period: compare it with whole periods with care'),
+('*', 'developers', 'developers of the team with usage in the period (at least min_group_size: smaller teams are not shown)'),
+('*', 'teams_suppressed', 'teams in the period with fewer than min_group_size developers: not shown and not ranked, to protect their members');
+
+CREATE FUNCTION usage_value_internal.describe_leaderboard(schema_name name, name text) RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    entry record;
+    relation text;
+    rel_suffix text;
+    rel regclass;
+    about text;
+    col record;
+    missing text[] := '{}';
+BEGIN
+    SELECT * INTO entry FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = describe_leaderboard.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
+    END IF;
+    FOREACH relation IN ARRAY coalesce(entry.objects, usage_value_internal.board_objects(name)) LOOP
+        rel_suffix := substr(relation, length(name) + 1);
+        rel := usage_value_internal.board_relation(schema_name, name, entry.objects, rel_suffix);
+        CONTINUE WHEN rel IS NULL;
+        SELECT r.comment INTO about FROM usage_value_internal.relation_comments r WHERE r.suffix = rel_suffix;
+        IF about IS NULL THEN
+            missing := missing || relation;
+        ELSE
+            EXECUTE format('COMMENT ON %s %s IS %L',
+                           CASE (SELECT relkind FROM pg_class WHERE oid = rel) WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END,
+                           rel, format('%s. Board %I.%I of usage_value: %s periods, %s buckets, min_group_size %s.',
+                                       about, schema_name, name, entry.period, entry.bucket_width, entry.min_group_size));
+        END IF;
+        FOR col IN
+            SELECT a.attname, coalesce(o.comment, s.comment) AS comment
+            FROM pg_attribute a
+            LEFT JOIN usage_value_internal.column_comments o ON o.relation = rel_suffix AND o.column_name = a.attname
+            LEFT JOIN usage_value_internal.column_comments s ON s.relation = '*' AND s.column_name = a.attname
+            WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY a.attnum
+        LOOP
+            IF coalesce(col.comment, '') = '' THEN
+                missing := missing || format('%s.%s', relation, col.attname);
+            ELSE
+                EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, col.attname, col.comment);
+            END IF;
+        END LOOP;
+    END LOOP;
+    -- A column added to a board without a text here fails loudly (and fails the tests).
+    IF missing <> '{}' THEN
+        RAISE EXCEPTION 'no comment text for %', array_to_string(missing, ', ')
+            USING ERRCODE = '42704', HINT = 'add one to usage_value_internal.column_comments (or relation_comments) in the upgrade script';
+    END IF;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.describe_leaderboard(name, text) IS
+    'puts a COMMENT on every relation a board made and on every column in it (unit, better direction, what NULL means) from relation_comments and column_comments; raises 42704 naming any column without a text';
+
+------------------------------------------------------------------------------------------------
+-- Binding: rejected rows, coverage, people in several teams, BI-safe bounds (issue 12)
+------------------------------------------------------------------------------------------------
+
+-- At every refresh (and at create): record the rows left out and the coverage, and say so when
+-- coverage dropped. A drop is not an error: the board refreshes, the NOTICE and <name>_coverage
+-- say what changed. 0.1 (ten points of the share of developers with tokens who have a merged
+-- change) is beyond the week-to-week noise of a team of 20 (one person is 0.05) and well within
+-- what a broken identity mapping costs (all of it).
+CREATE FUNCTION usage_value_internal.record_coverage(schema_name name, name text) RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    entry record;
+    coverage regclass;
+    periods regclass;
+    cov record;
+    several text;
+BEGIN
+    SELECT * INTO entry FROM @extschema@.leaderboards l
+    WHERE l.target_schema = schema_name AND l.name = record_coverage.name FOR NO KEY UPDATE;
+    coverage := usage_value_internal.board_relation(schema_name, name, entry.objects, '_coverage');
+    IF coverage IS NULL THEN   -- a board made before 0.4.0
+        RETURN;
+    END IF;
+    EXECUTE format('SELECT * FROM %s WHERE period_start IS NULL', coverage) INTO cov;
+    IF cov.rejected_usage_rows + cov.rejected_change_rows > coalesce(entry.rejected_rows, 0) THEN
+        RAISE NOTICE 'board %.% left out % source rows (% usage, % changes): %.% lists them with the reason',
+            schema_name, name, cov.rejected_usage_rows + cov.rejected_change_rows, cov.rejected_usage_rows,
+            cov.rejected_change_rows, schema_name, name || '_rejects';
+    END IF;
+    IF entry.developer_coverage - cov.developer_coverage > 0.1 THEN
+        RAISE NOTICE 'coverage of board %.% dropped from % to %: fewer developers with tokens have a merged change; see %.% and %.%',
+            schema_name, name, round(entry.developer_coverage::numeric, 3), round(cov.developer_coverage::numeric, 3),
+            schema_name, name || '_coverage', schema_name, name || '_unmatched';
+    ELSIF cov.developer_coverage < entry.min_coverage AND NOT coalesce(entry.developer_coverage < entry.min_coverage, false) THEN
+        RAISE NOTICE 'coverage of board %.% is %, below its min_coverage %: see %.% and %.%',
+            schema_name, name, round(cov.developer_coverage::numeric, 3), entry.min_coverage,
+            schema_name, name || '_coverage', schema_name, name || '_unmatched';
+    END IF;
+    IF entry.multiple_teams = 'refuse' AND cov.people_in_several_teams > 0 THEN
+        periods := usage_value_internal.board_relation(schema_name, name, entry.objects, '_periods');
+        EXECUTE format('SELECT string_agg(DISTINCT developer_id, '', '') FROM %s WHERE cardinality(teams) > 1', periods) INTO several;
+        RAISE NOTICE 'board %.% (multiple_teams = refuse) counts people in several teams in their first team only: %',
+            schema_name, name, several;
+    END IF;
+    UPDATE @extschema@.leaderboards l
+    SET rejected_rows = cov.rejected_usage_rows + cov.rejected_change_rows, developer_coverage = cov.developer_coverage
+    WHERE l.target_schema = schema_name AND l.name = record_coverage.name;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.record_coverage(name, text) IS
+    'records a board''s rows left out and coverage in usage_value.leaderboards after a refresh; NOTICEs new rejected rows, a coverage drop of more than 0.1 (or below min_coverage) and, under multiple_teams = refuse, people in several teams';
+
+-- Comments of the relations and columns of rejects and coverage (describe_leaderboard refuses a
+-- column without one).
+INSERT INTO usage_value_internal.relation_comments VALUES
+('_rejects', 'the source rows the board left out at its last refresh, and why: usage rows without a developer or a time or whose token counts break their convention, merged changes without an author; the boards are computed without them (materialized view; per-person: grant it to no BI role)'),
+('_coverage', 'how well the sources match, per period and over the whole span (period_start NULL): developers with tokens who have a merged change, merged changes whose author has tokens, identities on one side only, the team mapping, rows left out (view with its owner''s rights: counts only, no person)'),
+('_unmatched', 'identities seen on one side only over the whole span: with tokens but no merged change (''usage only''), or authors of merged changes without tokens (''changes only''); map them with identity_table (view, security_invoker)');
+
+INSERT INTO usage_value_internal.column_comments VALUES
+('*', 'teams', 'every team of the developer in team_table, by name (team is the first); multiple_teams = every counts the developer in each on the team board; NULL: not in the team table, or no team_table'),
+('*', 'reject_id', 'number of the row in this list (changes at each refresh)'),
+('*', 'source', '''usage'' (a row of usage_table) or ''changes'' (a row of changes_table)'),
+('_rejects', 'reason', 'why the row is left out: no developer, no (finite) time, a token count that breaks its convention (as billable_tokens_reject_reason says), or a merged change without an author or with an infinite merge time'),
+('_rejects', 'developer_id', 'the developer (usage) or author (changes) as given in the source row, before identity_table; NULL when that is the reason'),
+('*', 'row_time', 'the row''s time_column (usage) or merged_at_column (changes); NULL when that is the reason'),
+('*', 'row_id', 'the source row: its ctid (the partition and ctid of a partitioned table) or, for changes, change_id_column; NULL for a source that is a view: find it by developer and time'),
+('_coverage', 'period_start', 'first day of the period (UTC); NULL: the whole span of the board'),
+('*', 'developers_with_tokens', 'developers with tokens in the period (or the whole span)'),
+('*', 'developers_with_merged_changes', 'of them, those with a merged change in the same period (or span)'),
+('*', 'developer_coverage', 'developers_with_merged_changes / developers_with_tokens (0-1): near 0 means the usage and changes identities do not match (map them with identity_table); NULL with no developer'),
+('_coverage', 'merged_changes', 'merged changes in the period (or span), each once'),
+('*', 'merged_changes_with_usage', 'of them, those whose author has tokens in the same period (or span)'),
+('*', 'change_coverage', 'merged_changes_with_usage / merged_changes (0-1): low when many authors use no AI tool, or their identities do not match; NULL with no merged change'),
+('*', 'usage_only_identities', 'developers with tokens in the period who never have a merged change in the whole span (listed in <name>_unmatched)'),
+('*', 'changes_only_identities', 'authors of merged changes in the period who never have tokens in the whole span (listed in <name>_unmatched)'),
+('*', 'developers_with_team', 'developers with tokens who have a team in team_table; NULL: the board has no team_table'),
+('*', 'team_coverage', 'developers_with_team / developers_with_tokens (0-1); NULL: no team_table, or no developer'),
+('*', 'people_in_several_teams', 'developers with tokens listed in more than one team (see multiple_teams); NULL: no team_table'),
+('*', 'rejected_usage_rows', 'usage rows left out (<name>_rejects) with a time in the period; the whole-span row counts all, those without a (finite) time too'),
+('*', 'rejected_change_rows', 'merged changes left out (no author) in the period; the whole-span row counts all'),
+('*', 'identity', 'the identity as the board sees it (after identity_table)'),
+('*', 'side', '''usage only'': tokens but no merged change in the whole span; ''changes only'': merged changes but no tokens'),
+('_unmatched', 'tokens', 'raw tokens of the identity over the whole span; NULL for ''changes only'''),
+('_unmatched', 'merged_changes', 'merged changes of the identity over the whole span; NULL for ''usage only''');
+
+------------------------------------------------------------------------------------------------
+-- Binding: least privilege (issue 12)
+------------------------------------------------------------------------------------------------
+
+-- Who may use what. Every role may use the extension: its functions, aggregates and types keep
+-- PostgreSQL's defaults (EXECUTE and USAGE for PUBLIC; no script revokes them), and no function
+-- is security-definer, so every binding function works with the caller's own rights: an analyst
+-- needs CREATE on the target schema and SELECT on the source tables, and owns what it makes.
+-- What keeps analysts apart is the registry, usage_value.leaderboards: each row has an owner, and
+-- row-level security shows a role the rows of the boards it owns (or may read) and lets it
+-- change only the boards it owns. The table owner (the superuser who created the extension; it is
+-- not trusted) and superusers bypass it, as administrators should; FORCE ROW LEVEL SECURITY would
+-- change nothing for them, since superusers bypass even a forced policy.
+GRANT USAGE ON SCHEMA @extschema@ TO PUBLIC;
+
+-- Whether the current role acts as a board's owner: the owner itself or a role with its
+-- privileges (pg_has_role USAGE: a member that inherits, or one that SET ROLE to it). That is
+-- exactly who PostgreSQL lets refresh and drop the board's objects (ownership follows inherited
+-- privileges), so a team role can own boards that its members share. A role that no longer
+-- exists owns nothing (pg_has_role on its name would raise an error instead).
+CREATE FUNCTION usage_value_internal.acts_as_owner(owner name) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+               WHERE r.rolname = owner AND pg_catalog.pg_has_role(r.oid, 'USAGE'));
+COMMENT ON FUNCTION usage_value_internal.acts_as_owner(name) IS
+    'true when the current role is the given role or has its privileges (pg_has_role USAGE); false for a role that does not exist: who may change a board''s registry row';
+
+-- Whether the current role may read any relation of a board (SELECT on it and USAGE on its
+-- schema; superusers and pg_read_all_data members may read all). Looked up in pg_class, not by
+-- to_regclass, which raises an error for a schema the role may not use.
+CREATE FUNCTION usage_value_internal.may_read_board(schema_name name, name text, objects text[]) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = schema_name
+                 AND c.relname::text = ANY (coalesce(objects, usage_value_internal.board_objects(name)))
+                 AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')
+                 AND pg_catalog.has_table_privilege(c.oid, 'SELECT'));
+COMMENT ON FUNCTION usage_value_internal.may_read_board(name, text, text[]) IS
+    'true when the current role may read at least one relation of the board (SELECT on it, USAGE on its schema): who sees the board''s registry row and freshness';
+
+ALTER TABLE @extschema@.leaderboards ENABLE ROW LEVEL SECURITY;
+
+-- Seeing a row: its owners; whoever may read one of the board's relations (a BI role granted
+-- <name>_team_leaderboard sees when that board was refreshed); and pg_monitor's members, which
+-- watch every board's refreshes (they already see every session's query text). Nobody else:
+-- a board's name, schema and last_error (an error message, which can quote a source value) are
+-- not everyone's to read.
+CREATE POLICY readers ON @extschema@.leaderboards FOR SELECT
+USING (usage_value_internal.acts_as_owner(owner)
+       OR usage_value_internal.may_read_board(target_schema, name, objects)
+       OR pg_catalog.pg_has_role('pg_monitor', 'USAGE'));
+-- Registering a board: as a role one acts as, in a schema where one may create the board's
+-- objects (so that nobody reserves a name in someone else's schema), with the pg_cron job name
+-- create_leaderboard gives (drop_leaderboard unschedules the job of that name: it must be the
+-- board's own).
+CREATE POLICY creators ON @extschema@.leaderboards FOR INSERT
+WITH CHECK (usage_value_internal.acts_as_owner(owner)
+            AND EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n
+                        WHERE n.nspname = target_schema AND pg_catalog.has_schema_privilege(n.oid, 'CREATE'))
+            AND (cron_job_name IS NULL OR cron_job_name = pg_catalog.format('usage_value:%s.%s', target_schema, name)));
+-- Recording refreshes and dropping: owners only. (SELECT ... FOR NO KEY UPDATE, which refresh
+-- takes, passes the UPDATE policy too: readers who are no owners cannot lock, so not refresh.)
+CREATE POLICY owners_update ON @extschema@.leaderboards FOR UPDATE
+USING (usage_value_internal.acts_as_owner(owner))
+WITH CHECK (usage_value_internal.acts_as_owner(owner));
+CREATE POLICY owners_delete ON @extschema@.leaderboards FOR DELETE
+USING (usage_value_internal.acts_as_owner(owner));
+
+-- What the binding functions do to the registry, as the caller: create inserts a row, refresh
+-- records its figures, drop deletes it. UPDATE only on the columns a refresh records: a row's
+-- identity (schema, name, owner, objects, job, and what it was created with) cannot be pointed
+-- elsewhere.
+GRANT SELECT, INSERT, DELETE ON @extschema@.leaderboards TO PUBLIC;
+GRANT UPDATE (refreshed_at, refresh_seconds, rows_read, data_from, data_through, last_failed_at, last_error,
+              rejected_rows, developer_coverage, min_coverage, multiple_teams)
+    ON @extschema@.leaderboards TO PUBLIC;
+
+-- leaderboard_freshness is readable by every role (refresh_leaderboard returns its row) and, from
+-- PostgreSQL 15 on, runs with the reader's rights, so that the policy above decides which boards
+-- it shows: one's own, those one may read, all for pg_monitor and superusers. (On 14, which has
+-- no security_invoker, it runs with its owner's and shows every board: board-level figures only.)
+DO $invoker$
+BEGIN
+    IF pg_catalog.current_setting('server_version_num')::int >= 150000 THEN
+        ALTER VIEW @extschema@.leaderboard_freshness SET (security_invoker = true);
+    END IF;
+END
+$invoker$;
+GRANT SELECT ON @extschema@.leaderboard_freshness TO PUBLIC;
+
+------------------------------------------------------------------------------------------------
+-- Binding: scheduling refreshes with pg_cron
+------------------------------------------------------------------------------------------------
+
+-- pg_cron as an ordinary role (pg_cron 1.4): cron.schedule and cron.unschedule are open to roles
+-- with USAGE on schema cron, which only an administrator can grant; cron.schedule_in_database is
+-- revoked from PUBLIC (superusers only, unless granted). A job runs as the role that scheduled
+-- it, in the current database (pg_cron is only ever installed in the one it serves), so the
+-- board's owner refreshes its own views. These two are what create_leaderboard and
+-- drop_leaderboard call to schedule and unschedule a board's refresh.
+CREATE FUNCTION usage_value_internal.check_scheduling() RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    -- pg_cron's objects are in schema cron, whatever schema the extension was created in
+    cron_schema oid := (SELECT n.oid FROM pg_namespace n WHERE n.nspname = 'cron'
+                        AND EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron'));
+BEGIN
+    IF cron_schema IS NULL THEN
+        RAISE EXCEPTION 'refresh_schedule needs the pg_cron extension (CREATE EXTENSION pg_cron)' USING ERRCODE = '55000';
+    END IF;
+    IF NOT has_schema_privilege(cron_schema, 'USAGE')
+       OR NOT EXISTS (SELECT 1 FROM pg_proc WHERE pronamespace = cron_schema AND proname = 'schedule' AND pronargs = 3
+                      AND has_function_privilege(oid, 'EXECUTE')) THEN
+        RAISE EXCEPTION 'refresh_schedule: role % may not schedule pg_cron jobs', current_user
+            USING ERRCODE = '42501',
+                  HINT = format('Ask an administrator for GRANT USAGE ON SCHEMA %I TO %I (pg_cron then runs the refresh as %I, '
+                                'which must be able to log in the way pg_cron connects), or leave out refresh_schedule and '
+                                'CALL usage_value.scheduled_refresh from another scheduler.',
+                                cron_schema::regnamespace, current_user, current_user);
+    END IF;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.check_scheduling() IS
+    'raises 55000 without pg_cron, and 42501 with what to ask an administrator for when the current role may not schedule pg_cron jobs (USAGE on schema cron)';
+
+CREATE FUNCTION usage_value_internal.schedule_refresh(job_name text, schedule text, command text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    job bigint;
+BEGIN
+    PERFORM usage_value_internal.check_scheduling();
+    -- cron.schedule, not schedule_in_database: the same job (this database, this role), and open
+    -- to ordinary roles.
+    EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job USING job_name, schedule, command;
+    RETURN job;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.schedule_refresh(text, text, text) IS
+    'schedules a pg_cron job as the current role in this database (cron.schedule, open to roles with USAGE on schema cron); raises check_scheduling''s errors otherwise; returns the job id';
+
+CREATE FUNCTION usage_value_internal.unschedule_refresh(job_name text) RETURNS integer
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    -- pg_cron's objects are in schema cron, whatever schema the extension was created in
+    cron_schema oid := (SELECT n.oid FROM pg_namespace n WHERE n.nspname = 'cron'
+                        AND EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron'));
+    job bigint;
+    removed integer := 0;
+BEGIN
+    IF cron_schema IS NULL OR job_name IS NULL THEN
+        RETURN 0;  -- no pg_cron, no job
+    END IF;
+    IF NOT has_schema_privilege(cron_schema, 'USAGE') THEN
+        RAISE EXCEPTION 'role % may not unschedule the pg_cron job %', current_user, job_name
+            USING ERRCODE = '42501',
+                  HINT = format('Ask an administrator for GRANT USAGE ON SCHEMA %I TO %I, or to unschedule the job.',
+                                cron_schema::regnamespace, current_user);
+    END IF;
+    -- By id: cron.unschedule(name) finds only the caller's own jobs, so a superuser dropping an
+    -- analyst's board could not remove its job by name. cron.job shows a role its own jobs (all,
+    -- to a superuser); a job already gone is not an error.
+    FOR job IN EXECUTE 'SELECT jobid FROM cron.job WHERE jobname = $1' USING job_name LOOP
+        EXECUTE 'SELECT cron.unschedule($1)' USING job;
+        removed := removed + 1;
+    END LOOP;
+    RETURN removed;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.unschedule_refresh(text) IS
+    'removes the pg_cron jobs of that name that the current role may see (its own; every one for a superuser), by id; returns how many; none without pg_cron';
+
+------------------------------------------------------------------------------------------------
+-- Bindings: per developer-day storage and incremental refresh
+------------------------------------------------------------------------------------------------
+
+------------------------------------------------------------------------------------------------
+-- Sources: presets that bind real tables with no hand-written SQL (issue 12)
+------------------------------------------------------------------------------------------------
+
+-- A preset creates a plain view over a source table as its tool or collector lands it, with the
+-- columns create_leaderboard binds directly (usage: developer_id, event_time, the four token
+-- counts, token_convention, model, cost_usd, source_row, problem; DevLake: changes, reviews,
+-- teams and an identity map). The views are ordinary SQL the user can read with \d+; nothing a
+-- caller passes is executed: options are identifiers and JSON keys quoted with format('%I'/'%L').
+-- Where and how each source lands, and its traps, are in test/sources/README.md.
+
+-- Conversions that never raise. Telemetry lands numbers as JSON strings ("1234") and dates as
+-- text; a cast of one bad value would fail every query on the view ("cannot cast jsonb string to
+-- type bigint"). These return NULL instead, and json_problem says which attribute held what.
+CREATE FUNCTION @extschema@.json_count(value jsonb) RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN jsonb_typeof(value) IN ('number', 'string') AND value #>> '{}' ~ '^\s*[0-9]{1,18}(\.0*)?\s*$'
+            THEN btrim(value #>> '{}')::numeric::bigint END;
+COMMENT ON FUNCTION @extschema@.json_count(jsonb) IS
+    'a whole number of at least 0 held by a JSON number or string ("1234"), else NULL (never an error): how source presets read token counts';
+
+CREATE FUNCTION @extschema@.json_amount(value jsonb) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN jsonb_typeof(value) IN ('number', 'string')
+             AND value #>> '{}' ~ '^\s*[0-9]{1,30}(\.[0-9]{0,30})?([eE][-+]?[0-9]{1,3})?\s*$'
+            THEN btrim(value #>> '{}')::numeric END;
+COMMENT ON FUNCTION @extschema@.json_amount(jsonb) IS
+    'a number of at least 0 held by a JSON number or string ("0.0123", "1.2e-05"), else NULL (never an error): how source presets read costs';
+
+CREATE FUNCTION @extschema@.iso_date(value text) RETURNS date
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN btrim(value) ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' AND left(btrim(value), 4) <> '0000'
+            THEN CASE WHEN date_part('month', make_date(left(btrim(value), 4)::int, substr(btrim(value), 6, 2)::int, 1)
+                                              + (right(btrim(value), 2)::int - 1)) = substr(btrim(value), 6, 2)::int
+                      THEN make_date(left(btrim(value), 4)::int, substr(btrim(value), 6, 2)::int, 1) + (right(btrim(value), 2)::int - 1) END END;
+COMMENT ON FUNCTION @extschema@.iso_date(text) IS
+    'the date a YYYY-MM-DD text names, else NULL (never an error, whatever DateStyle): how the copilot preset reads the report''s day';
+
+CREATE FUNCTION @extschema@.json_problem(attribute text, value jsonb, expected text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN value IS NULL OR jsonb_typeof(value) = 'null' THEN NULL
+            WHEN expected = 'count' AND @extschema@.json_count(value) IS NOT NULL THEN NULL
+            WHEN expected = 'amount' AND @extschema@.json_amount(value) IS NOT NULL THEN NULL
+            ELSE format('%s %s is not %s', attribute, value::text,
+                        CASE expected WHEN 'count' THEN 'a count (a whole number of at least 0)'
+                                      WHEN 'amount' THEN 'an amount (a number of at least 0)' ELSE expected END) END;
+COMMENT ON FUNCTION @extschema@.json_problem(text, jsonb, text) IS
+    'why a JSON value cannot be read as expected (''count'': json_count, ''amount'': json_amount), naming the attribute and the value; NULL when it can, or when it is absent';
+
+-- The body of create_source_view.
+CREATE FUNCTION usage_value_internal.create_source_view(
+    preset text,
+    source regclass,
+    view_name text,
+    target_schema name,
+    user_attribute text,
+    export_interval interval,
+    bot_pattern text,
+    extra_identities regclass
+) RETURNS text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    ext name := '@extschema@';
+    src_schema name;
+    who text;            -- the developer, as an expression
+    ts text;             -- the event time, as an expression
+    sql text;
+    made text[] := ARRAY[]::text[];
+    lake text[];         -- DevLake's other tables, next to pull_requests
+    t text;
+BEGIN
+    IF preset IS NULL OR preset NOT IN ('claude_code_logs', 'claude_code_metrics', 'otel_genai', 'copilot', 'devlake') THEN
+        RAISE EXCEPTION 'preset must be claude_code_logs, claude_code_metrics, otel_genai, copilot or devlake (got %)',
+            coalesce(quote_literal(preset), 'NULL') USING ERRCODE = '22023';
+    END IF;
+    IF source IS NULL THEN
+        RAISE EXCEPTION 'source must be the table the % preset reads', preset USING ERRCODE = '22023';
+    END IF;
+    IF view_name IS NULL OR view_name = '' THEN
+        RAISE EXCEPTION 'view_name must not be empty' USING ERRCODE = '22023';
+    END IF;
+    IF target_schema IS NULL THEN
+        RAISE EXCEPTION 'target_schema is not given and there is no current schema (search_path names none that exists)'
+            USING ERRCODE = '3F000';
+    END IF;
+    IF preset = 'devlake' AND length(view_name || '_identities') > 63 THEN
+        RAISE EXCEPTION 'view_name is too long: % exceeds 63 bytes', view_name || '_identities' USING ERRCODE = '22023';
+    END IF;
+    IF user_attribute IS NOT NULL AND preset = 'devlake' THEN
+        RAISE EXCEPTION 'user_attribute applies to the usage presets, not to devlake (whose authors are accounts: map them with <view_name>_identities)'
+            USING ERRCODE = '22023';
+    END IF;
+    IF export_interval IS NOT NULL AND preset <> 'claude_code_metrics' THEN
+        RAISE EXCEPTION 'export_interval applies to the claude_code_metrics preset only' USING ERRCODE = '22023';
+    END IF;
+    IF export_interval IS NOT NULL AND NOT (export_interval > interval '0') THEN
+        RAISE EXCEPTION 'export_interval must be positive (got %)', export_interval USING ERRCODE = '22023';
+    END IF;
+    IF (bot_pattern IS NOT NULL OR extra_identities IS NOT NULL) AND preset <> 'devlake' THEN
+        RAISE EXCEPTION 'bot_pattern and extra_identities apply to the devlake preset only' USING ERRCODE = '22023';
+    END IF;
+    PERFORM '' ~ bot_pattern;  -- an invalid regular expression fails here (2201B), not in every query on the view
+
+    IF preset = 'claude_code_logs' THEN
+        -- One row per claude_code.api_request record (LogAttributes: every value a JSON string).
+        PERFORM @extschema@._check_column(source, c, 'source') FROM unnest(ARRAY['Timestamp', 'Body', 'LogAttributes']) c;
+        who := format('lower(nullif(btrim(s.a ->> %L), %L))', coalesce(user_attribute, 'user.email'), '');
+        ts := usage_value_internal.source_time(source, 'Timestamp');
+        sql := format($sql$
+            SELECT %1$s AS developer_id,
+                   %2$s AS event_time,
+                   %3$I.json_count(s.a -> 'input_tokens') AS input_tokens,
+                   %3$I.json_count(s.a -> 'output_tokens') AS output_tokens,
+                   %3$I.json_count(s.a -> 'cache_read_tokens') AS cache_read_tokens,
+                   %3$I.json_count(s.a -> 'cache_creation_tokens') AS cache_creation_tokens,
+                   'cache_separate'::text AS token_convention,
+                   s.a ->> 'model' AS model,
+                   %3$I.json_amount(s.a -> 'cost_usd') AS cost_usd,
+                   concat_ws('#', s.a ->> 'session.id', s.a ->> 'event.sequence') AS source_row,
+                   nullif(concat_ws('; ', CASE WHEN %1$s IS NULL THEN %5$L END,
+                                    %3$I.json_problem('input_tokens', s.a -> 'input_tokens', 'count'),
+                                    %3$I.json_problem('output_tokens', s.a -> 'output_tokens', 'count'),
+                                    %3$I.json_problem('cache_read_tokens', s.a -> 'cache_read_tokens', 'count'),
+                                    %3$I.json_problem('cache_creation_tokens', s.a -> 'cache_creation_tokens', 'count'),
+                                    %3$I.json_problem('cost_usd', s.a -> 'cost_usd', 'amount')), '') AS problem
+            FROM (SELECT l.*, l."LogAttributes" AS a FROM %4$s l
+                  WHERE l."Body" = 'claude_code.api_request' OR l."LogAttributes" ->> 'event.name' = 'api_request') s
+            $sql$, who, ts, ext, source, coalesce(user_attribute, 'user.email') || ' missing');
+
+    ELSIF preset = 'claude_code_metrics' THEN
+        -- claude_code.token.usage, one point per token type. Delta points are counted in their
+        -- interval (StartTimeUnix); cumulative ones are differenced within their series, and a
+        -- series is (resource, attributes, StartTimeUnix): a process that restarts begins a new
+        -- series from 0 with a new StartTimeUnix, often above the old value (no drop to see). A
+        -- value below the previous one in the same series is a reset too. A cumulative point's
+        -- tokens were spent after the previous point and within one export interval before it.
+        PERFORM @extschema@._check_column(source, c, 'source')
+        FROM unnest(ARRAY['ResourceAttributes', 'MetricName', 'Attributes', 'StartTimeUnix', 'TimeUnix', 'Value',
+                          'AggregationTemporality']) c;
+        who := format('lower(nullif(btrim(p.a ->> %L), %L))', coalesce(user_attribute, 'user.email'), '');
+        sql := format($sql$
+            WITH points AS (
+                SELECT m."Attributes" AS a, m."AggregationTemporality" AS temporality, m."Value" AS value,
+                       %2$s AS start_time, %3$s AS point_time,
+                       lag(m."Value") OVER series AS previous_value, lag(%3$s) OVER series AS previous_time
+                FROM %5$s m
+                WHERE m."MetricName" = 'claude_code.token.usage'
+                WINDOW series AS (PARTITION BY m."ResourceAttributes", m."Attributes", m."StartTimeUnix", m."AggregationTemporality"
+                                  ORDER BY m."TimeUnix")),
+            deltas AS (
+                SELECT p.*,
+                       CASE WHEN p.temporality = 2 THEN greatest(p.start_time, p.previous_time, p.point_time - %6$L::interval)
+                            ELSE p.start_time END AS event_time,
+                       CASE WHEN p.temporality = 1 OR p.previous_value IS NULL OR p.value < p.previous_value THEN p.value
+                            ELSE p.value - p.previous_value END AS spent
+                FROM points p),
+            checked AS (
+                SELECT d.*,
+                       CASE WHEN d.temporality NOT IN (1, 2) THEN format('AggregationTemporality %%s is neither delta (1) nor cumulative (2)', d.temporality)
+                            WHEN NOT (d.value >= 0 AND d.value < 9e18) THEN format('Value %%s is not a count', d.value)
+                            WHEN d.a ->> 'type' IS NULL OR d.a ->> 'type' NOT IN ('input', 'output', 'cacheRead', 'cacheCreation')
+                                THEN format('type %%s is not input, output, cacheRead or cacheCreation', coalesce(d.a -> 'type', 'null'))
+                       END AS bad
+                FROM deltas d)
+            SELECT %1$s AS developer_id,
+                   p.event_time,
+                   CASE WHEN p.bad IS NULL THEN CASE WHEN p.a ->> 'type' = 'input' THEN round(p.spent)::bigint ELSE 0 END END AS input_tokens,
+                   CASE WHEN p.bad IS NULL THEN CASE WHEN p.a ->> 'type' = 'output' THEN round(p.spent)::bigint ELSE 0 END END AS output_tokens,
+                   CASE WHEN p.bad IS NULL THEN CASE WHEN p.a ->> 'type' = 'cacheRead' THEN round(p.spent)::bigint ELSE 0 END END AS cache_read_tokens,
+                   CASE WHEN p.bad IS NULL THEN CASE WHEN p.a ->> 'type' = 'cacheCreation' THEN round(p.spent)::bigint ELSE 0 END END AS cache_creation_tokens,
+                   'cache_separate'::text AS token_convention,
+                   p.a ->> 'model' AS model,
+                   NULL::numeric AS cost_usd,
+                   concat_ws(' ', p.a ->> 'session.id', p.a ->> 'type', p.point_time) AS source_row,
+                   nullif(concat_ws('; ', CASE WHEN %1$s IS NULL THEN %4$L END, p.bad), '') AS problem
+            FROM checked p
+            $sql$, who, usage_value_internal.source_time(source, 'StartTimeUnix'), usage_value_internal.source_time(source, 'TimeUnix'),
+            coalesce(user_attribute, 'user.email') || ' missing', source, coalesce(export_interval, interval '60 seconds'));
+
+    ELSIF preset = 'otel_genai' THEN
+        -- Model calls only: agent, workflow and tool spans repeat or lack their children's usage.
+        -- The user attribute is read from the span, else from the resource.
+        PERFORM @extschema@._check_column(source, c, 'source')
+        FROM unnest(ARRAY['Timestamp', 'TraceId', 'SpanId', 'ResourceAttributes', 'SpanAttributes']) c;
+        who := format('lower(nullif(btrim(coalesce(s.a ->> %1$L, s."ResourceAttributes" ->> %1$L)), %2$L))',
+                      coalesce(user_attribute, 'user.id'), '');
+        sql := format($sql$
+            SELECT %1$s AS developer_id,
+                   %2$s AS event_time,
+                   %3$I.json_count(s.a -> 'gen_ai.usage.input_tokens') AS input_tokens,
+                   %3$I.json_count(s.a -> 'gen_ai.usage.output_tokens') AS output_tokens,
+                   %3$I.json_count(s.a -> 'gen_ai.usage.cache_read.input_tokens') AS cache_read_tokens,
+                   %3$I.json_count(s.a -> 'gen_ai.usage.cache_creation.input_tokens') AS cache_creation_tokens,
+                   'cache_included'::text AS token_convention,
+                   coalesce(s.a ->> 'gen_ai.response.model', s.a ->> 'gen_ai.request.model') AS model,
+                   NULL::numeric AS cost_usd,
+                   concat_ws('/', s."TraceId", s."SpanId") AS source_row,
+                   nullif(concat_ws('; ', CASE WHEN %1$s IS NULL THEN %5$L END,
+                                    %3$I.json_problem('gen_ai.usage.input_tokens', s.a -> 'gen_ai.usage.input_tokens', 'count'),
+                                    %3$I.json_problem('gen_ai.usage.output_tokens', s.a -> 'gen_ai.usage.output_tokens', 'count'),
+                                    %3$I.json_problem('gen_ai.usage.cache_read.input_tokens', s.a -> 'gen_ai.usage.cache_read.input_tokens', 'count'),
+                                    %3$I.json_problem('gen_ai.usage.cache_creation.input_tokens', s.a -> 'gen_ai.usage.cache_creation.input_tokens', 'count')),
+                          '') AS problem
+            FROM (SELECT t.*, t."SpanAttributes" AS a FROM %4$s t
+                  WHERE t."SpanAttributes" ->> 'gen_ai.operation.name' IN ('chat', 'text_completion', 'generate_content', 'embeddings')
+                    AND (t."SpanAttributes" ? 'gen_ai.usage.input_tokens' OR t."SpanAttributes" ? 'gen_ai.usage.output_tokens')) s
+            $sql$, who, usage_value_internal.source_time(source, 'Timestamp'), ext, source,
+            coalesce(user_attribute, 'user.id') || ' missing');
+
+    ELSIF preset = 'copilot' THEN
+        -- The per-user-day report: tokens only for Copilot CLI (totals_by_cli.token_usage); a day
+        -- of IDE use only has NULL tokens (counted as 0) and its interactions.
+        PERFORM @extschema@._check_column(source, c, 'source')
+        FROM unnest(ARRAY['day', 'user_id', 'user_initiated_interaction_count', 'totals_by_cli', coalesce(user_attribute, 'user_login')]) c;
+        who := format('lower(nullif(btrim(s.%I::text), %L))', coalesce(user_attribute, 'user_login'), '');
+        sql := format($sql$
+            SELECT %1$s AS developer_id,
+                   %2$I.iso_date(s.day::text)::timestamp AT TIME ZONE 'UTC' AS event_time,
+                   %2$I.json_count(s.totals_by_cli::jsonb #> '{token_usage,prompt_tokens_sum}') AS input_tokens,
+                   %2$I.json_count(s.totals_by_cli::jsonb #> '{token_usage,output_tokens_sum}') AS output_tokens,
+                   NULL::bigint AS cache_read_tokens,
+                   NULL::bigint AS cache_creation_tokens,
+                   'cache_included'::text AS token_convention,
+                   NULL::text AS model,
+                   NULL::numeric AS cost_usd,
+                   s.user_initiated_interaction_count::bigint AS interactions,
+                   concat_ws(' ', s.day, s.user_id) AS source_row,
+                   nullif(concat_ws('; ', CASE WHEN %1$s IS NULL THEN %4$L END,
+                                    CASE WHEN %2$I.iso_date(s.day::text) IS NULL THEN format('day %%s is not a date (YYYY-MM-DD)', coalesce(quote_literal(s.day::text), 'NULL')) END,
+                                    %2$I.json_problem('totals_by_cli.token_usage.prompt_tokens_sum', s.totals_by_cli::jsonb #> '{token_usage,prompt_tokens_sum}', 'count'),
+                                    %2$I.json_problem('totals_by_cli.token_usage.output_tokens_sum', s.totals_by_cli::jsonb #> '{token_usage,output_tokens_sum}', 'count')),
+                          '') AS problem
+            FROM %3$s s
+            $sql$, who, ext, source, coalesce(user_attribute, 'user_login') || ' missing');
+
+    ELSE
+        -- DevLake's domain layer: pull_requests and, next to it, the tables DevLake keeps with it.
+        PERFORM @extschema@._check_column(source, c, 'source')
+        FROM unnest(ARRAY['id', 'status', 'title', 'description', 'url', 'author_id', 'author_name', 'merged_by_id',
+                          'merged_date', 'merge_commit_sha', 'additions', 'deletions']) c;
+        SELECT n.nspname INTO src_schema FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = source;
+        FOREACH t IN ARRAY ARRAY['pull_request_comments', 'user_accounts', 'users', 'accounts', 'teams', 'team_users'] LOOP
+            IF to_regclass(format('%I.%I', src_schema, t)) IS NULL THEN
+                RAISE EXCEPTION 'source: the devlake preset reads DevLake''s % next to %, and %.% does not exist', t, source, quote_ident(src_schema), t
+                    USING ERRCODE = '42P01';
+            END IF;
+        END LOOP;
+        PERFORM @extschema@._check_column(format('%I.pull_request_comments', src_schema)::regclass, c, 'source')
+        FROM unnest(ARRAY['pull_request_id', 'account_id', 'created_date', 'type', 'status']) c;
+        PERFORM @extschema@._check_column(format('%I.user_accounts', src_schema)::regclass, c, 'source') FROM unnest(ARRAY['account_id', 'user_id']) c;
+        PERFORM @extschema@._check_column(format('%I.users', src_schema)::regclass, c, 'source') FROM unnest(ARRAY['id', 'email']) c;
+        PERFORM @extschema@._check_column(format('%I.accounts', src_schema)::regclass, c, 'source') FROM unnest(ARRAY['id', 'email', 'user_name']) c;
+        PERFORM @extschema@._check_column(format('%I.teams', src_schema)::regclass, c, 'source') FROM unnest(ARRAY['id', 'name']) c;
+        PERFORM @extschema@._check_column(format('%I.team_users', src_schema)::regclass, c, 'source') FROM unnest(ARRAY['team_id', 'user_id']) c;
+        IF extra_identities IS NOT NULL THEN
+            PERFORM @extschema@._check_column(extra_identities, c, 'extra_identities') FROM unnest(ARRAY['alias', 'person_id']) c;
+        END IF;
+
+        -- Merged pull requests. A bot's (its author name matches bot_pattern; DevLake has no flag)
+        -- is credited to whoever merged it and is worth 0. DevLake links no revert to its target:
+        -- the platform's own revert description names it ("Reverts owner/repo#123" on GitHub,
+        -- "This reverts commit <sha>." on GitLab).
+        EXECUTE format($sql$
+            CREATE VIEW %1$I.%2$I AS
+            SELECT pr.id AS change_id,
+                   CASE WHEN b.is_bot AND nullif(pr.merged_by_id, '') IS NOT NULL THEN pr.merged_by_id ELSE pr.author_id END AS author_id,
+                   pr.author_id AS author_account,
+                   pr.merged_date AS merged_at,
+                   pr.additions,
+                   pr.deletions,
+                   coalesce(gh.id, gl.id) AS reverts_id,
+                   b.is_bot,
+                   EXISTS (SELECT 1 FROM %3$I.pull_request_comments c
+                           LEFT JOIN %3$I.user_accounts ra ON ra.account_id = c.account_id
+                           WHERE c.pull_request_id = pr.id AND c.type = 'REVIEW' AND c.status = 'APPROVED'
+                             AND coalesce(ra.user_id, c.account_id) IS DISTINCT FROM coalesce(aa.user_id, pr.author_id)) AS reviewed,
+                   pr.title
+            FROM %3$I.pull_requests pr
+            CROSS JOIN LATERAL (SELECT coalesce(pr.author_name ~ %4$L, false) AS is_bot) b
+            LEFT JOIN %3$I.user_accounts aa ON aa.account_id = pr.author_id
+            LEFT JOIN %3$I.pull_requests gh
+                   ON gh.url = substring(pr.url FROM '^https?://[^/]+/') || substring(pr.description FROM '^Reverts ([^\s#]+)#[0-9]+')
+                               || '/pull/' || substring(pr.description FROM '^Reverts [^\s#]+#([0-9]+)')
+            LEFT JOIN %3$I.pull_requests gl
+                   ON gl.merge_commit_sha = substring(pr.description FROM '^This reverts commit ([0-9a-f]{7,40})\.') AND gl.id <> pr.id
+            WHERE pr.status = 'MERGED'
+            $sql$, target_schema, view_name, src_schema, coalesce(bot_pattern, '\[bot\]$'));
+        made := made || format('%I.%I', target_schema, view_name);
+
+        EXECUTE format($sql$
+            CREATE VIEW %1$I.%2$I AS
+            SELECT c.pull_request_id AS change_id, c.account_id AS reviewer_id, c.created_date AS reviewed_at
+            FROM %3$I.pull_request_comments c
+            WHERE c.type = 'REVIEW' AND c.status = 'APPROVED'
+            $sql$, target_schema, view_name || '_reviews', src_schema);
+        made := made || format('%I.%I', target_schema, view_name || '_reviews');
+
+        EXECUTE format($sql$
+            CREATE VIEW %1$I.%2$I AS
+            SELECT tu.user_id AS member_id, t.name AS team, t.id AS team_id
+            FROM %3$I.team_users tu JOIN %3$I.teams t ON t.id = tu.team_id
+            $sql$, target_schema, view_name || '_teams', src_schema);
+        made := made || format('%I.%I', target_schema, view_name || '_teams');
+
+        -- alias -> person (DevLake's users.id): accounts, e-mails, GitHub logins and user ids, so
+        -- that usage keyed by any of them and changes keyed by account meet in one person.
+        EXECUTE format($sql$
+            CREATE VIEW %1$I.%2$I AS
+            SELECT ua.account_id::text AS alias, ua.user_id::text AS person_id, 'account'::text AS kind
+            FROM %3$I.user_accounts ua WHERE nullif(ua.user_id, '') IS NOT NULL
+            UNION ALL
+            SELECT lower(btrim(u.email)), u.id, 'users.email' FROM %3$I.users u WHERE nullif(btrim(u.email), '') IS NOT NULL
+            UNION ALL
+            SELECT lower(btrim(a.email)), ua.user_id, 'accounts.email'
+            FROM %3$I.accounts a JOIN %3$I.user_accounts ua ON ua.account_id = a.id
+            WHERE nullif(btrim(a.email), '') IS NOT NULL AND nullif(ua.user_id, '') IS NOT NULL
+            UNION ALL
+            SELECT lower(btrim(a.user_name)), ua.user_id, 'github login'
+            FROM %3$I.accounts a JOIN %3$I.user_accounts ua ON ua.account_id = a.id
+            WHERE a.id LIKE 'github:%%' AND nullif(btrim(a.user_name), '') IS NOT NULL AND nullif(ua.user_id, '') IS NOT NULL
+            UNION ALL
+            SELECT substring(a.id FROM '^github:GithubAccount:[0-9]+:([0-9]+)$'), ua.user_id, 'github user id'
+            FROM %3$I.accounts a JOIN %3$I.user_accounts ua ON ua.account_id = a.id
+            WHERE a.id ~ '^github:GithubAccount:[0-9]+:[0-9]+$' AND nullif(ua.user_id, '') IS NOT NULL
+            %4$s
+            $sql$, target_schema, view_name || '_identities', src_schema,
+            CASE WHEN extra_identities IS NULL THEN ''
+                 ELSE format('UNION ALL SELECT lower(btrim(x.alias::text)), x.person_id::text, %L FROM %s x WHERE x.alias IS NOT NULL AND x.person_id IS NOT NULL',
+                             'extra_identities', extra_identities) END);
+        made := made || format('%I.%I', target_schema, view_name || '_identities');
+        RETURN array_to_string(made, ', ');
+    END IF;
+
+    EXECUTE format('CREATE VIEW %I.%I AS %s', target_schema, view_name, sql);
+    RETURN format('%I.%I', target_schema, view_name);
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.create_source_view(text, regclass, text, name, text, interval, text, regclass) IS
+    'the body of usage_value.create_source_view (call that instead)';
+
+-- A source's time column as timestamptz: collectors write timestamp without time zone holding UTC.
+CREATE FUNCTION usage_value_internal.source_time(source regclass, col text) RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    typ regtype;
+BEGIN
+    SELECT a.atttypid INTO typ FROM pg_attribute a WHERE a.attrelid = source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+    IF typ = 'timestamptz'::regtype THEN
+        RETURN format('%I', col);
+    ELSIF typ = 'timestamp'::regtype THEN
+        RETURN format('(%I AT TIME ZONE %L)', col, 'UTC');
+    END IF;
+    RAISE EXCEPTION 'source: column % of % is %, not a timestamp', quote_ident(col), source, typ USING ERRCODE = '42804';
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.source_time(regclass, text) IS
+    'internal: a source''s time column as timestamptz (timestamp without time zone is read as UTC, as OpenTelemetry collectors write it)';
+
+-- What analysts call: a thin wrapper, so that `\df+ usage_value.*` stays readable.
+CREATE FUNCTION @extschema@.create_source_view(
+    preset text,
+    source regclass,
+    view_name text,
+    target_schema name DEFAULT NULL,
+    user_attribute text DEFAULT NULL,
+    export_interval interval DEFAULT NULL,
+    bot_pattern text DEFAULT NULL,
+    extra_identities regclass DEFAULT NULL
+) RETURNS text
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC
+    SELECT usage_value_internal.create_source_view(
+        preset, source, view_name,
+        coalesce(target_schema, current_schema()),  -- the caller's schema (the body runs with its own search_path)
+        user_attribute, export_interval, bot_pattern, extra_identities);
+END;
+COMMENT ON FUNCTION @extschema@.create_source_view(text, regclass, text, name, text, interval, text, regclass) IS
+    'creates a plain view over a real source that create_leaderboard binds with no hand-written SQL; preset claude_code_logs (api_request records), claude_code_metrics (claude_code.token.usage, delta or cumulative), otel_genai (GenAI model-call spans) or copilot (the per-user-day report) gives developer_id, event_time, input/output/cache_read/cache_creation_tokens, token_convention, model, cost_usd, source_row and problem (why a value could not be read); devlake (source: pull_requests) gives <view_name> (merged changes), <view_name>_reviews, <view_name>_teams and <view_name>_identities (alias -> DevLake users.id); user_attribute: the attribute or column naming the person; returns the views made';
+
+-- Several usage sources on one board: their preset views (or any views with the same columns)
+-- stacked, with the name of the view each row came from.
+CREATE FUNCTION usage_value_internal.create_combined_usage_view(view_name text, sources regclass[], target_schema name)
+RETURNS text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    cols text[] := ARRAY['developer_id:text', 'event_time:timestamptz', 'input_tokens:bigint', 'output_tokens:bigint',
+                         'cache_read_tokens:bigint', 'cache_creation_tokens:bigint', 'token_convention:text', 'model:text',
+                         'cost_usd:numeric', 'source_row:text', 'problem:text'];
+    parts text[] := ARRAY[]::text[];
+    src regclass;
+    sel text;
+    c text;
+BEGIN
+    IF view_name IS NULL OR view_name = '' THEN
+        RAISE EXCEPTION 'view_name must not be empty' USING ERRCODE = '22023';
+    END IF;
+    IF target_schema IS NULL THEN
+        RAISE EXCEPTION 'target_schema is not given and there is no current schema (search_path names none that exists)'
+            USING ERRCODE = '3F000';
+    END IF;
+    IF sources IS NULL OR cardinality(sources) = 0 OR array_position(sources, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'sources must list at least one view, and no NULL' USING ERRCODE = '22023';
+    END IF;
+    FOREACH src IN ARRAY sources LOOP
+        sel := '';
+        FOREACH c IN ARRAY cols LOOP
+            IF split_part(c, ':', 1) NOT IN ('model', 'cost_usd', 'source_row', 'problem') THEN
+                PERFORM @extschema@._check_column(src, split_part(c, ':', 1), 'sources');
+            END IF;
+            sel := sel || CASE WHEN sel = '' THEN '' ELSE ', ' END
+                   || CASE WHEN EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = src AND attname = split_part(c, ':', 1)
+                                        AND attnum > 0 AND NOT attisdropped)
+                           THEN format('%I::%s AS %I', split_part(c, ':', 1), split_part(c, ':', 2), split_part(c, ':', 1))
+                           ELSE format('NULL::%s AS %I', split_part(c, ':', 2), split_part(c, ':', 1)) END;
+        END LOOP;
+        parts := parts || format('SELECT %s, %L::text AS source FROM %s', sel, src::text, src);
+    END LOOP;
+    EXECUTE format('CREATE VIEW %I.%I AS %s', target_schema, view_name, array_to_string(parts, E'\nUNION ALL\n'));
+    RETURN format('%I.%I', target_schema, view_name);
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.create_combined_usage_view(text, regclass[], name) IS
+    'the body of usage_value.create_combined_usage_view (call that instead)';
+
+CREATE FUNCTION @extschema@.create_combined_usage_view(view_name text, sources regclass[], target_schema name DEFAULT NULL)
+RETURNS text
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC
+    SELECT usage_value_internal.create_combined_usage_view(view_name, sources, coalesce(target_schema, current_schema()));
+END;
+COMMENT ON FUNCTION @extschema@.create_combined_usage_view(text, regclass[], name) IS
+    'creates a view stacking several usage views with the columns of create_source_view (developer_id, event_time, the four token counts, token_convention; model, cost_usd, source_row and problem when they have them) and a column source naming the view each row came from: one usage table for a board over several tools (bind it with convention_column => ''token_convention''); returns the view made';
