@@ -539,10 +539,41 @@ void BurstSeries::merge(const BurstSeries& other)
             throw Error(ErrorKind::OutOfRange, "burst: the sum of merged_value is out of range");
     }
     flush();
-    const std::vector<SeriesBucket> theirs = other.buckets();  // a copy: other may be *this
+    other.flush();
     if (valued && !has_values_)
         make_valued();
-    fold_sorted(theirs.data(), theirs.size(), other.has_values_);
+    if (other.count_ > 0 && has_values_ == other.has_values_ &&
+        (count_ == 0 || other.first_ > last_ || other.last_ < first_)) {
+        // Disjoint ranges (days rolled up, parallel workers' blocks): the encoded bytes are
+        // spliced, re-encoding only the position of the later part's first bucket.
+        if (count_ + other.count_ > kMaxBuckets)
+            throw Error(ErrorKind::LimitExceeded,
+                        "burst: more than " + std::to_string(kMaxBuckets) + " distinct buckets for one developer");
+        if (count_ == 0) {
+            body_.assign(other.body_.begin(), other.body_.end());
+            first_ = other.first_;
+            last_ = other.last_;
+        } else {
+            const bool after = other.first_ > last_;
+            const BurstSeries& early = after ? *this : other;
+            const BurstSeries& late = after ? other : *this;
+            const size_t skip = varint_size(zigzag(late.first_));  // the late part's absolute position
+            std::pmr::vector<uint8_t> body(body_.get_allocator());
+            body.resize(early.body_.size() + 10 + late.body_.size() - skip);
+            uint8_t* out = std::copy(early.body_.begin(), early.body_.end(), body.data());
+            out = write_varint(out, static_cast<uint64_t>(late.first_) - static_cast<uint64_t>(early.last_));
+            out = std::copy(late.body_.begin() + static_cast<std::ptrdiff_t>(skip), late.body_.end(), out);
+            body.resize(static_cast<size_t>(out - body.data()));
+            const int64_t first = early.first_, last = late.last_;
+            body_.swap(body);
+            first_ = first;
+            last_ = last;
+        }
+        count_ += other.count_;
+    } else {
+        const std::vector<SeriesBucket> theirs = other.buckets();  // a copy: other may be *this
+        fold_sorted(theirs.data(), theirs.size(), other.has_values_);
+    }
     total_tokens_ = t;
     total_merges_ = m;
     if (valued) {

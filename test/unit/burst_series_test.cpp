@@ -429,3 +429,52 @@ TEST(BurstSeries, StorageComesFromTheGivenResource)
     }
     EXPECT_EQ(memory.live, 0u);
 }
+
+TEST(BurstSeries, DisjointRangesAreSplicedToTheSameBytes)
+{
+    // Days rolled up in any order (later, earlier, into an empty series) give the bytes of one
+    // series over all rows; so do valued days, and a counted day merged into valued ones.
+    for (bool fractional : {false, true}) {
+        const auto rs = rows(5, fractional);
+        BurstSeries whole(3600);
+        std::vector<BurstSeries> days;
+        for (const auto& r : rs) {
+            const size_t day = static_cast<size_t>((r.bucket - 490'000) / 24);
+            while (days.size() <= day)
+                days.emplace_back(3600);
+            if (fractional) {
+                whole.add(r.bucket, r.tokens, r.changes, r.value);
+                days[day].add(r.bucket, r.tokens, r.changes, r.value);
+            } else {
+                whole.add(r.bucket, r.tokens, r.changes);
+                days[day].add(r.bucket, r.tokens, r.changes);
+            }
+        }
+        const auto expected = whole.encode();
+        for (int order = 0; order < 3; ++order) {
+            BurstSeries rolled(3600);
+            Rng g{static_cast<uint64_t>(order)};
+            std::vector<size_t> idx(days.size());
+            for (size_t i = 0; i < idx.size(); ++i)
+                idx[i] = order == 1 ? idx.size() - 1 - i : i;
+            if (order == 2)
+                for (size_t i = idx.size() - 1; i > 0; --i)
+                    std::swap(idx[i], idx[g.next() % (i + 1)]);
+            for (size_t i : idx) {
+                const auto bytes = days[i].encode();
+                rolled.merge(BurstSeries::decode(bytes.data(), bytes.size()));
+            }
+            EXPECT_EQ(rolled.encode(), expected) << "order " << order << " fractional " << fractional;
+        }
+    }
+    BurstSeries valued(3600), counted(3600), expected(3600);
+    valued.add(10, 5, 1, 0.5);
+    counted.add(20, 7, 2);
+    expected.add(10, 5, 1, 0.5);
+    expected.add(20, 7, 2, 2.0);
+    valued.merge(counted);
+    EXPECT_EQ(valued.encode(), expected.encode());
+    counted.merge(valued);  // counted (20) then valued (10, 20): interleaved, valued result
+    EXPECT_TRUE(counted.has_values());
+    EXPECT_EQ(counted.to_text(), "(version:1,width:3600,valued:true,buckets:[10:5:1:0.5:0.25 20:14:4:4:4])");
+}
