@@ -1,4 +1,4 @@
-// Burst-inflation detection. The method is summarised in burst.hpp; here are the why's.
+// Burst-inflation detection. The method is described in docs/burst-method.md; here are the why's.
 #include "burst.hpp"
 
 #include "math.hpp"
@@ -1531,7 +1531,7 @@ BurstResult analyze(const BucketsView& acc, const BurstParams& params)
             // series (which alone chose the windows) merges are independent Poisson at a rate
             // proportional to tokens under the null, so merge_p is super-uniform given scan_p:
             // the independence the truncated product needs. With no merges at all it is 1.
-            // In effective units of value (value / c, see burst.hpp); whole counts with c = 1 (every
+            // In effective units of value (value / c, see docs/burst-method.md); whole counts with c = 1 (every
             // counted-only series) take the exact integer sum, the rest its continuous extension.
             double k_units = static_cast<double>(m_count), n_units = 0;
             int64_t k_int = m_count, n_int = saturating_add(m_count, out_merge_count);

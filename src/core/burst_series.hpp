@@ -5,7 +5,7 @@
 //
 // Determinism. Counts are integers; merged value, a float8 per row, is quantised once per row to
 // micro-units (1e-6, kValueUnit) and summed as an integer, and its per-row square
-// (value^2 / max(changes, 1), see burst.hpp "Value") is computed from the quantised value in
+// (value^2 / max(changes, 1), see "Value" in docs/burst-method.md) is computed from the quantised value in
 // pico-units (1e-12) and summed as a 128-bit integer. So the same rows give the same bits
 // whatever their order, the plan, the parallel split or the rollup grouping. A row value with at
 // most six decimals reads back as the same double; the count-only path never quantises anything.
