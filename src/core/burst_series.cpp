@@ -194,7 +194,9 @@ public:
                                                       std::to_string(kMaxBuckets));
         series_.body_.reserve(bytes);
     }
-    void add(int64_t bucket, uint64_t tokens, uint64_t changes, uint64_t value, u128 squares)
+    // Validates one bucket and, with `write`, appends its encoding (the binary decoder copies the
+    // validated bytes at once instead: minimal varints make them the canonical encoding).
+    void add(int64_t bucket, uint64_t tokens, uint64_t changes, uint64_t value, u128 squares, bool write = true)
     {
         BurstSeries& s = series_;
         if (s.count_ > 0 && bucket <= s.last_)
@@ -217,12 +219,14 @@ public:
             __builtin_add_overflow(s.total_merges_, int64_t(changes), &m) ||
             __builtin_add_overflow(s.total_value_, int64_t(value), &v) || squares > kMaxU128 - s.total_squares())
             fail("totals overflow");
-        SeriesBucket b{bucket, int64_t(tokens), int64_t(changes), int64_t(value), 0, 0};
-        b.set_squares(squares);
-        const size_t at = s.body_.size();
-        s.body_.resize(at + kMaxBucketBytes);
-        uint8_t* end = write_bucket(s.body_.data() + at, s.count_ == 0, s.last_, b, s.has_values_);
-        s.body_.resize(static_cast<size_t>(end - s.body_.data()));
+        if (write) {
+            SeriesBucket b{bucket, int64_t(tokens), int64_t(changes), int64_t(value), 0, 0};
+            b.set_squares(squares);
+            const size_t at = s.body_.size();
+            s.body_.resize(at + kMaxBucketBytes);
+            uint8_t* end = write_bucket(s.body_.data() + at, s.count_ == 0, s.last_, b, s.has_values_);
+            s.body_.resize(static_cast<size_t>(end - s.body_.data()));
+        }
         if (s.count_ == 0)
             s.first_ = bucket;
         s.last_ = bucket;
@@ -233,10 +237,12 @@ public:
         s.set_total_squares(s.total_squares() + squares);
         ticker_.tick();
     }
-    BurstSeries finish()
+    BurstSeries finish(const uint8_t* body = nullptr, size_t body_size = 0)
     {
         if (series_.count_ == 0)
             fail("no buckets");
+        if (body != nullptr)
+            series_.body_.assign(body, body + body_size);
         return std::move(series_);
     }
 
@@ -677,6 +683,7 @@ class VarintReader {
 public:
     VarintReader(const uint8_t* data, size_t size) : data_(data), size_(size) {}
     size_t remaining() const noexcept { return size_ - pos_; }
+    const uint8_t* here() const noexcept { return data_ + pos_; }
     bool u8(uint8_t& v)
     {
         if (pos_ >= size_)
@@ -745,7 +752,9 @@ BurstSeries BurstSeries::decode(const uint8_t* data, size_t size, std::pmr::memo
     // Each bucket takes at least 3 bytes (5 when valued): refuse a forged count before allocating.
     if (n * u128(flags == 1 ? 5 : 3) > u128(r.remaining()))
         fail("length does not match the bucket count");
-    builder.reserve(static_cast<uint64_t>(n), r.remaining() + kMaxBucketBytes);
+    builder.reserve(static_cast<uint64_t>(n), r.remaining());
+    const uint8_t* const body = r.here();
+    const size_t body_size = r.remaining();
     int64_t bucket = 0;
     for (u128 i = 0; i < n; ++i) {
         u128 pos = 0, tokens = 0, changes = 0, value = 0, squares = 0;
@@ -762,11 +771,11 @@ BurstSeries BurstSeries::decode(const uint8_t* data, size_t size, std::pmr::memo
         if (flags == 1 && (!r.varint(value, 64, why) || !r.varint(squares, 128, why)))
             fail(why);
         builder.add(bucket, static_cast<uint64_t>(tokens), static_cast<uint64_t>(changes), static_cast<uint64_t>(value),
-                    squares);
+                    squares, false);
     }
     if (r.remaining() != 0)
         fail("trailing bytes");
-    return builder.finish();
+    return builder.finish(body, body_size);
 }
 
 // ---------------------------------------------------------------------------------------------
