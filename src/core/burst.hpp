@@ -13,7 +13,9 @@
 //   inflation to the extent that the merges fall short.
 //
 // The assumptions, the estimators and the error control, with references, are in
-// docs/burst-method.md; the derivations are next to the code in burst.cpp.
+// docs/burst-method.md; the derivations are next to the code: burst_baseline.cpp (the model of
+// ordinary use), burst_scan.cpp (the scan), burst_decision.cpp (the decision, analyze()),
+// burst_accumulator.cpp and burst_window.cpp; burst_detail.hpp holds what they share.
 
 #pragma once
 
