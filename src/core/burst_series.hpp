@@ -5,13 +5,14 @@
 //
 // Determinism. Counts are integers; merged value, a float8 per row, is quantised once per row to
 // micro-units (1e-6, kValueUnit) and summed as an integer, and its per-row square
-// (value^2 / max(changes, 1), see "Value" in docs/burst-method.md) is computed from the quantised value in
-// pico-units (1e-12) and summed as a 128-bit integer. So the same rows give the same bits
+// (value^2 / max(changes, 1), see "Value" in docs/burst-method.md) is computed from the quantised
+// value in pico-units (1e-12) and summed as a 128-bit integer. So the same rows give the same bits
 // whatever their order, the plan, the parallel split or the rollup grouping. A row value with at
 // most six decimals reads back as the same double; the count-only path never quantises anything.
 //
-// Memory. Buckets live in a std::pmr::vector over a caller's memory_resource (the glue passes one
-// over the aggregate's MemoryContext, so work_mem accounting sees the state).
+// Memory. The folded buckets are kept in the stored encoding itself (~5 bytes an hourly bucket),
+// beside a short tail of pending rows, all from a caller's std::pmr::memory_resource (the glue
+// passes one over the aggregate's MemoryContext, so work_mem accounting sees the state).
 #pragma once
 
 #include "burst.hpp"
