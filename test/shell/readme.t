@@ -116,7 +116,7 @@ is "${missing:-none}" "none" "every file named in README.md's Architecture block
 # Function names: usage_value.name anywhere, and name( inside backticks in the Reference, must be
 # in a fresh install (built-in names such as sum( or rank( are PostgreSQL's own).
 fresh_database uv_readme_names >/dev/null
-names=$( { grep -oE 'usage_value\.[a-z_][a-z0-9_]*' "$README" | sed 's/^usage_value\.//'
+names=$( { grep -oE 'usage_value\.[a-z_][a-z0-9_]*' "$README" | sed 's/^usage_value\.//' | grep -vx 'sql'   # sql/usage_value.sql, a file
            awk '/^## Reference/ { r = 1 } /^## Design/ { r = 0 } r && !/^```/' "$README" | tr '\n' ' ' | grep -o '`[^`]*`' |
                grep -oE '\b[a-z_][a-z0-9_]*\(' | tr -d '(' ; } | sort -u)
 unknown=$($PSQL -At -d uv_readme_names -c "
