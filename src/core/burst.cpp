@@ -296,13 +296,13 @@ struct Series {
     size_t week_buckets = 1;  // buckets per seasonal period (1 when not seasonal)
 };
 
-Series densify(const BurstAccumulator& acc, const BurstParams& params)
+Series densify(const BucketsView& acc, const BurstParams& params)
 {
-    const auto& b = acc.buckets();
+    const BucketTotals* const b = acc.data;
     Series s;
-    s.first_bucket = b.front().bucket;
+    s.first_bucket = b[0].bucket;
     // Span check without overflow: buckets are int64, the difference may not fit.
-    uint64_t span = static_cast<uint64_t>(b.back().bucket) - static_cast<uint64_t>(b.front().bucket) + 1;
+    uint64_t span = static_cast<uint64_t>(b[acc.size - 1].bucket) - static_cast<uint64_t>(b[0].bucket) + 1;
     if (span > kMaxBuckets || span == 0)
         throw Error(ErrorKind::LimitExceeded,
                     "burst: the span of buckets (max - min + 1) is " + std::to_string(span) +
@@ -310,11 +310,12 @@ Series densify(const BurstAccumulator& acc, const BurstParams& params)
     s.n = static_cast<size_t>(span);
     s.tokens.assign(s.n, 0);
     s.merges.assign(s.n, 0);
-    s.valued = acc.has_values();
+    s.valued = acc.has_values;
     if (s.valued)
         s.value.assign(s.n, 0.0);
     InterruptTicker ticker;
-    for (const auto& e : b) {
+    for (size_t k = 0; k < acc.size; ++k) {
+        const BucketTotals& e = b[k];
         size_t i = static_cast<size_t>(static_cast<uint64_t>(e.bucket) - static_cast<uint64_t>(s.first_bucket));
         s.tokens[i] = e.tokens;
         s.merges[i] = e.merged_changes;
@@ -1347,10 +1348,17 @@ double scan_level(double alpha, double merge_alpha)
 
 BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
 {
+    const auto& b = acc.buckets();
+    return analyze(BucketsView{b.data(), b.size(), acc.has_values(), acc.total_tokens(), acc.total_merged_changes()},
+                   params);
+}
+
+BurstResult analyze(const BucketsView& acc, const BurstParams& params)
+{
     validate(params);
     BurstResult res;
-    res.total_tokens = acc.total_tokens();
-    if (acc.empty() || acc.total_tokens() == 0)
+    res.total_tokens = acc.total_tokens;
+    if (acc.size == 0 || acc.total_tokens == 0)
         return res;  // nothing spent, nothing inflated
 
     const Series s = densify(acc, params);
@@ -1447,8 +1455,8 @@ BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
                 out_merge_count = saturating_add(out_merge_count, s.merges[i]);
             }
         }
-        const double all_tokens = static_cast<double>(acc.total_tokens());
-        const double all_count = static_cast<double>(acc.total_merged_changes());
+        const double all_tokens = static_cast<double>(acc.total_tokens);
+        const double all_count = static_cast<double>(acc.total_merged_changes);
         double rate = out_tokens > 0 ? out_merges / out_tokens : (s.valued ? s.total_value : all_count) / all_tokens;
         const double count_rate = out_tokens > 0 ? out_count / out_tokens : all_count / all_tokens;
         res.usual_merges_per_token = rate;
@@ -1587,7 +1595,7 @@ BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
     }
     if (res.episodes.empty())  // nothing reported: every token is ordinary use
         res.usual_merges_per_token =
-            (s.valued ? s.total_value : static_cast<double>(acc.total_merged_changes())) / static_cast<double>(acc.total_tokens());
+            (s.valued ? s.total_value : static_cast<double>(acc.total_merged_changes)) / static_cast<double>(acc.total_tokens);
     res.inflation_share = std::min(1.0, std::max(0.0, res.inflated_tokens / static_cast<double>(res.total_tokens)));
     return res;
 }

@@ -374,6 +374,17 @@ struct BurstResult {
 // Cost O(n log n) in the span n for the default parameters.
 BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params);
 
+// What analyze() reads: distinct buckets, strictly ascending, and their totals (a
+// BurstAccumulator's, or a BurstSeries' converted from its exact fixed-point sums).
+struct BucketsView {
+    const BucketTotals* data = nullptr;
+    size_t size = 0;
+    bool has_values = false;
+    int64_t total_tokens = 0;
+    int64_t total_merged_changes = 0;
+};
+BurstResult analyze(const BucketsView& buckets, const BurstParams& params);
+
 // Sliding-window robust surprise for burst_score(tokens) OVER (ROWS BETWEEN n PRECEDING AND
 // CURRENT ROW). The current row is the value most recently add()ed; the frame is every value
 // added and not yet removed. score() compares the current value with the rest of the frame

@@ -1,8 +1,9 @@
-// SQL face of burst inflation: the burst_inflation and burst_episodes aggregates (internal state
-// holding a core BurstAccumulator, serialisable for parallel query) and the burst_score moving
-// window aggregate (internal state holding a core WindowScore).
-#include "core/burst.hpp"
-#include "pg/glue.hpp"
+// SQL face of burst inflation, one step: the burst_inflation and burst_episodes aggregates (thin
+// wrappers: the state of the burst_series aggregate, analysed by the final function with the
+// aggregate's parameters), the state's combine and serial functions shared by every burst
+// aggregate, and the burst_score moving window aggregate (internal state holding a core
+// WindowScore).
+#include "pg/burst.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -27,24 +28,11 @@ namespace {
 using uv::Error;
 using uv::ErrorKind;
 using uv::burst::BucketAlignment;
-using uv::burst::BurstAccumulator;
 using uv::burst::BurstParams;
+using uv::burst::BurstSeries;
+using uv::pg::BurstState;
 
 constexpr int64 kSecondsPerDay = 86400;
-
-// One developer's series and the parameters it is analysed with, fixed by the first row.
-struct BurstState {
-    BurstAccumulator series;
-    BurstParams params;
-    // Whether the buckets match params.bucket_width (misuse refused, see BucketAlignment).
-    BucketAlignment alignment;
-    bool has_params = false;
-    // The parameter arguments of the row that set params, kept raw so that later rows are
-    // checked with a byte comparison instead of being parsed again.
-    int raw_count = 0;
-    Interval raw_intervals[3] = {};
-    double raw_significance = 0.0;
-};
 
 // The state of burst_score: the frame, and whether the current row's tokens were NULL.
 struct ScoreState {
@@ -52,7 +40,29 @@ struct ScoreState {
     bool current_is_null = false;
 };
 
-MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char* function, int* kind = nullptr)
+}  // namespace
+
+namespace uv::pg {
+
+void* ContextResource::do_allocate(std::size_t bytes, std::size_t alignment)
+{
+    if (alignment > MAXIMUM_ALIGNOF || bytes > MaxAllocHugeSize)
+        throw std::bad_alloc();
+    void* p = MemoryContextAllocExtended(context_, bytes == 0 ? 1 : bytes, MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+    if (p == nullptr)
+        throw std::bad_alloc();
+    return p;
+}
+
+BurstState* new_burst_state(MemoryContext context, const BurstParams& params, bool from_rows)
+{
+    void* p = MemoryContextAllocExtended(context, sizeof(BurstState), MCXT_ALLOC_NO_OOM);
+    if (p == nullptr)
+        throw std::bad_alloc();
+    return new (p) BurstState(context, params, from_rows);
+}
+
+MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char* function, int* kind)
 {
     MemoryContext context;
     const int found = AggCheckCallContext(fcinfo, &context);
@@ -78,11 +88,20 @@ int64 interval_seconds(const Interval* interval, const char* argument)
     return microseconds / USECS_PER_SEC;
 }
 
+}  // namespace uv::pg
+
+namespace {
+
+using uv::pg::aggregate_context;
+using uv::pg::bucket_seconds;
+using uv::pg::interval_seconds;
+using uv::pg::width_text;
+
 int64 ceil_div(int64 a, int64 b) { return a / b + (a % b != 0 ? 1 : 0); }
 
 // Parameters from the optional arguments after (bucket, tokens, merged_changes):
 // bucket_width [, significance, horizon, baseline]. Each must be non-NULL.
-BurstParams read_params(FunctionCallInfo fcinfo, int first)
+BurstParams read_params(FunctionCallInfo fcinfo, int first, int64 default_width)
 {
     const int given = PG_NARGS() - first;
     for (int i = first; i < PG_NARGS(); ++i)
@@ -90,7 +109,7 @@ BurstParams read_params(FunctionCallInfo fcinfo, int first)
             static const char* names[] = {"bucket_width", "significance", "horizon", "baseline"};
             throw Error(ErrorKind::InvalidParameter, std::string(names[i - first]) + " must not be NULL");
         }
-    int64 width = kSecondsPerDay;
+    int64 width = default_width;
     if (given >= 1) {
         width = interval_seconds(PG_GETARG_INTERVAL_P(first), "bucket_width");
         if (width <= 0)
@@ -126,16 +145,17 @@ bool same_params(const BurstParams& a, const BurstParams& b)
 
 void adopt_params(BurstState& state, const BurstParams& params)
 {
-    if (!state.has_params) {
-        state.params = params;
-        state.has_params = true;
-    } else if (!same_params(state.params, params)) {
+    if (!same_params(state.params, params)) {
         throw Error(ErrorKind::InvalidParameter,
                     "bucket_width, significance, horizon and baseline must be the same for every row of a group");
     }
 }
 
 constexpr int64 kUnixEpochSeconds = (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * kSecondsPerDay;
+
+}  // namespace
+
+namespace uv::pg {
 
 // Whole seconds since 1970-01-01 UTC, rounded down.
 int64 bucket_seconds(TimestampTz bucket)
@@ -162,6 +182,37 @@ std::string width_text(int64 seconds)
         }
     return "'" + std::to_string(seconds) + " seconds'";
 }
+
+void check_not_finer(int64 step, size_t distinct, int64 width)
+{
+    if (step < BucketAlignment::kFineStep || distinct < BucketAlignment::kFineMinBuckets)
+        return;
+    // step * width is a difference of two bucket times in seconds: no overflow.
+    const std::string data = width_text(step * width);
+    throw Error(ErrorKind::InvalidParameter,
+                "bucket_width " + width_text(width) + " is finer than the buckets: all " + std::to_string(distinct) +
+                    " buckets lie a whole number of " + data +
+                    " apart, so the analysis would see mostly empty buckets; pass bucket_width " + data);
+}
+
+EpisodeRow* episode_rows(const uv::burst::BurstResult& result, size_t* count)
+{
+    *count = result.episodes.size();
+    auto* rows = static_cast<EpisodeRow*>(palloc_or_throw(sizeof(EpisodeRow) * (*count + 1)));
+    for (size_t i = 0; i < *count; ++i) {
+        const uv::burst::Episode& e = result.episodes[i];
+        rows[i] = {e.start_bucket,   e.end_bucket,    e.tokens,          e.merged_changes,
+                   e.baseline_tokens, e.expected_merged_changes, e.excess_tokens, e.inflated_tokens,
+                   e.p_value,        e.merged_value,  e.expected_merged_value};
+    }
+    return rows;
+}
+
+}  // namespace uv::pg
+
+namespace {
+
+using uv::pg::bucket_start;
 
 // How to truncate a timestamp to `width`: date_trunc for the widths it has, date_bin otherwise.
 std::string truncation_text(int64 width)
@@ -213,17 +264,8 @@ std::string bucket_text(int64 seconds)
 // empty buckets, and for '1 second' on hourly buckets take seconds to say 0).
 void check_not_finer(const BurstState& state)
 {
-    const int64 width = state.params.bucket_seconds;
     const size_t distinct = state.series.bucket_count();
-    const int64 step = state.alignment.refused_step(distinct);
-    if (step == 0)
-        return;
-    // step * width is a difference of two bucket times in seconds: no overflow.
-    const std::string data = width_text(step * width);
-    throw Error(ErrorKind::InvalidParameter,
-                "bucket_width " + width_text(width) + " is finer than the buckets: all " + std::to_string(distinct) +
-                    " buckets lie a whole number of " + data +
-                    " apart, so the analysis would see mostly empty buckets; pass bucket_width " + data);
+    uv::pg::check_not_finer(state.alignment.refused_step(distinct), distinct, state.params.bucket_seconds);
 }
 
 // Adds one row's bucket: alignment first, then the series.
@@ -269,17 +311,38 @@ void remember_raw_params(FunctionCallInfo fcinfo, int first, BurstState& state)
     }
 }
 
-// The state for this row, with its parameters read from argument `first` on.
-BurstState* transition_state(FunctionCallInfo fcinfo, int first)
+}  // namespace
+
+namespace uv::pg {
+
+// The state for this row, with its parameters read from argument `first` on (bucket_width
+// defaults to `default_width` seconds).
+BurstState* transition_state(FunctionCallInfo fcinfo, int first, int64 default_width)
 {
     MemoryContext context = aggregate_context(fcinfo, "burst_transfn");
     BurstState* state = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<BurstState*>(PG_GETARG_POINTER(0));
     if (state == nullptr)
-        state = uv::pg::make_context_owned<BurstState>(context);
-    if (!state->has_params || !same_raw_params(fcinfo, first, *state))
-        adopt_params(*state, read_params(fcinfo, first));
+        state = new_burst_state(context, read_params(fcinfo, first, default_width), true);
+    else if (!same_raw_params(fcinfo, first, *state))
+        adopt_params(*state, read_params(fcinfo, first, default_width));
     remember_raw_params(fcinfo, first, *state);
     return state;
+}
+
+// Adds one row to the series: (state, bucket, tokens, merged_changes[, merged_value]) with the
+// value at argument 4 when `valued`. A NULL bucket skips the row; NULL tokens or merged_changes
+// (or merged_value) contribute nothing, as in usage_agg; a row with all of them NULL is skipped.
+void add_row(FunctionCallInfo fcinfo, BurstState& state, bool valued)
+{
+    if (PG_ARGISNULL(1) || (PG_ARGISNULL(2) && PG_ARGISNULL(3) && (!valued || PG_ARGISNULL(4))))
+        return;
+    const int64 index = bucket_index(state, PG_GETARG_TIMESTAMPTZ(1));
+    const int64 tokens = PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2);
+    const int64 changes = PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3);
+    if (valued)
+        state.series.add(index, tokens, changes, PG_ARGISNULL(4) ? 0.0 : PG_GETARG_FLOAT8(4));
+    else
+        state.series.add(index, tokens, changes);
 }
 
 BurstState* burst_state_arg(FunctionCallInfo fcinfo, int argument)
@@ -287,18 +350,24 @@ BurstState* burst_state_arg(FunctionCallInfo fcinfo, int argument)
     return PG_ARGISNULL(argument) ? nullptr : reinterpret_cast<BurstState*>(PG_GETARG_POINTER(argument));
 }
 
-}  // namespace
+// Misuse refused before the series is used: a width much finer than the buckets.
+void check_state(const BurstState& state)
+{
+    if (state.from_rows)
+        ::check_not_finer(state);
+}
+
+}  // namespace uv::pg
+
+using uv::pg::burst_state_arg;
 
 // burst_inflation / burst_episodes transition: (state, bucket, tokens, merged_changes
 // [, bucket_width [, significance, horizon, baseline]]). A NULL bucket skips the row; NULL
 // tokens or merged_changes contribute nothing, as in usage_agg.
 UV_FUNCTION(burst_transfn)
 {
-    BurstState* state = transition_state(fcinfo, 4);
-    if (PG_ARGISNULL(1) || (PG_ARGISNULL(2) && PG_ARGISNULL(3)))
-        PG_RETURN_POINTER(state);
-    state->series.add(bucket_index(*state, PG_GETARG_TIMESTAMPTZ(1)),
-                      PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2), PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3));
+    BurstState* state = uv::pg::transition_state(fcinfo, 4, kSecondsPerDay);
+    uv::pg::add_row(fcinfo, *state, false);
     PG_RETURN_POINTER(state);
 }
 
@@ -308,16 +377,13 @@ UV_FUNCTION(burst_transfn)
 // nothing (a row with all three NULL is skipped; a NULL value is 0).
 UV_FUNCTION(burst_value_transfn)
 {
-    BurstState* state = transition_state(fcinfo, 5);
-    if (PG_ARGISNULL(1) || (PG_ARGISNULL(2) && PG_ARGISNULL(3) && PG_ARGISNULL(4)))
-        PG_RETURN_POINTER(state);
-    state->series.add(bucket_index(*state, PG_GETARG_TIMESTAMPTZ(1)),
-                      PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2), PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3),
-                      PG_ARGISNULL(4) ? 0.0 : PG_GETARG_FLOAT8(4));
+    BurstState* state = uv::pg::transition_state(fcinfo, 5, kSecondsPerDay);
+    uv::pg::add_row(fcinfo, *state, true);
     PG_RETURN_POINTER(state);
 }
 
-// Parallel combine: merges the second series into the first (a fresh one when the first is NULL).
+// Parallel combine of every burst aggregate: merges the second series into the first (a copy of
+// the second, in the aggregate context, when the first is NULL).
 UV_FUNCTION(burst_combine)
 {
     MemoryContext context = aggregate_context(fcinfo, "burst_combine");
@@ -329,18 +395,22 @@ UV_FUNCTION(burst_combine)
         PG_RETURN_POINTER(left);
     }
     if (left == nullptr)
-        left = uv::pg::make_context_owned<BurstState>(context);
-    if (right->has_params)
-        adopt_params(*left, right->params);
-    if (!left->alignment.merge(right->alignment, left->params.bucket_seconds))
+        left = uv::pg::new_burst_state(context, right->params, right->from_rows);
+    if (!left->from_rows && left->params.bucket_seconds != right->params.bucket_seconds)
+        throw Error(ErrorKind::InvalidParameter, "rollup: burst_series of different bucket widths (" +
+                                                     width_text(left->params.bucket_seconds) + " and " +
+                                                     width_text(right->params.bucket_seconds) + ") cannot be merged");
+    adopt_params(*left, right->params);
+    if (left->from_rows && !left->alignment.merge(right->alignment, left->params.bucket_seconds))
         refuse_coarse_width(left->alignment, left->params.bucket_seconds);
     left->series.merge(right->series);
     PG_RETURN_POINTER(left);
 }
 
-// Serial form for parallel query: u8 has_params, then the parameters as int64/float8, the bucket
-// alignment as int64, then the core's validated accumulator bytes. It only lives within one
-// query (no version byte), but is validated as strictly as stored bytes.
+// Serial form for parallel query: u8 flags (bit 0: built from rows, bit 1: non-empty), the
+// parameters as int64/float8, the bucket alignment as int64, then the series' validated stored
+// bytes when non-empty. It only lives within one query, but is validated as strictly as stored
+// bytes.
 UV_FUNCTION(burst_serialize)
 {
     const BurstState* state = reinterpret_cast<const BurstState*>(PG_GETARG_POINTER(0));
@@ -352,15 +422,16 @@ UV_FUNCTION(burst_serialize)
     const size_t header = 1 + sizeof fields + sizeof p.alpha + sizeof alignment;
     bytea* result;
     {
-        const std::vector<uint8_t> series = state->series.serialize();
+        const std::vector<uint8_t> series = state->series.empty() ? std::vector<uint8_t>() : state->series.encode();
         result = static_cast<bytea*>(uv::pg::palloc_or_throw(VARHDRSZ + header + series.size()));
         SET_VARSIZE(result, VARHDRSZ + header + series.size());
         char* out = VARDATA(result);
-        out[0] = state->has_params ? 1 : 0;
+        out[0] = char((state->from_rows ? 1 : 0) | (series.empty() ? 0 : 2));
         memcpy(out + 1, fields, sizeof fields);
         memcpy(out + 1 + sizeof fields, &p.alpha, sizeof p.alpha);
         memcpy(out + 1 + sizeof fields + sizeof p.alpha, alignment, sizeof alignment);
-        memcpy(out + header, series.data(), series.size());
+        if (!series.empty())
+            memcpy(out + header, series.data(), series.size());
     }
     PG_RETURN_BYTEA_P(result);
 }
@@ -375,31 +446,34 @@ UV_FUNCTION(burst_deserialize)
     double alpha;
     int64 alignment[BucketAlignment::kFields];
     const size_t header = 1 + sizeof fields + sizeof alpha + sizeof alignment;
-    if (size < header || static_cast<uint8_t>(data[0]) > 1)
+    const uint8_t flags = size > 0 ? static_cast<uint8_t>(data[0]) : 0xff;
+    if (size < header || flags > 3 || ((flags & 2) != 0) != (size > header))
         throw Error(ErrorKind::InvalidBinary, "invalid burst state: bad header");
     memcpy(fields, data + 1, sizeof fields);
     memcpy(&alpha, data + 1 + sizeof fields, sizeof alpha);
     memcpy(alignment, data + 1 + sizeof fields + sizeof alpha, sizeof alignment);
-    BurstState* state = uv::pg::make_context_owned<BurstState>(context);
-    state->series = BurstAccumulator::deserialize(reinterpret_cast<const uint8_t*>(data) + header, size - header);
-    if (data[0] == 1) {
-        BurstParams p;
-        p.bucket_seconds = fields[0];
-        p.baseline_buckets = fields[1];
-        p.horizon_buckets = fields[2];
-        p.max_episode_buckets = fields[3];
-        p.seasonal = fields[4] != 0;
-        p.alpha = alpha;
-        uv::burst::validate(p);
-        state->params = p;
-        state->has_params = true;
-        state->alignment = BucketAlignment::from_fields(alignment, p.bucket_seconds);
-    } else if (alignment[0] != 0) {
-        throw Error(ErrorKind::InvalidBinary, "invalid burst state: bucket alignment without parameters");
+    BurstParams p;
+    p.bucket_seconds = fields[0];
+    p.baseline_buckets = fields[1];
+    p.horizon_buckets = fields[2];
+    p.max_episode_buckets = fields[3];
+    p.seasonal = fields[4] != 0;
+    p.alpha = alpha;
+    uv::burst::validate(p);
+    BurstState* state = uv::pg::new_burst_state(context, p, (flags & 1) != 0);
+    if (flags & 2) {
+        state->series = BurstSeries::decode(reinterpret_cast<const uint8_t*>(data) + header, size - header, &state->memory);
+        if (state->series.width() != p.bucket_seconds)
+            throw Error(ErrorKind::InvalidBinary, "invalid burst state: series width does not match the parameters");
     }
-    // Every bucket added went through both: the alignment is empty exactly when the series is.
-    if (state->alignment.empty() != state->series.empty())
-        throw Error(ErrorKind::InvalidBinary, "invalid burst state: bucket alignment does not match the series");
+    if (state->from_rows) {
+        state->alignment = BucketAlignment::from_fields(alignment, p.bucket_seconds);
+        // Every bucket added went through both: the alignment is empty exactly when the series is.
+        if (state->alignment.empty() != state->series.empty())
+            throw Error(ErrorKind::InvalidBinary, "invalid burst state: bucket alignment does not match the series");
+    } else if (alignment[0] != 0) {
+        throw Error(ErrorKind::InvalidBinary, "invalid burst state: bucket alignment in a rollup");
+    }
     PG_RETURN_POINTER(state);
 }
 
@@ -409,20 +483,9 @@ UV_FUNCTION(burst_inflation_final)
     const BurstState* state = burst_state_arg(fcinfo, 0);
     if (state == nullptr || state->series.empty())
         PG_RETURN_NULL();
-    check_not_finer(*state);
+    uv::pg::check_state(*state);
     PG_RETURN_FLOAT8(uv::burst::analyze(state->series, state->params).inflation_share);
 }
-
-namespace {
-
-// An episode as plain data, copied out of the core result before any PostgreSQL call.
-struct EpisodeRow {
-    int64 start_bucket, end_bucket, tokens, merged_changes;
-    double baseline_tokens, expected_merged_changes, excess_tokens, inflated_tokens, p_value;
-    double merged_value, expected_merged_value;
-};
-
-}  // namespace
 
 // burst_episodes: every significant excursion as a usage_value.burst_episode, sprints included
 // (their inflated_tokens is 0), ordered by start.
@@ -431,22 +494,19 @@ UV_FUNCTION(burst_episodes_final)
     const BurstState* state = burst_state_arg(fcinfo, 0);
     if (state == nullptr || state->series.empty())
         PG_RETURN_NULL();
-    check_not_finer(*state);
-    const int64 width = state->params.bucket_seconds;
-    EpisodeRow* rows;
+    uv::pg::check_state(*state);
+    uv::pg::EpisodeRow* rows;
     size_t count;
     {
         const uv::burst::BurstResult result = uv::burst::analyze(state->series, state->params);
-        count = result.episodes.size();
-        rows = static_cast<EpisodeRow*>(uv::pg::palloc_or_throw(sizeof(EpisodeRow) * (count + 1)));
-        for (size_t i = 0; i < count; ++i) {
-            const uv::burst::Episode& e = result.episodes[i];
-            rows[i] = {e.start_bucket,  e.end_bucket,     e.tokens,          e.merged_changes,
-                       e.baseline_tokens, e.expected_merged_changes, e.excess_tokens, e.inflated_tokens,
-                       e.p_value,       e.merged_value,   e.expected_merged_value};
-        }
+        rows = uv::pg::episode_rows(result, &count);
     }
-    // From here on only PostgreSQL calls: build an array of the composite type.
+    return uv::pg::episodes_array(fcinfo, rows, count, state->params.bucket_seconds);
+}
+
+Datum uv::pg::episodes_array(FunctionCallInfo fcinfo, const EpisodeRow* rows, size_t count, int64 width)
+{
+    // Only PostgreSQL calls: build an array of the composite type.
     Oid element_type = get_fn_expr_rettype(fcinfo->flinfo);
     element_type = get_element_type(element_type);
     TupleDesc descriptor = lookup_rowtype_tupdesc_copy(element_type, -1);
