@@ -1288,7 +1288,7 @@ COMMENT ON FUNCTION usage_value_internal.create_leaderboard(text, regclass, text
 -- changed are re-analysed; periods holding a changed day are rebuilt, and the re-analysed
 -- developers' inflated tokens redistributed. A full rebuild runs the same steps over every day,
 -- developer and period, so that both paths give the same bits.
-CREATE FUNCTION usage_value_internal.refresh_days(schema_name name, name text, full boolean) RETURNS void
+CREATE FUNCTION usage_value_internal.refresh_days(schema_name name, name text, rebuild boolean) RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
@@ -1312,24 +1312,29 @@ DECLARE
     n_periods bigint;
     newest timestamptz;
     ingested timestamptz;
+    temp text;
 BEGIN
     SELECT * INTO entry FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = refresh_days.name;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
     END IF;
-    full := full OR entry.watermark IS NULL;
+    rebuild := rebuild OR entry.watermark IS NULL;
     period_length := CASE entry.period WHEN 'day' THEN '1 day' WHEN 'week' THEN '7 days' WHEN 'month' THEN '1 month' ELSE '3 months' END;
-    from_ts := CASE WHEN full THEN '-infinity'::timestamptz
+    from_ts := CASE WHEN rebuild THEN '-infinity'::timestamptz
                     ELSE date_trunc('day', (entry.watermark - entry.late_window) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' END;
     UPDATE @extschema@.leaderboards l
     SET read_from = from_ts,
-        ingested_from = CASE WHEN full OR entry.ingested_column IS NULL THEN NULL
+        ingested_from = CASE WHEN rebuild OR entry.ingested_column IS NULL THEN NULL
                              ELSE coalesce(entry.ingested_watermark - entry.late_window, '-infinity') END
     WHERE l.target_schema = schema_name AND l.name = refresh_days.name;
 
-    DROP TABLE IF EXISTS pg_temp.uv_old_credits, pg_temp.uv_credit_days, pg_temp.uv_late, pg_temp.uv_cand, pg_temp.uv_devs,
-                         pg_temp.uv_new_days, pg_temp.uv_changed, pg_temp.uv_re, pg_temp.uv_new_episodes,
-                         pg_temp.uv_dirty, pg_temp.uv_new_totals, pg_temp.uv_inflated;
+    -- Work tables, dropped at commit (and here, after an earlier refresh in this transaction).
+    FOREACH temp IN ARRAY ARRAY['uv_old_credits', 'uv_credit_days', 'uv_late', 'uv_cand', 'uv_devs', 'uv_new_days', 'uv_changed',
+                                'uv_re', 'uv_new_episodes', 'uv_dirty', 'uv_new_totals', 'uv_inflated'] LOOP
+        IF to_regclass('pg_temp.' || temp) IS NOT NULL THEN
+            EXECUTE format('DROP TABLE pg_temp.%I', temp);
+        END IF;
+    END LOOP;
 
     -- 1. Read: the changes side whole (the credit of the last refresh kept aside to diff), the
     --    usage inside the window.
@@ -1345,15 +1350,15 @@ BEGIN
     --    then the developers on the board after this refresh (with a usage row, read or kept).
     EXECUTE format('CREATE TEMP TABLE uv_late ON COMMIT DROP AS SELECT DISTINCT day FROM %I.%I WHERE bucket < %L::timestamptz',
                    s, r_read, from_ts);
-    reread := format('(%L OR d.day >= %L::date OR d.day IN (SELECT day FROM uv_late))', full,
-                     CASE WHEN full THEN NULL ELSE (from_ts AT TIME ZONE 'UTC')::date END);
+    reread := format('(%L OR d.day >= %L::date OR d.day IN (SELECT day FROM uv_late))', rebuild,
+                     CASE WHEN rebuild THEN NULL ELSE (from_ts AT TIME ZONE 'UTC')::date END);
     EXECUTE format($sql$
         CREATE TEMP TABLE uv_credit_days ON COMMIT DROP AS
         SELECT DISTINCT developer_id, (bucket AT TIME ZONE 'UTC')::date AS day
         FROM (SELECT * FROM %1$I.%2$I WHERE %3$L
               UNION ALL (SELECT * FROM %1$I.%2$I EXCEPT SELECT * FROM uv_old_credits)
               UNION ALL (SELECT * FROM uv_old_credits EXCEPT SELECT * FROM %1$I.%2$I)) x
-        $sql$, s, r_credits, full);
+        $sql$, s, r_credits, rebuild);
     EXECUTE format($sql$
         CREATE TEMP TABLE uv_cand ON COMMIT DROP AS
         SELECT developer_id, day FROM %1$I.%2$I d WHERE %3$s
@@ -1434,12 +1439,14 @@ BEGIN
     EXECUTE format($sql$
         CREATE TEMP TABLE uv_changed ON COMMIT DROP AS
         SELECT developer_id, day, n.developer_id IS NOT NULL AS present,
-               n.series IS DISTINCT FROM o.series OR (n.developer_id IS NULL) <> (o.developer_id IS NULL) AS series_changed
+               coalesce(n.series OPERATOR(%3$I.<>) o.series, (n.series IS NULL) <> (o.series IS NULL))
+               OR (n.developer_id IS NULL) <> (o.developer_id IS NULL) AS series_changed
         FROM uv_new_days n
         FULL JOIN (SELECT d.* FROM %1$I.%2$I d JOIN uv_cand c USING (developer_id, day)) o USING (developer_id, day)
         WHERE n.developer_id IS NULL OR o.developer_id IS NULL OR n.usage_rows <> o.usage_rows
-           OR n.summary <> o.summary OR n.series IS DISTINCT FROM o.series
-        $sql$, s, r_days);
+           OR n.summary OPERATOR(%3$I.<>) o.summary
+           OR coalesce(n.series OPERATOR(%3$I.<>) o.series, (n.series IS NULL) <> (o.series IS NULL))
+        $sql$, s, r_days, ext);
     EXECUTE format('DELETE FROM %I.%I d USING uv_changed c WHERE d.developer_id = c.developer_id AND d.day = c.day AND NOT c.present',
                    s, r_days);
     EXECUTE format($sql$
@@ -1455,7 +1462,7 @@ BEGIN
 
     -- 5. Re-analyse the developers whose series changed (full: every developer), writing the
     --    episodes that differ.
-    IF full THEN
+    IF rebuild THEN
         EXECUTE format('CREATE TEMP TABLE uv_re ON COMMIT DROP AS SELECT developer_id FROM %1$I.%2$I UNION SELECT developer_id FROM %1$I.%3$I',
                        s, r_days, r_episodes);
     ELSE
@@ -1484,7 +1491,7 @@ BEGIN
 
     -- 6. Periods: those holding a changed day are rebuilt (full: all), and the inflated tokens of
     --    the re-analysed developers spread again over their periods.
-    IF full THEN
+    IF rebuild THEN
         EXECUTE format($sql$
             CREATE TEMP TABLE uv_dirty ON COMMIT DROP AS
             SELECT DISTINCT developer_id, date_trunc(%3$L, day)::date AS period_start FROM %1$I.%2$I
@@ -1535,11 +1542,11 @@ BEGIN
         LEFT JOIN %1$I.%2$I o ON o.developer_id = n.developer_id AND o.period_start = n.period_start
         LEFT JOIN uv_re r ON r.developer_id = n.developer_id
         LEFT JOIN uv_inflated i ON i.developer_id = n.developer_id AND i.period_start = n.period_start
-        WHERE o.developer_id IS NULL OR o.summary <> n.summary OR o.usage_rows <> n.usage_rows
+        WHERE o.developer_id IS NULL OR o.summary OPERATOR(%3$I.<>) n.summary OR o.usage_rows <> n.usage_rows
            OR o.inflated_tokens IS DISTINCT FROM CASE WHEN r.developer_id IS NOT NULL THEN coalesce(i.inflated_tokens, 0) ELSE o.inflated_tokens END
         ON CONFLICT (developer_id, period_start) DO UPDATE
         SET summary = excluded.summary, usage_rows = excluded.usage_rows, inflated_tokens = excluded.inflated_tokens
-        $sql$, s, r_totals);
+        $sql$, s, r_totals, ext);
     EXECUTE format($sql$
         UPDATE %1$I.%2$I t SET inflated_tokens = x.inflated_tokens
         FROM (SELECT o.developer_id, o.period_start, coalesce(i.inflated_tokens, 0) AS inflated_tokens
@@ -1550,9 +1557,9 @@ BEGIN
         $sql$, s, r_totals);
 
     UPDATE @extschema@.leaderboards l
-    SET watermark = CASE WHEN full THEN newest ELSE greatest(l.watermark, newest) END,
-        ingested_watermark = CASE WHEN full THEN ingested ELSE greatest(l.ingested_watermark, ingested) END,
-        refresh_kind = CASE WHEN full THEN 'full' ELSE 'incremental' END,
+    SET watermark = CASE WHEN rebuild THEN newest ELSE greatest(l.watermark, newest) END,
+        ingested_watermark = CASE WHEN rebuild THEN ingested ELSE greatest(l.ingested_watermark, ingested) END,
+        refresh_kind = CASE WHEN rebuild THEN 'full' ELSE 'incremental' END,
         days_recomputed = n_days, days_changed = n_changed, developers_reanalysed = n_devs, periods_rebuilt = n_periods
     WHERE l.target_schema = schema_name AND l.name = refresh_days.name;
 END
@@ -1563,7 +1570,7 @@ COMMENT ON FUNCTION usage_value_internal.refresh_days(name, text, boolean) IS
 -- One refresh, in one transaction: a board of this layout through refresh_days; a board made
 -- before 0.5.0 (no <name>_days) as before, every materialized view concurrently in dependency
 -- order (full changes nothing there: it is always a full rebuild).
-CREATE FUNCTION usage_value_internal.refresh_leaderboard(schema_name name, name text, full boolean DEFAULT false) RETURNS void
+CREATE FUNCTION usage_value_internal.refresh_leaderboard(schema_name name, name text, rebuild boolean DEFAULT false) RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
@@ -1579,11 +1586,11 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
     END IF;
-    IF full IS NULL THEN
+    IF rebuild IS NULL THEN
         RAISE EXCEPTION 'full must be true or false' USING ERRCODE = '22004';
     END IF;
     IF name || '_days' = ANY (coalesce(entry.objects, '{}')) THEN
-        PERFORM usage_value_internal.refresh_days(schema_name, name, full);
+        PERFORM usage_value_internal.refresh_days(schema_name, name, rebuild);
     ELSE
         FOREACH relation IN ARRAY coalesce(entry.objects, usage_value_internal.board_objects(name)) LOOP
             IF EXISTS (SELECT 1 FROM pg_matviews WHERE schemaname = schema_name AND matviewname = relation) THEN
@@ -1603,7 +1610,7 @@ CREATE FUNCTION @extschema@.refresh_leaderboard(name text, target_schema name DE
 RETURNS @extschema@.leaderboard_freshness
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC
-    SELECT usage_value_internal.refresh_leaderboard(coalesce(target_schema, current_schema()), name, full);
+    SELECT usage_value_internal.refresh_leaderboard(coalesce(target_schema, current_schema()), name, refresh_leaderboard.full);
     SELECT f.* FROM @extschema@.leaderboard_freshness f
     WHERE f.schema = coalesce(target_schema, current_schema()) AND f.name = refresh_leaderboard.name;
 END;
