@@ -849,7 +849,7 @@ BEGIN
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY value / tokens) FILTER (WHERE value > 0) AS rate,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY tokens) AS tokens,
                    -- pooled dispersion (sum of squared change values / value): one typical change's worth
-                   coalesce(sum(value ^ 2 / nullif(effective_changes, 0)) / nullif(sum(value), 0), 1) AS dispersion
+                   coalesce(sum(value ^ 2 / nullif(effective_changes, 0) ORDER BY developer_id) / nullif(sum(value ORDER BY developer_id), 0), 1) AS dispersion
             FROM p GROUP BY period_start),
         scored AS (
             SELECT p.*, m.rate AS median_rate, m.tokens AS median_tokens, m.rate * p.tokens AS expected_value,
@@ -870,8 +870,8 @@ BEGIN
         -- count as moving together.
         coactivity AS MATERIALIZED (
             SELECT period_start, sink, source, combined_ratio,
-                   corr(rs, rv) AS hourly_correlation, count(*) AS shared_buckets
-            FROM (SELECT c.period_start, c.sink, c.source, c.combined_ratio,
+                   corr(rs, rv ORDER BY bucket) AS hourly_correlation, count(*) AS shared_buckets
+            FROM (SELECT c.period_start, c.sink, c.source, c.combined_ratio, bs.bucket,
                          ln(bs.tokens::float8) - avg(ln(bs.tokens::float8)) OVER w AS rs,
                          ln(bv.tokens::float8) - avg(ln(bv.tokens::float8)) OVER w AS rv
                   FROM candidates c
@@ -879,7 +879,8 @@ BEGIN
                                    AND bs.bucket >= c.period_start::timestamp AT TIME ZONE 'UTC'
                                    AND bs.bucket < (c.period_start + %7$L::interval)::timestamp AT TIME ZONE 'UTC'
                   JOIN %1$I.%6$I bv ON bv.developer_id = c.source AND bv.bucket = bs.bucket AND bv.tokens > 0
-                  WINDOW w AS (PARTITION BY c.period_start, c.sink, c.source, extract(hour FROM bs.bucket AT TIME ZONE 'UTC'))) x
+                  WINDOW w AS (PARTITION BY c.period_start, c.sink, c.source, extract(hour FROM bs.bucket AT TIME ZONE 'UTC')
+                               ORDER BY bs.bucket ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) x
             GROUP BY 1, 2, 3, 4),
         pairs AS MATERIALIZED (
             SELECT DISTINCT ON (period_start, sink) period_start, sink, source, combined_ratio, hourly_correlation
@@ -932,8 +933,8 @@ BEGIN
         CREATE VIEW %1$I.%2$I%3$s AS
         WITH p AS (SELECT * FROM %1$I.%4$I),
         joint AS (
-            SELECT s.period_start, s.other_developer_id AS developer_id, sum(s.tokens) AS tokens, sum(s.value) AS value,
-                   sum(%5$I.value(q.summary) ^ 2 / nullif(%5$I.effective_changes(q.summary), 0)) AS value_squares,
+            SELECT s.period_start, s.other_developer_id AS developer_id, sum(s.tokens) AS tokens, sum(s.value ORDER BY s.developer_id) AS value,
+                   sum(%5$I.value(q.summary) ^ 2 / nullif(%5$I.effective_changes(q.summary), 0) ORDER BY s.developer_id) AS value_squares,
                    string_agg(s.developer_id, ', ' ORDER BY s.developer_id) AS sinks
             FROM %1$I.%6$I s JOIN p q ON q.developer_id = s.developer_id AND q.period_start = s.period_start
             WHERE s.kind = 'split_pair' AND %7$L = 'rank_jointly'
@@ -963,7 +964,9 @@ BEGIN
                    %5$I.fair_detail(rank_value, rank_tokens / 1e6, 0.1, 0.8, rank_effective) OVER c AS in_cohort,
                    %5$I.fair_detail(rank_value, rank_tokens / 1e6, 0.1, 0.8, rank_effective) OVER a AS in_company
             FROM sized s
-            WINDOW c AS (PARTITION BY period_start, cohort), a AS (PARTITION BY period_start)),
+            -- (in a fixed order: the fit sums floating-point numbers over the partition)
+            WINDOW c AS (PARTITION BY period_start, cohort ORDER BY developer_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
+                   a AS (PARTITION BY period_start ORDER BY developer_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)),
         ranked AS (
             SELECT f.*, CASE WHEN ranked_in IS NULL THEN NULL WHEN ranked_in = 'all' THEN in_company ELSE in_cohort END AS d
             FROM fitted f)
@@ -1014,8 +1017,9 @@ BEGIN
     EXECUTE format($sql$
         CREATE VIEW %1$I.%2$I AS
         WITH all_teams AS (
-            SELECT period_start, team, count(*) AS developers, %4$I.rollup(summary) AS summary,
-                   sum(tokens * burst_inflation) / nullif(sum(tokens), 0) AS burst_inflation,
+            -- (sums of floating-point numbers in a fixed order, so that the same data gives the same bits)
+            SELECT period_start, team, count(*) AS developers, %4$I.rollup(summary ORDER BY developer_id) AS summary,
+                   sum(tokens * burst_inflation ORDER BY developer_id) / nullif(sum(tokens), 0) AS burst_inflation,
                    min(period_days) AS period_days, min(days_covered) AS days_covered
             FROM %7$s WHERE team IS NOT NULL GROUP BY period_start, team),
         counted AS (
@@ -1026,7 +1030,8 @@ BEGIN
             FROM counted c WHERE developers >= %6$s),
         ranked AS (
             SELECT t.*, %4$I.fair_detail(CASE WHEN tokens > 0 THEN value END, tokens / 1e6, 0.1, 0.8,
-                                         %4$I.effective_changes(summary)) OVER (PARTITION BY period_start) AS d
+                                         %4$I.effective_changes(summary))
+                       OVER (PARTITION BY period_start ORDER BY team ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS d
             FROM teams t)
         SELECT period_start, team, developers,
                tokens, %4$I.merged_changes(summary) AS merged_changes, value,
@@ -1051,7 +1056,7 @@ BEGIN
         FROM ranked
         $sql$, schema_name, obj_teams, NULL, ext, obj_periods, min_group_size,
         CASE WHEN multiple_teams = 'every'
-             THEN format('(SELECT x.team, p.period_start, p.summary, p.tokens, p.burst_inflation, p.period_days, p.days_covered '
+             THEN format('(SELECT x.team, p.developer_id, p.period_start, p.summary, p.tokens, p.burst_inflation, p.period_days, p.days_covered '
                          'FROM %I.%I p CROSS JOIN LATERAL unnest(p.teams) x(team)) p', schema_name, obj_periods)
              ELSE format('%I.%I', schema_name, obj_periods) END);
 
