@@ -221,16 +221,19 @@ GRANT UPDATE (watermark, ingested_watermark, read_from, ingested_from, refresh_k
 DROP FUNCTION @extschema@.refresh_leaderboard(text, name);
 DROP FUNCTION usage_value_internal.refresh_leaderboard(name, text);
 
-CREATE OR REPLACE VIEW @extschema@.leaderboard_freshness AS
+DROP VIEW @extschema@.leaderboard_freshness;
+CREATE VIEW @extschema@.leaderboard_freshness AS
 SELECT target_schema::text AS schema, name, period,
        CASE extract(epoch FROM bucket_width) WHEN 3600 THEN '1 hour' WHEN 86400 THEN '1 day' ELSE bucket_width::text END AS bucket_width,
        refreshed_at, refresh_seconds, rows_read, data_from, data_through, last_failed_at, last_error,
        -- (refreshed_at is a clock time: a refresh in this very transaction started after now())
        greatest(extract(epoch FROM now() - refreshed_at) / 3600, 0)::float8 AS hours_since_refresh,
        cron_job_name, rejected_rows, developer_coverage,
-       refresh_kind, days_recomputed, days_changed, developers_reanalysed, periods_rebuilt, watermark, late_window
+       refresh_kind, days_recomputed, days_changed, developers_reanalysed, periods_rebuilt, watermark,
+       late_window::text AS late_window
 FROM @extschema@.leaderboards;
--- (CREATE OR REPLACE VIEW resets the view's options: the reader's rights again, as in 0.4.0.)
+-- As in 0.4.0: readable by every role, with the reader's rights (the registry's policies decide
+-- which boards it shows).
 DO $invoker$
 BEGIN
     IF pg_catalog.current_setting('server_version_num')::int >= 150000 THEN
@@ -238,13 +241,31 @@ BEGIN
     END IF;
 END
 $invoker$;
+GRANT SELECT ON @extschema@.leaderboard_freshness TO PUBLIC;
+COMMENT ON VIEW @extschema@.leaderboard_freshness IS
+    'how fresh each leaderboard is, what its last refresh did and whether its last scheduled refresh failed; no per-person columns. Shows the boards the reader owns or may read (SELECT on one of the board''s relations), every board to pg_monitor members and superusers: a BI role granted <name>_team_leaderboard sees that board''s row';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.schema IS 'schema of the board''s objects';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.name IS 'the board''s name: its objects are <name>_leaderboard, <name>_team_leaderboard, ...';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.period IS 'the leaderboard period: day, week, month or quarter';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.bucket_width IS 'width of the buckets burst detection works on: 1 hour or 1 day';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.refreshed_at IS 'when the last successful refresh (or the creation) started: everything committed to the source tables before then is in the board; NULL: not refreshed since the update to 0.4.0';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.refresh_seconds IS 'how long that refresh took, in seconds';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.rows_read IS 'source rows that refresh read: usage rows plus merged changes; NULL for boards made before 0.4.0, which do not record them';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.data_from IS 'start of the first bucket with tokens in the board (UTC); NULL: no usage yet';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.data_through IS 'start of the last bucket with tokens: the board holds usage up to the end of that bucket; NULL: no usage yet';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.last_failed_at IS 'when the last scheduled refresh failed; NULL: no failure since the last successful refresh';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.last_error IS 'the error of that failed refresh, "message (SQLSTATE xxxxx)"; the board still shows the data of refreshed_at; NULL: no failure since the last successful refresh';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.hours_since_refresh IS 'hours from refreshed_at to now; how old is too old depends on the schedule: compare with it';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.cron_job_name IS 'the pg_cron job that refreshes the board; NULL: not scheduled with pg_cron (it may be scheduled otherwise)';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.rejected_rows IS 'source rows the last refresh left out (they are listed, with the reason, in <name>_rejects); NULL: boards made before 0.4.0';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.developer_coverage IS 'share (0-1) of the developers with tokens who have a merged change, at the last refresh: near 0 means usage and changes do not match (see <name>_coverage); NULL: boards made before 0.4.0';
 COMMENT ON COLUMN @extschema@.leaderboard_freshness.refresh_kind IS 'what the last refresh (or the creation) did: full (everything recomputed) or incremental (only the days new, late or deleted rows touch); boards made before 0.5.0: full';
 COMMENT ON COLUMN @extschema@.leaderboard_freshness.days_recomputed IS 'developer-days the last refresh recomputed; NULL: a board made before 0.5.0';
 COMMENT ON COLUMN @extschema@.leaderboard_freshness.days_changed IS 'of them, developer-days whose contents changed; NULL: a board made before 0.5.0';
 COMMENT ON COLUMN @extschema@.leaderboard_freshness.developers_reanalysed IS 'developers whose burst episodes the last refresh recomputed; NULL: a board made before 0.5.0';
 COMMENT ON COLUMN @extschema@.leaderboard_freshness.periods_rebuilt IS 'developer-periods the last refresh rebuilt; NULL: a board made before 0.5.0';
 COMMENT ON COLUMN @extschema@.leaderboard_freshness.watermark IS 'the newest usage time folded into the board; the next refresh re-reads from watermark - late_window (UTC day) on';
-COMMENT ON COLUMN @extschema@.leaderboard_freshness.late_window IS 'how far before the watermark a refresh re-reads: rows arriving late or deleted inside it are handled exactly, older ones need refresh_leaderboard(name, full => true) (or ingested_column); NULL: a board made before 0.5.0';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.late_window IS 'an interval (as text): how far before the watermark a refresh re-reads: rows arriving late or deleted inside it are handled exactly, older ones need refresh_leaderboard(name, full => true) (or ingested_column); NULL: a board made before 0.5.0';
 
 -- create_leaderboard gains late_window and ingested_column (at the end, with defaults) and makes
 -- the new layout: the wrapper and its body are replaced.
@@ -1561,6 +1582,9 @@ BEGIN
           AND t.inflated_tokens IS DISTINCT FROM x.inflated_tokens
         $sql$, s, r_totals);
 
+    -- The work tables go now: a later refresh in this transaction may run as another role.
+    DROP TABLE uv_old_credits, uv_credit_days, uv_late, uv_cand, uv_devs, uv_new_days, uv_changed, uv_re, uv_new_episodes,
+               uv_dirty, uv_new_totals, uv_inflated;
     UPDATE @extschema@.leaderboards l
     SET watermark = CASE WHEN rebuild THEN newest ELSE greatest(l.watermark, newest) END,
         ingested_watermark = CASE WHEN rebuild THEN ingested ELSE greatest(l.ingested_watermark, ingested) END,
@@ -1622,10 +1646,11 @@ END;
 COMMENT ON FUNCTION @extschema@.refresh_leaderboard(text, name, boolean) IS
     'refreshes a leaderboard in one transaction (a failure leaves the previous data; readers are never blocked) and returns its row of leaderboard_freshness: only the days that new rows, or rows late or deleted within late_window, touch; full => true rebuilds everything (after deleting or back-filling rows older than that). Boards made before 0.5.0 are always rebuilt whole. target_schema defaults to the current schema';
 
+DROP FUNCTION usage_value_internal.record_refresh(name, text, timestamptz);
 -- record_refresh reads the span of a board of this layout from <name>_days (its _buckets view
 -- would unpack every series).
-CREATE OR REPLACE FUNCTION usage_value_internal.record_refresh(schema_name name, name text,
-                                                               started timestamptz DEFAULT statement_timestamp())
+CREATE FUNCTION usage_value_internal.record_refresh(schema_name name, name text,
+                                                    started timestamptz DEFAULT statement_timestamp())
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -1676,9 +1701,13 @@ BEGIN
     PERFORM usage_value_internal.record_coverage(schema_name, name);   -- rows left out, coverage (rejects section)
 END
 $function$;
+COMMENT ON FUNCTION usage_value_internal.record_refresh(name, text, timestamptz) IS
+    'records in usage_value.leaderboards that a board was refreshed (or created) successfully since started: time, duration, rows read, span of data, rows left out and coverage (record_coverage); clears the last failure';
 
--- drop_leaderboard drops the board's tables too.
-CREATE OR REPLACE FUNCTION usage_value_internal.drop_leaderboard(schema_name name, name text) RETURNS void
+-- drop_leaderboard drops the board's tables too (the wrapper depends on the body).
+DROP FUNCTION @extschema@.drop_leaderboard(text, name);
+DROP FUNCTION usage_value_internal.drop_leaderboard(name, text);
+CREATE FUNCTION usage_value_internal.drop_leaderboard(schema_name name, name text) RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
@@ -1706,6 +1735,17 @@ BEGIN
     DELETE FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = drop_leaderboard.name;
 END
 $function$;
+COMMENT ON FUNCTION usage_value_internal.drop_leaderboard(name, text) IS
+    'drops every relation create_leaderboard made for a board (newest first; tables too), and its pg_cron job; call usage_value.drop_leaderboard';
+
+CREATE FUNCTION @extschema@.drop_leaderboard(name text, target_schema name DEFAULT NULL) RETURNS void
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC
+    SELECT usage_value_internal.drop_leaderboard(coalesce(target_schema, current_schema()), name);
+END;
+COMMENT ON FUNCTION @extschema@.drop_leaderboard(text, name) IS
+    'drops everything create_leaderboard made for this name, and its pg_cron job; target_schema defaults to the current schema';
+
 
 -- The comments of the new relations and columns; those that changed meaning for boards made
 -- from 0.5.0 on say so for both layouts.
