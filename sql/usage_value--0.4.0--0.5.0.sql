@@ -205,8 +205,8 @@ COMMENT ON COLUMN @extschema@.leaderboards.late_window IS 'how far before the wa
 COMMENT ON COLUMN @extschema@.leaderboards.ingested_column IS 'the usage column recording when a row arrived: a row ingested after the last refresh is picked up however old its time; NULL: none';
 COMMENT ON COLUMN @extschema@.leaderboards.watermark IS 'the newest usage time folded into the board: the next refresh re-reads from the UTC day of watermark - late_window on; NULL: nothing read yet (the next refresh is a full one)';
 COMMENT ON COLUMN @extschema@.leaderboards.ingested_watermark IS 'the newest ingested_column value folded into the board; NULL: none yet';
-COMMENT ON COLUMN @extschema@.leaderboards.read_from IS 'start of the usage the last refresh re-read (UTC midnight; -infinity for a full rebuild); <name>_usage_read reads it';
-COMMENT ON COLUMN @extschema@.leaderboards.ingested_from IS 'rows ingested after this were re-read with their whole days by the last refresh; NULL: no ingested_column, or a full rebuild; <name>_usage_read reads it';
+COMMENT ON COLUMN @extschema@.leaderboards.read_from IS 'start of the usage the last refresh re-read (UTC midnight; -infinity for a full rebuild)';
+COMMENT ON COLUMN @extschema@.leaderboards.ingested_from IS 'rows ingested after this were re-read with their whole days by the last refresh; NULL: no ingested_column, or a full rebuild';
 COMMENT ON COLUMN @extschema@.leaderboards.refresh_kind IS 'what the last refresh (or the creation) did: full (every day recomputed) or incremental (the days new, late or deleted rows touch)';
 COMMENT ON COLUMN @extschema@.leaderboards.days_recomputed IS 'developer-days the last refresh recomputed (re-read, or with changed credit); NULL: a board made before 0.5.0';
 COMMENT ON COLUMN @extschema@.leaderboards.days_changed IS 'of them, developer-days whose stored contents changed (written, added or deleted)';
@@ -729,9 +729,10 @@ BEGIN
     --    _usage_read: the usage a refresh reads, per developer and bucket: the rows from the
     --    day of read_from on (the watermark less late_window; everything for a full rebuild),
     --    and, with ingested_column, every day holding a row ingested after ingested_from (the
-    --    ingestion watermark less late_window), however old. The bounds are the board's registry
-    --    row, set by the refresh just before it refreshes this view; the view is a staging area
-    --    that only refresh_days reads. Read from one day before read_from and filtered on the
+    --    ingestion watermark less late_window), however old. The bounds are the settings
+    --    usage_value.read_from and usage_value.ingested_from (epoch seconds), which the refresh sets
+    --    for its transaction just before it refreshes this view (unset: the view is empty, as after
+    --    a pg_dump restore); a staging area that only refresh_days reads. Read from one day before read_from and filtered on the
     --    bucket's UTC day, so that a time column without time zone is placed like every bucket.
     bucket_expr := format('to_timestamp(floor(extract(epoch FROM u.%1$I) / %2$s) * %2$s)', time_column, bucket_seconds);
     EXECUTE format($sql$
@@ -740,8 +741,8 @@ BEGIN
             SELECT %3$s AS developer_id, %4$s AS bucket, %5$s AS tokens, u.%6$I::timestamptz AS at, %7$s AS ingested_at
             FROM %8$s u %9$s
             WHERE (%10$s) IS NULL
-              AND u.%6$I >= (SELECT l.read_from FROM %11$I.leaderboards l WHERE l.target_schema = %12$L AND l.name = %13$L) - interval '1 day'
-              AND %4$s >= (SELECT l.read_from FROM %11$I.leaderboards l WHERE l.target_schema = %12$L AND l.name = %13$L)
+              AND u.%6$I >= to_timestamp(nullif(current_setting('usage_value.read_from', true), '')::float8) - interval '1 day'
+              AND %4$s >= to_timestamp(nullif(current_setting('usage_value.read_from', true), '')::float8)
             %14$s)
         SELECT developer_id, bucket, (bucket AT TIME ZONE 'UTC')::date AS day, sum(tokens)::bigint AS tokens,
                count(*) AS usage_rows, max(at) AS newest, max(ingested_at) AS ingested
@@ -754,13 +755,13 @@ BEGIN
             SELECT %1$s, %2$s, %3$s, u.%4$I::timestamptz, %5$s
             FROM (SELECT DISTINCT floor(extract(epoch FROM u.%4$I) / 86400)::bigint AS day_number
                   FROM %6$s u
-                  WHERE u.%7$I > (SELECT l.ingested_from FROM %8$I.leaderboards l WHERE l.target_schema = %9$L AND l.name = %10$L)
-                    AND u.%4$I < (SELECT l.read_from FROM %8$I.leaderboards l WHERE l.target_schema = %9$L AND l.name = %10$L)) late
+                  WHERE u.%7$I > to_timestamp(nullif(current_setting('usage_value.ingested_from', true), '')::float8)
+                    AND u.%4$I < to_timestamp(nullif(current_setting('usage_value.read_from', true), '')::float8)) late
             JOIN %6$s u ON u.%4$I >= to_timestamp(late.day_number * 86400) - interval '1 day'
                        AND u.%4$I < to_timestamp(late.day_number * 86400) + interval '2 days'
             %11$s
             WHERE (%12$s) IS NULL AND floor(extract(epoch FROM u.%4$I) / 86400)::bigint = late.day_number
-              AND %2$s < (SELECT l.read_from FROM %8$I.leaderboards l WHERE l.target_schema = %9$L AND l.name = %10$L)
+              AND %2$s < to_timestamp(nullif(current_setting('usage_value.read_from', true), '')::float8)
             $late$, who_usage, bucket_expr, tokens_expr, time_column, ingested_expr, usage_table, ingested_column,
             ext, schema_name, name, map_usage, usage_reject) END);
 
@@ -783,14 +784,21 @@ BEGIN
         $sql$, schema_name, obj_days, ext);
     EXECUTE format('CREATE INDEX ON %I.%I (day)', schema_name, obj_days);
 
-    --    _buckets: the buckets of the stored series, non-empty only (0.4.0 zero-filled each
-    --    developer's span); value from _credits.
+    --    _buckets: the buckets of the stored series and those with review credit only,
+    --    non-empty only (0.4.0 zero-filled each developer's span); value from _credits (each
+    --    bucket has at most one row of each kind: the sums are exact).
     EXECUTE format($sql$
         CREATE VIEW %1$I.%2$I AS
-        SELECT d.developer_id, b.bucket, b.tokens, b.merged_changes, coalesce(k.value, 0)::float8 AS value,
-               b.merged_value AS authored_value, NULL::bigint AS usage_rows
-        FROM %1$I.%3$I d CROSS JOIN LATERAL %4$I.buckets(d.series) b
-        LEFT JOIN %1$I.%5$I k ON k.developer_id = d.developer_id AND k.bucket = b.bucket
+        SELECT developer_id, bucket, sum(tokens)::bigint AS tokens, sum(merged_changes)::bigint AS merged_changes,
+               sum(value)::float8 AS value, sum(authored_value)::float8 AS authored_value, NULL::bigint AS usage_rows
+        FROM (SELECT d.developer_id, b.bucket, b.tokens, b.merged_changes, 0::float8 AS value, b.merged_value AS authored_value
+              FROM %1$I.%3$I d CROSS JOIN LATERAL %4$I.buckets(d.series) b
+              UNION ALL
+              SELECT k.developer_id, k.bucket, 0, 0, k.value, 0
+              FROM %1$I.%5$I k
+              WHERE EXISTS (SELECT 1 FROM %1$I.%3$I d WHERE d.developer_id = k.developer_id
+                                                       AND d.day = (k.bucket AT TIME ZONE 'UTC')::date)) x
+        GROUP BY developer_id, bucket
         $sql$, schema_name, obj_buckets, obj_days, ext, obj_credits);
 
     -- 3. Burst episodes per developer over the whole history (the baseline needs weeks of it),
@@ -1338,6 +1346,7 @@ DECLARE
     n_periods bigint;
     newest timestamptz;
     ingested timestamptz;
+    ingested_from timestamptz;
     temp text;
 BEGIN
     SELECT * INTO entry FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = refresh_days.name;
@@ -1352,7 +1361,11 @@ BEGIN
     SET read_from = from_ts,
         ingested_from = CASE WHEN rebuild OR entry.ingested_column IS NULL THEN NULL
                              ELSE coalesce(entry.ingested_watermark - entry.late_window, '-infinity') END
-    WHERE l.target_schema = schema_name AND l.name = refresh_days.name;
+    WHERE l.target_schema = schema_name AND l.name = refresh_days.name
+    RETURNING l.ingested_from INTO ingested_from;
+    -- What <name>_usage_read reads, for this transaction only.
+    PERFORM set_config('usage_value.read_from', extract(epoch FROM from_ts)::text, true);
+    PERFORM set_config('usage_value.ingested_from', coalesce(extract(epoch FROM ingested_from)::text, ''), true);
 
     -- Work tables, dropped at commit (and here, after an earlier refresh in this transaction).
     FOREACH temp IN ARRAY ARRAY['uv_old_credits', 'uv_credit_days', 'uv_late', 'uv_cand', 'uv_devs', 'uv_new_days', 'uv_changed',
@@ -1369,6 +1382,7 @@ BEGIN
     EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', s, r_changes);
     EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', s, r_credits);
     EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I', s, r_read);   -- a staging area nobody else reads
+    PERFORM set_config('usage_value.read_from', '', true), set_config('usage_value.ingested_from', '', true);
     EXECUTE format('ANALYZE %I.%I', s, r_read);
     EXECUTE format('SELECT max(newest), max(ingested) FROM %I.%I', s, r_read) INTO newest, ingested;
 
