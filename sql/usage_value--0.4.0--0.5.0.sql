@@ -903,11 +903,15 @@ BEGIN
             FROM (SELECT c.period_start, c.sink, c.source, c.combined_ratio, bs.bucket,
                          ln(bs.tokens::float8) - avg(ln(bs.tokens::float8)) OVER w AS rs,
                          ln(bv.tokens::float8) - avg(ln(bv.tokens::float8)) OVER w AS rv
+                  -- (the stored series of the pair's days in the period, not <name>_buckets: a
+                  -- lookup by the day keys instead of unpacking every series)
                   FROM candidates c
-                  JOIN %1$I.%6$I bs ON bs.developer_id = c.sink AND bs.tokens > 0
-                                   AND bs.bucket >= c.period_start::timestamp AT TIME ZONE 'UTC'
-                                   AND bs.bucket < (c.period_start + %7$L::interval)::timestamp AT TIME ZONE 'UTC'
-                  JOIN %1$I.%6$I bv ON bv.developer_id = c.source AND bv.bucket = bs.bucket AND bv.tokens > 0
+                  JOIN %1$I.%6$I ds ON ds.developer_id = c.sink AND ds.day >= c.period_start
+                                   AND ds.day < (c.period_start + %7$L::interval)::date
+                  JOIN %1$I.%6$I dv ON dv.developer_id = c.source AND dv.day = ds.day
+                  CROSS JOIN LATERAL %8$I.buckets(ds.series) bs
+                  JOIN LATERAL %8$I.buckets(dv.series) bv ON bv.bucket = bs.bucket
+                  WHERE bs.tokens > 0 AND bv.tokens > 0
                   WINDOW w AS (PARTITION BY c.period_start, c.sink, c.source, extract(hour FROM bs.bucket AT TIME ZONE 'UTC')
                                ORDER BY bs.bucket ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) x
             GROUP BY 1, 2, 3, 4),
@@ -930,7 +934,7 @@ BEGIN
         $sql$, schema_name, obj_suspects, invoker, obj_periods,
         CASE split_identities WHEN 'rank_jointly' THEN 'ranked jointly: the source is ranked on the pair''s tokens and value'
                               ELSE 'reported (split_identities = report_only)' END,
-        obj_buckets, period_length);
+        obj_days, period_length, ext);
 
     -- 6. The fair leaderboard: plain column types for BI tools, ranked on value per million
     --    tokens with the value's effective count, within period and cohort. A cohort smaller than
