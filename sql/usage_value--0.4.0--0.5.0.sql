@@ -340,6 +340,7 @@ DECLARE
     obj_changes text := name || '_changes';
     obj_buckets text := name || '_buckets';
     obj_credits text := name || '_credits';
+    obj_credits_read text := name || '_credits_read';
     obj_read text := name || '_usage_read';
     obj_days text := name || '_days';
     obj_totals text := name || '_period_totals';
@@ -693,15 +694,25 @@ BEGIN
     -- 2. The board's storage (issue 13): ordinary tables per developer and UTC day, updated in
     --    place by refresh_leaderboard, which recomputes only the days that new, late or deleted
     --    rows touch (usage_value_internal.refresh_days; the README, "Binding to your tables").
-    --    What a change is worth depends on the median change and on revert chains, so the
-    --    changes side is re-read whole at every refresh (changes are few next to usage events)
-    --    and diffed per developer and bucket: _credits is what each developer earned in each
+    --    What a change is worth depends on the median change and on revert chains, so
+    --    _changes is re-read whole at every refresh (changes are few next to usage events) and
+    --    compared with the last refresh's. _credits is what each developer earned in each
     --    bucket, merged changes and their value with review credit (value) and without
-    --    (authored_value). Sums of fractional values are taken in numeric, exact, so that they
-    --    do not depend on the order rows are read in.
+    --    (authored_value): a bucket's credit depends only on the changes of its period and their
+    --    reviews (review credit is capped per period), so a refresh recomputes it for the periods
+    --    from the late window's on and for those holding a change that changed, in the staging
+    --    view _credits_read (the periods are the settings usage_value.credit_from, epoch
+    --    seconds, and usage_value.credit_periods, a date[]; unset: empty), and writes what
+    --    differs. Sums of fractional values are taken in numeric, exact, so that they do not
+    --    depend on the order rows are read in.
     EXECUTE format($sql$
         CREATE MATERIALIZED VIEW %1$I.%2$I AS
-        WITH changes AS (SELECT * FROM %1$I.%3$I),
+        WITH changes AS (
+            SELECT * FROM %1$I.%3$I c
+            WHERE date_trunc(%5$L, c.bucket AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+                      >= to_timestamp(nullif(current_setting('usage_value.credit_from', true), '')::float8)
+               OR date_trunc(%5$L, c.bucket AT TIME ZONE 'UTC')::date
+                      = ANY (nullif(current_setting('usage_value.credit_periods', true), '')::date[])),
         reviews AS (%4$s),
         -- Review credit is capped, per period, at the reviewer's own authored value: reviewing
         -- can at most double what a person delivered, so it pays for the tokens reviewing
@@ -723,8 +734,17 @@ BEGIN
         SELECT developer_id, bucket, sum(merged_changes)::bigint AS merged_changes, sum(value)::float8 AS value,
                sum(authored_value)::float8 AS authored_value
         FROM credits GROUP BY 1, 2
-        $sql$, schema_name, obj_credits, obj_changes, review_credit, period);
-    EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (developer_id, bucket)', schema_name, obj_credits);
+        WITH NO DATA
+        $sql$, schema_name, obj_credits_read, obj_changes, review_credit, period);
+    EXECUTE format($sql$
+        CREATE TABLE %1$I.%2$I (
+            developer_id text NOT NULL,
+            bucket timestamptz NOT NULL,
+            merged_changes bigint NOT NULL,
+            value float8 NOT NULL,
+            authored_value float8 NOT NULL,
+            PRIMARY KEY (developer_id, bucket))
+        $sql$, schema_name, obj_credits);
 
     --    _usage_read: the usage a refresh reads, per developer and bucket: the rows from the
     --    day of read_from on (the watermark less late_window; everything for a full rebuild),
@@ -1173,7 +1193,7 @@ BEGIN
     INSERT INTO @extschema@.leaderboards (target_schema, name, bucket_width, period, min_group_size, cron_job_name, objects,
                                           min_coverage, multiple_teams, late_window, ingested_column)
     VALUES (schema_name, name, bucket_width, period, min_group_size, job,
-            ARRAY[obj_rejects, obj_changes, obj_credits, obj_read, obj_days, obj_buckets, obj_episodes, obj_totals, obj_periods,
+            ARRAY[obj_rejects, obj_changes, obj_credits_read, obj_credits, obj_read, obj_days, obj_buckets, obj_episodes, obj_totals, obj_periods,
                   obj_suspects, obj_board, obj_teams, obj_coverage, obj_unmatched],
             min_coverage, multiple_teams, late_window, ingested_column);
     PERFORM usage_value_internal.refresh_days(schema_name, name, true);
@@ -1231,7 +1251,7 @@ BEGIN
     PERFORM usage_value_internal.describe_leaderboard(schema_name, name);
     PERFORM usage_value_internal.record_refresh(schema_name, name, started);
     RETURN QUERY SELECT format('%I.%I', schema_name, o)
-                 FROM unnest(ARRAY[obj_changes, obj_credits, obj_read, obj_days, obj_buckets, obj_episodes,
+                 FROM unnest(ARRAY[obj_changes, obj_credits_read, obj_credits, obj_read, obj_days, obj_buckets, obj_episodes,
                                    obj_totals, obj_periods, obj_board, obj_teams, obj_suspects, obj_rejects, obj_coverage,
                                    obj_unmatched]) o;
     IF job IS NOT NULL THEN
@@ -1337,6 +1357,7 @@ DECLARE
     r_rejects text := name || '_rejects';
     r_changes text := name || '_changes';
     r_credits text := name || '_credits';
+    r_credits_read text := name || '_credits_read';
     r_read text := name || '_usage_read';
     r_days text := name || '_days';
     r_episodes text := name || '_episodes';
@@ -1351,6 +1372,8 @@ DECLARE
     newest timestamptz;
     ingested timestamptz;
     ingested_from timestamptz;
+    credit_from timestamptz;
+    in_scope text;   -- is a credit row (bucket) in the periods recomputed? (SQL)
     temp text;
 BEGIN
     SELECT * INTO entry FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = refresh_days.name;
@@ -1372,23 +1395,54 @@ BEGIN
     PERFORM set_config('usage_value.ingested_from', coalesce(extract(epoch FROM ingested_from)::text, ''), true);
 
     -- Work tables, dropped at commit (and here, after an earlier refresh in this transaction).
-    FOREACH temp IN ARRAY ARRAY['uv_old_credits', 'uv_credit_days', 'uv_late', 'uv_cand', 'uv_devs', 'uv_new_days', 'uv_changed',
+    FOREACH temp IN ARRAY ARRAY['uv_old_changes', 'uv_credit_periods', 'uv_credit_days', 'uv_late', 'uv_cand', 'uv_devs', 'uv_new_days', 'uv_changed',
                                 'uv_re', 'uv_new_episodes', 'uv_dirty', 'uv_new_totals', 'uv_inflated'] LOOP
         IF to_regclass('pg_temp.' || temp) IS NOT NULL THEN
             EXECUTE format('DROP TABLE pg_temp.%I', temp);
         END IF;
     END LOOP;
 
-    -- 1. Read: the changes side whole (the credit of the last refresh kept aside to diff), the
-    --    usage inside the window.
-    EXECUTE format('CREATE TEMP TABLE uv_old_credits ON COMMIT DROP AS SELECT * FROM %I.%I', s, r_credits);
+    -- 1. Read: the changes whole (the last refresh's kept aside to compare), the usage inside the
+    --    window; the credit of the periods from the window's on and of those holding a change
+    --    that changed, compared with the stored credit of those periods and written where it
+    --    differs.
+    EXECUTE format('CREATE TEMP TABLE uv_old_changes ON COMMIT DROP AS SELECT * FROM %I.%I WHERE NOT %L', s, r_changes, rebuild);
     EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', s, r_rejects);
     EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', s, r_changes);
-    EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', s, r_credits);
     EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I', s, r_read);   -- a staging area nobody else reads
-    PERFORM set_config('usage_value.read_from', '', true), set_config('usage_value.ingested_from', '', true);
     EXECUTE format('ANALYZE %I.%I', s, r_read);
+    PERFORM set_config('usage_value.read_from', '', true), set_config('usage_value.ingested_from', '', true);
     EXECUTE format('SELECT max(newest), max(ingested) FROM %I.%I', s, r_read) INTO newest, ingested;
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_credit_periods ON COMMIT DROP AS
+        SELECT DISTINCT date_trunc(%3$L, bucket AT TIME ZONE 'UTC')::date AS period_start
+        FROM ((SELECT * FROM %1$I.%2$I WHERE NOT %4$L EXCEPT SELECT * FROM uv_old_changes)
+              UNION ALL (SELECT * FROM uv_old_changes EXCEPT SELECT * FROM %1$I.%2$I)) x
+        $sql$, s, r_changes, entry.period, rebuild);
+    credit_from := CASE WHEN rebuild THEN '-infinity'::timestamptz
+                        ELSE date_trunc(entry.period, from_ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' END;
+    PERFORM set_config('usage_value.credit_from', extract(epoch FROM credit_from)::text, true),
+            set_config('usage_value.credit_periods', coalesce((SELECT array_agg(period_start)::text FROM uv_credit_periods), ''), true);
+    EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I', s, r_credits_read);
+    PERFORM set_config('usage_value.credit_from', '', true), set_config('usage_value.credit_periods', '', true);
+    in_scope := format('(bucket >= %L::timestamptz OR date_trunc(%L, bucket AT TIME ZONE %L)::date IN (SELECT period_start FROM uv_credit_periods))',
+                       credit_from, entry.period, 'UTC');
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_credit_days ON COMMIT DROP AS
+        SELECT developer_id, bucket, gone FROM (
+            (SELECT developer_id, bucket, false AS gone FROM
+                 (SELECT * FROM %1$I.%2$I EXCEPT SELECT * FROM %1$I.%3$I WHERE %4$s) n)
+            UNION ALL
+            (SELECT developer_id, bucket, true FROM
+                 (SELECT * FROM %1$I.%3$I WHERE %4$s EXCEPT SELECT * FROM %1$I.%2$I) o)) x
+        $sql$, s, r_credits_read, r_credits, in_scope);
+    EXECUTE format('DELETE FROM %I.%I k USING uv_credit_days g WHERE g.gone AND k.developer_id = g.developer_id AND k.bucket = g.bucket',
+                   s, r_credits);
+    EXECUTE format($sql$
+        INSERT INTO %1$I.%2$I SELECT r.* FROM %1$I.%3$I r
+        JOIN uv_credit_days g ON NOT g.gone AND g.developer_id = r.developer_id AND g.bucket = r.bucket
+        $sql$, s, r_credits, r_credits_read);
+    EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I WITH NO DATA', s, r_credits_read);   -- read: no need to keep it
 
     -- 2. The candidate days: every day re-read (stored or read), every day whose credit changed;
     --    then the developers on the board after this refresh (with a usage row, read or kept).
@@ -1397,18 +1451,12 @@ BEGIN
     reread := format('(%L OR d.day >= %L::date OR d.day IN (SELECT day FROM uv_late))', rebuild,
                      CASE WHEN rebuild THEN NULL ELSE (from_ts AT TIME ZONE 'UTC')::date END);
     EXECUTE format($sql$
-        CREATE TEMP TABLE uv_credit_days ON COMMIT DROP AS
-        SELECT DISTINCT developer_id, (bucket AT TIME ZONE 'UTC')::date AS day
-        FROM (SELECT * FROM %1$I.%2$I WHERE %3$L
-              UNION ALL (SELECT * FROM %1$I.%2$I EXCEPT SELECT * FROM uv_old_credits)
-              UNION ALL (SELECT * FROM uv_old_credits EXCEPT SELECT * FROM %1$I.%2$I)) x
-        $sql$, s, r_credits, rebuild);
-    EXECUTE format($sql$
         CREATE TEMP TABLE uv_cand ON COMMIT DROP AS
         SELECT developer_id, day FROM %1$I.%2$I d WHERE %3$s
         UNION SELECT developer_id, day FROM %1$I.%4$I
-        UNION SELECT developer_id, day FROM uv_credit_days
-        $sql$, s, r_days, reread, r_read);
+        UNION SELECT developer_id, (bucket AT TIME ZONE 'UTC')::date FROM uv_credit_days
+        UNION SELECT developer_id, (bucket AT TIME ZONE 'UTC')::date FROM %1$I.%5$I WHERE %6$L   -- full: every credited day
+        $sql$, s, r_days, reread, r_read, r_credits, rebuild);
     EXECUTE format($sql$
         CREATE TEMP TABLE uv_devs ON COMMIT DROP AS
         SELECT c.developer_id,
@@ -1601,7 +1649,8 @@ BEGIN
         $sql$, s, r_totals);
 
     -- The work tables go now: a later refresh in this transaction may run as another role.
-    DROP TABLE uv_old_credits, uv_credit_days, uv_late, uv_cand, uv_devs, uv_new_days, uv_changed, uv_re, uv_new_episodes,
+    EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I WITH NO DATA', s, r_read);   -- the staging area, emptied
+    DROP TABLE uv_old_changes, uv_credit_periods, uv_credit_days, uv_late, uv_cand, uv_devs, uv_new_days, uv_changed, uv_re, uv_new_episodes,
                uv_dirty, uv_new_totals, uv_inflated;
     UPDATE @extschema@.leaderboards l
     SET watermark = CASE WHEN rebuild THEN newest ELSE greatest(l.watermark, newest) END,
@@ -1768,8 +1817,9 @@ COMMENT ON FUNCTION @extschema@.drop_leaderboard(text, name) IS
 -- The comments of the new relations and columns; those that changed meaning for boards made
 -- from 0.5.0 on say so for both layouts.
 INSERT INTO usage_value_internal.relation_comments VALUES
-('_credits', 'what each developer earned per bucket from merged changes: merged changes, their value with review credit (value) and without (authored_value); re-read whole at every refresh and compared with the last one to find the days to recompute (materialized view; per-person)'),
-('_usage_read', 'staging area of refresh_leaderboard: the usage the last refresh re-read, per developer and bucket (the days from the watermark less late_window on, and the days of rows ingested late); read by the refresh only (materialized view, refreshed non-concurrently)'),
+('_credits', 'what each developer earned per bucket from merged changes: merged changes, their value with review credit (value) and without (authored_value); recomputed by refresh_leaderboard for the periods whose changes changed, and from the late window on (table; per-person)'),
+('_credits_read', 'staging area of refresh_leaderboard: the credit of the periods it recomputes, compared with <name>_credits; empty between refreshes (materialized view, refreshed non-concurrently)'),
+('_usage_read', 'staging area of refresh_leaderboard: the usage a refresh re-reads, per developer and bucket (the days from the watermark less late_window on, and the days of rows ingested late); empty between refreshes (materialized view, refreshed non-concurrently)'),
 ('_days', 'one row per developer and UTC day with data: the day''s usage_summary and burst_series, kept up to date in place by refresh_leaderboard, which recomputes only the days that new, late or deleted rows touch (table; per-person: grant it to no BI role)'),
 ('_period_totals', 'one row per developer and period: the period''s summary (its days rolled up), usage rows and inflated tokens, rebuilt by refresh_leaderboard for the periods whose days changed; <name>_periods adds teams and coverage (table; per-person)');
 UPDATE usage_value_internal.relation_comments SET comment = 'one row per developer and bucket: raw tokens, merged changes and their value (materialized view, zero-filled across each developer''s span, for boards made before 0.5.0; from 0.5.0 on a view over the series stored in <name>_days: non-empty buckets only)'

@@ -5,7 +5,7 @@
 -- the previous data; what each refresh did is recorded.
 BEGIN;
 SET LOCAL search_path = usage_value, public;
-SELECT plan(37);
+SELECT plan(39);
 
 CREATE SCHEMA inc;
 CREATE TABLE inc.usage (dev text, at timestamptz, tokens bigint, ingested_at timestamptz);
@@ -75,7 +75,7 @@ SELECT lives_ok($$SELECT pg_temp.make('a', 'ingested_at')$$, 'a board with inges
 SELECT lives_ok($$SELECT pg_temp.make('n', NULL)$$, 'a board without');
 SELECT is((SELECT array_agg(relkind::text || ':' || relname ORDER BY relname) FROM pg_class
            WHERE relnamespace = 'inc'::regnamespace AND relname LIKE 'a\_%' AND relkind IN ('r', 'v', 'm')),
-          ARRAY['v:a_buckets', 'm:a_changes', 'v:a_coverage', 'm:a_credits', 'r:a_days', 'r:a_episodes', 'v:a_leaderboard',
+          ARRAY['v:a_buckets', 'm:a_changes', 'v:a_coverage', 'r:a_credits', 'm:a_credits_read', 'r:a_days', 'r:a_episodes', 'v:a_leaderboard',
                 'r:a_period_totals', 'v:a_periods', 'm:a_rejects', 'v:a_suspects', 'v:a_team_leaderboard', 'v:a_unmatched',
                 'm:a_usage_read'],
           'the board stores days, episodes and period totals in tables; buckets and periods are views');
@@ -137,6 +137,13 @@ SELECT is(pg_temp.same_as_full('a', 'ingested_at'), 'same', '... equal to a full
 -- 6. A full rebuild of an up-to-date board writes nothing.
 SELECT is((SELECT concat_ws(' ', refresh_kind, days_changed) FROM refresh_leaderboard('a', 'inc', full => true)), 'full 0',
           'full => true after incremental refreshes: nothing to write');
+
+-- A review added to a change merged before the window's period: credit is recomputed per period,
+-- for the window's and those whose changes changed, so only full => true sees it (documented).
+INSERT INTO inc.reviews SELECT 'd5', min(id) FROM inc.prs WHERE author = 'd3' AND merged_at < '2026-01-20';
+SELECT is((SELECT days_changed FROM refresh_leaderboard('a', 'inc')), 0::bigint,
+          'a review added to a change merged weeks before the window is not seen by an incremental refresh');
+SELECT ok((SELECT days_changed FROM refresh_leaderboard('a', 'inc', full => true)) > 0, '... full => true folds it in');
 
 -- 7. A failed refresh leaves the previous data: an hour whose tokens overflow bigint (each row
 --    is valid, so it fails the refresh instead of being set aside).
