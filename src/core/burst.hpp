@@ -12,109 +12,10 @@
 //   developer with no inflation is flagged with probability at most `alpha`; it counts as
 //   inflation to the extent that the merges fall short.
 //
-// Assumptions: token use in an active bucket is roughly log-normal around a level that depends on
-// the hour of day and the day type (weekday / weekend, UTC); whether a bucket is active at all is
-// a separate Bernoulli event with its own rate per slot (a hurdle model, so zeros never blind the
-// scale estimate); buckets are independent given that baseline, except that correlation between
-// buckets up to one day apart (sessions, busy days) is measured from the developer's own history
-// and allowed for, and is assumed to end after a day; merged changes are Poisson with mean
-// proportional to tokens.
-//
-// Details (see burst.cpp for the derivations):
-// * Slots: hour of day x {weekday, weekend} (48; 2 for daily buckets), not 168 hour-of-week
-//   slots, so that each slot has ~40 (weekday) or ~16 (weekend) observations in eight weeks.
-// * Baseline: for every week-long block, a centred window of `baseline_buckets` buckets (default
-//   8 weeks) gives per-slot activity rates and per-slot medians of ln tokens over active buckets,
-//   both shrunk towards the window-wide values (2 pseudo-observations); expected tokens = the
-//   slot's plain mean, shrunk likewise. Each bucket is scored leave-one-out (against its slot,
-//   and the window-wide values, without itself). Buckets inside episodes found in a first pass
-//   are left out of the baseline in a second pass.
-// * Scale: per slot, the winsorised standard deviation of leave-one-out residuals (one step of
-//   Huber's Proposal 2 from the MAD; ~90% efficient instead of the MAD's 37%); the pooled scale is
-//   the activity-weighted median of the slot scales, shrunk towards 1 (2 pseudo-observations);
-//   slot scales are shrunk towards the pooled one on the log scale by empirical Bayes
-//   (James-Stein, between-slot variance by the method of moments), so a nightly job with a
-//   steady size keeps its own scale while a human's hours share one. The remaining uncertainty
-//   of the log-scale sets Student-t degrees of freedom; t scores are mapped to normal scores by
-//   Wallace's (1959) approximation. Second pass only (excursions trimmed): the upper tail gets its
-//   own scale, max(1, upper semi-scale / scale) times the slot scale (a two-piece normal on the log
-//   scale), because a day's tokens = a steady job + human use has a right-skewed log (a floor plus
-//   a heavy upper tail; 7-15x the log-normal's tail at 3 scales) - estimated only once trimmed, as
-//   the excursion looked for sits in the upper half itself; it only ever lowers scores.
-// * Bucket score: the mid-distribution-function value of the bucket under that hurdle model,
-//   mapped to a normal score (exactly normal upper tail), minus its exact null mean.
-// * Scan: sums of scores over windows of 1, 2, 4, ... buckets up to `max_episode_buckets`,
-//   divided by sqrt(VIF_w * V(window)). V is the null variance of the window sum under a
-//   day-effect model: each score has variance max(1, its exact hurdle variance), and two
-//   buckets of the same UTC day covary by rho * p_i * p_j (a busy day lifts every active hour),
-//   rho fitted to the developer's whole days by a trimmed method of moments against the exact
-//   hurdle variances (the unit floor is slack added afterwards: fitted against the floored
-//   variances, the slack of quiet night hours absorbed the day effect of the working hours). VIF_w (>= 1) is
-//   the remaining variance inflation measured on disjoint windows (sessions, misfit): a trimmed
-//   mean square of sum / sqrt(V), the top tenth dropped and corrected to the chi-square(1) mean
-//   so an excursion does not raise its own bar, measured up to one day and carried over to
-//   longer scales. p-values are Bonferroni-adjusted over scales and ~2n/w effectively
-//   independent windows per scale; non-overlapping windows significant at the scan level tau
-//   (below) are taken greedily, touching ones joined, and each trimmed to its maximum-sum
-//   sub-run: these are the candidates.
-// * Decision (excess AND shortfall): for each group of candidates (below) with scan p-value u
-//   (the smallest of the group, adjusted as above) and merge p-value v (below), the group is
-//   reported iff u <= tau and u * v <= k. Error control: under the null the adjusted u of each
-//   of the m effective windows satisfies P(u <= t) <= t / m (Bonferroni), and v is
-//   super-uniform given the token series (merges are Poisson in proportion to tokens and the
-//   windows were chosen from tokens alone), so u and v are independent as Fisher's (1932)
-//   combination needs; the union bound over windows of the truncated product (Zaykin et al.
-//   2002) gives P(any report) <= sum_w P(u_w <= tau, u_w v_w <= k)
-//   = int_0^tau min(1, k/u) du = k (1 + ln(tau / k)), which is set to `alpha`. tau is derived,
-//   not tuned: the corner of the region is put at the merge test's own level, k =
-//   tau * merge_alpha, so a shortfall significant at merge_alpha needs token evidence u <= tau
-//   and no output evidence at all (v = 1: a developer who never merges) needs u <= k:
-//     tau = alpha / (merge_alpha (1 + ln(1 / merge_alpha))), clamped to [alpha, 1];
-//   defaults tau = 0.0500, k = 0.00250. Episode::p_value is k (1 + ln(tau / k)) at k = u v,
-//   the smallest such bound, so a reported episode always has p_value <= alpha. Scope of the
-//   guarantee: it holds for a developer with no excursion at all (stationary use). A developer
-//   with a real excursion and proportional output (a sprint) is outside it - u is ~0 there and
-//   the output tests alone decide: a sprint whose extra output is significant is excused unless
-//   its shortfall is significant at merge_alpha, so its false-alarm rate is about merge_alpha
-//   (one with too few merges to show either is charged the part its merges do not pay for,
-//   below) (the intersection-union argument, Berger
-//   1982: "no excess OR no shortfall" is rejected only when both are). Plain Fisher over all
-//   windows (tau = 1) would be valid too but spends the error on windows with no token
-//   evidence. The baseline's second pass leaves out only first-pass windows with u <= k
-//   (conclusive on tokens alone).
-// * Output test: usual efficiency r = merges / tokens outside all candidate windows for the
-//   decision; once it is taken, candidates not reported are ordinary use again and r, the output
-//   test and the inflated fractions below are recomputed outside the reported episodes only. Episodes that
-//   start within one horizon of the previous one's end are tested together (their merges cannot
-//   be told apart; a sprint the scan sees in three pieces is one sprint). For a group, expected
-//   merges E = r * (tokens in episodes and horizons), E_base = r * (baseline tokens + horizon
-//   tokens). Both output tests are the conditional binomial test of equal merges per token
-//   inside and outside (M given all merges ~ Binomial(total, inside tokens / all tokens): the
-//   exact test for a ratio of Poisson rates, which allows for the noise of r itself). The group
-//   is explained (a sprint) when its merges are significantly ABOVE what its baseline tokens
-//   alone would deliver (upper tail at `merge_alpha`, inside share = baseline and horizon tokens)
-//   and not significantly short of E (merge_p >= `merge_alpha`): the burden is on the output,
-//   because with few merges a 1.5-2x drip and a sprint predict nearly the same count. Otherwise
-//   the merges buy back the maximum-likelihood fraction of the excess: inflated = excess *
-//   (1 - clamp((M - E_base) / (E - E_base), 0, 1)). With no usual output (r = 0) nothing is
-//   bought back unless the window's merges are significantly above baseline (then: explained).
-// * Value, not count (issue 10): each bucket carries beside its merged-change count the value of
-//   those changes (a fractional weight per change, ~1 typical, ~0.01 trivial, 0 for reverts and
-//   bots) and a sum of squares (each row adds value^2 / max(changes, 1): exact for one change, the
-//   equal-split lower bound for several). Every output statistic above reads "merges" as value:
-//   usual efficiency r = value per token, E and E_base are expected value, the buy-back is the ML
-//   fraction of value. For the two binomial tests the value is put in effective units so that a
-//   few heavy changes are less certain than many light ones of the same total: with the
-//   developer's dispersion c = sum of squares / value (1 with no value; a compound-Poisson
-//   variance-to-mean ratio), counts are value / c, tested by the continuous extension of the
-//   binomial CDF, P(X <= k) = I_{1-pi}(n - k, k + 1) (regularised incomplete beta); integral counts
-//   with c = 1 take the exact integer sum, so the count-only path is bit-for-bit what it was.
-//   Twenty 0.01-value changes inside a spike's window add 0.2-0.4 units of credit, not 20.
-// * Excess: tokens - baseline expectation, except for an episode of more than two days in which
-//   every bucket is active while ordinary use would have left some idle (P(none idle) <= 0.05):
-//   its excess is a steady extra rate c times its length, c the shift M-estimate solving
-//   sum_i (F_i(x_i - c) - 1/2) = 0 under the baseline distributions F_i (steady_excess in
-//   burst.cpp), which does not carry the natural variation of a busy or quiet fortnight.
+// The assumptions, the estimators and the error control, with references, are in
+// docs/burst-method.md; the derivations are next to the code: burst_baseline.cpp (the model of
+// ordinary use), burst_scan.cpp (the scan), burst_decision.cpp (the decision, analyze()),
+// burst_accumulator.cpp and burst_window.cpp; burst_detail.hpp holds what they share.
 
 #pragma once
 
@@ -337,7 +238,7 @@ struct Episode {
     int64_t end_bucket;              // last bucket index, inclusive
     int64_t tokens;                  // tokens in [start, end]
     double baseline_tokens;          // ordinary use's tokens in [start, end]: its expectation, or
-                                     // tokens - steady excess (see Excess above)
+                                     // tokens - steady excess (see Excess in docs/burst-method.md)
     int64_t merged_changes;          // merges in [start, end + horizon] (horizon cut at the next episode)
     double expected_merged_changes;  // usual merges per token * tokens over the same range
     double merged_value;             // value of those merges (= merged_changes when counted only)
@@ -345,9 +246,9 @@ struct Episode {
     double excess_tokens;            // max(0, tokens - baseline_tokens)
     double inflated_tokens;          // the part of excess_tokens that merges do not explain
     // Combined p-value of excess AND shortfall: k (1 + ln(tau / k)) at k = scan_p_value *
-    // merge_p_value (truncated product, see above); episodes are reported iff it is <= alpha.
+    // merge_p_value (truncated product, see docs/burst-method.md); episodes are reported iff it is <= alpha.
     double p_value;
-    // P(value <= observed) under usual efficiency (in effective units, see Value above) (conditional binomial test given the merges
+    // P(value <= observed) under usual efficiency (in effective units, see Value in docs/burst-method.md) (conditional binomial test given the merges
     // outside all episodes); for episodes within one horizon of each other, of their group
     // (merged_changes and expected_merged_changes stay per episode).
     double merge_p_value;

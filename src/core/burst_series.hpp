@@ -5,13 +5,14 @@
 //
 // Determinism. Counts are integers; merged value, a float8 per row, is quantised once per row to
 // micro-units (1e-6, kValueUnit) and summed as an integer, and its per-row square
-// (value^2 / max(changes, 1), see burst.hpp "Value") is computed from the quantised value in
-// pico-units (1e-12) and summed as a 128-bit integer. So the same rows give the same bits
+// (value^2 / max(changes, 1), see "Value" in docs/burst-method.md) is computed from the quantised
+// value in pico-units (1e-12) and summed as a 128-bit integer. So the same rows give the same bits
 // whatever their order, the plan, the parallel split or the rollup grouping. A row value with at
 // most six decimals reads back as the same double; the count-only path never quantises anything.
 //
-// Memory. Buckets live in a std::pmr::vector over a caller's memory_resource (the glue passes one
-// over the aggregate's MemoryContext, so work_mem accounting sees the state).
+// Memory. The folded buckets are kept in the stored encoding itself (~5 bytes an hourly bucket),
+// beside a short tail of pending rows, all from a caller's std::pmr::memory_resource (the glue
+// passes one over the aggregate's MemoryContext, so work_mem accounting sees the state).
 #pragma once
 
 #include "burst.hpp"
@@ -58,7 +59,7 @@ struct SeriesBucket {
 
 class BurstSeries {
 public:
-    // OutOfRange unless 1 <= width_seconds <= kMaxWidthSeconds (InvalidParameter).
+    // InvalidParameter unless 1 <= width_seconds <= kMaxWidthSeconds.
     explicit BurstSeries(int64_t width_seconds, std::pmr::memory_resource* memory = std::pmr::get_default_resource());
     // A copy whose storage comes from `memory`.
     BurstSeries(const BurstSeries& other, std::pmr::memory_resource* memory);
@@ -78,15 +79,18 @@ public:
     void merge(const BurstSeries& other);
 
     int64_t width() const noexcept { return width_; }
-    // Sorted by bucket, one entry per distinct bucket (compacts first).
-    const std::pmr::vector<SeriesBucket>& buckets() const;
-    size_t bucket_count() const { return buckets().size(); }
-    bool empty() const noexcept { return entries_.empty(); }
+    bool empty() const noexcept { return count_ == 0 && tail_.empty(); }
     bool has_values() const noexcept { return has_values_; }
     int64_t total_tokens() const noexcept { return total_tokens_; }
     int64_t total_merged_changes() const noexcept { return total_merges_; }
     // Merged value: the micro-unit sum / kValueUnit when valued, else the merged changes.
     double total_value() const noexcept;
+    // Distinct buckets, and the first and last (folds pending rows in first; 0 when empty).
+    uint64_t bucket_count() const;
+    int64_t first_bucket() const;
+    int64_t last_bucket() const;
+    // The buckets, ascending (decoded into a new vector).
+    std::vector<SeriesBucket> buckets() const;
     // Every bucket index lies a multiple of index_step() from every other (0 with one bucket):
     // what BucketAlignment::refused_step checks, recomputed from stored indices.
     int64_t index_step() const;
@@ -116,17 +120,29 @@ public:
     // squares = units / 1e12; counted-only buckets carry value = squares = merged_changes.
     std::vector<BucketTotals> totals() const;
 
-    // Sorts and combines duplicates now. Logically const: called lazily by the accessors.
-    void compact() const;
+    // Folds pending rows into the encoded buckets now. Logically const: called lazily by readers.
+    void flush() const;
 
 private:
     friend class SeriesBuilder;
     void add_row(int64_t bucket, int64_t tokens, int64_t merged_changes, int64_t value, u128 squares);
     void make_valued();
+    // Replaces the encoded buckets by the merge of them with `sorted` (ascending, distinct).
+    void fold_sorted(const SeriesBucket* sorted, size_t n, bool other_valued) const;
+    template <typename F>
+    void for_each_bucket(F f) const;
 
     int64_t width_;
-    mutable std::pmr::vector<SeriesBucket> entries_;
-    mutable size_t compacted_ = 0;  // entries_[0, compacted_) is sorted with distinct buckets
+    bool has_values_ = false;
+    // The buckets folded in, in their stored encoding (the part of encode() after n): the state is
+    // kept in its compact canonical form (~5 bytes per hourly bucket) and the final function
+    // only adds the header.
+    mutable std::pmr::vector<uint8_t> body_;
+    mutable uint64_t count_ = 0;
+    mutable int64_t first_ = 0, last_ = 0;  // of the folded buckets, when count_ > 0
+    // Rows not yet folded in, in arrival order; consecutive rows of one bucket are summed in place.
+    mutable std::pmr::vector<SeriesBucket> tail_;
+    mutable bool tail_sorted_ = true;  // strictly ascending buckets
     int64_t total_tokens_ = 0;
     int64_t total_merges_ = 0;
     int64_t total_value_ = 0;  // micro-units, valued only
@@ -138,7 +154,6 @@ private:
         total_squares_lo_ = static_cast<uint64_t>(s);
         total_squares_hi_ = static_cast<uint64_t>(s >> 64);
     }
-    bool has_values_ = false;
 };
 
 // analyze() over the series; params.bucket_seconds must be the series' width (InvalidParameter).

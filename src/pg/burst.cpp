@@ -373,7 +373,7 @@ UV_FUNCTION(burst_transfn)
 
 // The valued overloads: (state, bucket, tokens, merged_changes, merged_value [, bucket_width [,
 // significance, horizon, baseline]]). Merged output is credited by merged_value; merged_changes
-// stays the plain count (and spreads the value's squares, see burst.hpp). NULLs contribute
+// stays the plain count (and spreads the value's squares, see docs/burst-method.md). NULLs contribute
 // nothing (a row with all three NULL is skipped; a NULL value is 0).
 UV_FUNCTION(burst_value_transfn)
 {

@@ -283,9 +283,8 @@ Facts facts(FunctionCallInfo fcinfo)
 {
     const Bytes bytes = series_bytes(fcinfo, 0);
     const BurstSeries series = BurstSeries::decode(bytes.data, bytes.size);
-    const auto& b = series.buckets();
-    return {series.width(),    series.total_tokens(), series.total_merged_changes(), b.front().bucket,
-            b.back().bucket,   int64(b.size()),       series.total_value()};
+    return {series.width(),        series.total_tokens(),       series.total_merged_changes(), series.first_bucket(),
+            series.last_bucket(),  int64(series.bucket_count()), series.total_value()};
 }
 
 }  // namespace

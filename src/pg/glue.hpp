@@ -34,11 +34,13 @@ extern "C" {
 namespace uv::pg {
 
 // What a failed body leaves behind: plain data, so it survives the end of the catch block.
+// message is written only on failure (capture_exception): zeroing 1 KB on every call cost a
+// measurable share of a transition function.
 struct Failure {
     bool failed = false;
     bool canceled = false;
     int sqlstate = 0;
-    char message[1024] = {0};
+    char message[1024];
 };
 
 // Called inside a catch (...) block: records the current exception into failure.

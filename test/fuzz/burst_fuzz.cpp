@@ -1,10 +1,12 @@
-// libFuzzer harness for the two serialised burst states: BurstAccumulator (burst_inflation's
-// aggregate state) and WindowScore (burst_score's window state). Every input goes to both
-// decoders; the kind byte ('A' / 'W') tells them apart, so corpus files are plain states.
+// libFuzzer harness for the serialised burst forms: BurstAccumulator (the former aggregate
+// state), WindowScore (burst_score's window state), and BurstSeries (the burst_series type and
+// the state of every burst aggregate), in its stored/wire form and its text form. Every input
+// goes to every decoder; corpus files are plain states, stored series or series text.
 // Contract: a decoder either returns a valid state or throws uv::Error; a decoded state
 // re-serialises to exactly the input bytes, and using it (analyze, merge, score) never crashes
 // and throws nothing but uv::Error.
 #include "burst.hpp"
+#include "burst_series.hpp"
 
 #include <cmath>
 #include <cstdint>
@@ -17,6 +19,7 @@
 namespace {
 
 using uv::burst::BurstAccumulator;
+using uv::burst::BurstSeries;
 using uv::burst::WindowScore;
 
 // analyze() costs O(n log n) in the span of buckets (up to kMaxBuckets by design); beyond this
@@ -152,6 +155,57 @@ void check_accumulator(const BurstAccumulator& acc, const uint8_t* data, size_t 
     }
 }
 
+// A decoded series: canonical (re-encodes to the input, or for text to a form whose text is
+// the same), totals that add up, the text form round-trips, merging with a copy of itself
+// doubles it, and the analysis stays in range or refuses with uv::Error.
+void check_series(const BurstSeries& s, const uint8_t* data, size_t size, bool from_text)
+{
+    const std::vector<uint8_t> bytes = s.encode();
+    if (!from_text)
+        same_bytes(bytes, data, size, "BurstSeries re-encodes to different bytes");
+    const BurstSeries again = BurstSeries::decode(bytes.data(), bytes.size());
+    if (again.encode() != bytes)
+        fail("BurstSeries decode(encode) is not the identity");
+    const std::string text = s.to_text();
+    if (BurstSeries::from_text(text.c_str()).encode() != bytes)
+        fail("BurstSeries text form does not round-trip");
+    const std::vector<uv::burst::SeriesBucket> b = s.buckets();
+    if (b.size() != s.bucket_count() || b.front().bucket != s.first_bucket() || b.back().bucket != s.last_bucket())
+        fail("decoded series' count or ends differ from its buckets");
+    int64_t tokens = 0, merges = 0;
+    for (size_t i = 0; i < b.size(); ++i) {
+        if (i > 0 && b[i].bucket <= b[i - 1].bucket)
+            fail("decoded series is not strictly ascending");
+        if (b[i].tokens < 0 || b[i].merged_changes < 0 || b[i].value < 0)
+            fail("decoded series has a negative count");
+        if ((b[i].value == 0) != (b[i].squares() == 0))
+            fail("decoded series has value 0 without squares 0 or the reverse");
+        tokens += b[i].tokens;  // the decoder checked the totals
+        merges += b[i].merged_changes;
+    }
+    if (tokens != s.total_tokens() || merges != s.total_merged_changes())
+        fail("decoded series' totals do not add up");
+    try {
+        BurstSeries twice(s, std::pmr::get_default_resource());
+        const BurstSeries copy(s, std::pmr::get_default_resource());
+        twice.merge(copy);
+        if (twice.bucket_count() != s.bucket_count() || twice.total_tokens() != 2 * s.total_tokens())
+            fail("merging a series with itself did not double it");
+    } catch (const uv::Error&) {
+    }
+    const uint64_t span = static_cast<uint64_t>(b.back().bucket) - static_cast<uint64_t>(b.front().bucket) + 1;
+    if (span == 0 || span > max_analyze_span())
+        return;
+    try {
+        const uv::burst::BurstResult r = uv::burst::analyze(s, uv::burst::default_params(s.width()));
+        if (!(r.inflation_share >= 0.0 && r.inflation_share <= 1.0))
+            fail("analyze(series): inflation_share outside [0, 1] or NaN");
+        if (r.total_tokens != s.total_tokens())
+            fail("analyze(series): total_tokens differs from the series'");
+    } catch (const uv::Error&) {
+    }
+}
+
 void check_window(const WindowScore& ws, const uint8_t* data, size_t size)
 {
     same_bytes(ws.serialize(), data, size, "WindowScore re-serialises to different bytes");
@@ -177,6 +231,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         }
         if (decoded)
             check_accumulator(acc, p, size);
+
+        {
+            bool ok = false;
+            BurstSeries series(3600);
+            try {
+                series = BurstSeries::decode(p, size);
+                ok = true;
+            } catch (const uv::Error&) {
+            }
+            if (ok)
+                check_series(series, p, size, false);
+            // The same bytes as text (NUL-terminated copy; an embedded NUL ends the text).
+            std::string text(bytes.begin(), bytes.end());
+            ok = false;
+            try {
+                series = BurstSeries::from_text(text.c_str());
+                ok = true;
+            } catch (const uv::Error&) {
+            }
+            if (ok)
+                check_series(series, p, size, true);
+        }
 
         if (frame_rows_to_insert(p, size) > max_frame_rows())
             return 0;

@@ -3,6 +3,7 @@
 //   usage: make_corpus DIR   (writes DIR/summary_fuzz/* and DIR/burst_fuzz/*)
 // scripts/fuzz --corpus rebuilds it into test/fuzz/corpus/; the output is deterministic.
 #include "burst.hpp"
+#include "burst_series.hpp"
 #include "summary.hpp"
 
 #include <cstdint>
@@ -286,6 +287,47 @@ void burst_corpus()
     write(h, "empty", Bytes{});
 }
 
+// burst_series: stored forms (counted, valued, negative indices), their text, and one defect each.
+void series_corpus()
+{
+    using uv::burst::BurstSeries;
+    const std::string h = "burst_fuzz";
+    const auto from = [](const uv::burst::BurstAccumulator& acc, int64_t width, bool valued) {
+        BurstSeries s(width);
+        for (const auto& b : acc.buckets())
+            valued ? s.add(b.bucket, b.tokens, b.merged_changes, b.value) : s.add(b.bucket, b.tokens, b.merged_changes);
+        return s;
+    };
+    const BurstSeries week = from(hourly_series(480000, 24 * 7, 60, 4, 12), 3600, false);
+    const BurstSeries valued = from(hourly_series(480000, 24 * 7, 60, 4, 12, true), 3600, true);
+    const BurstSeries month = from(hourly_series(470001, 24 * 28, 500, 6, 5), 3600, false);
+    write(h, "series_week", week.encode());
+    write(h, "series_week_valued", valued.encode());
+    write(h, "series_month", month.encode());
+    write(h, "series_week_text", week.to_text());
+    write(h, "series_week_valued_text", valued.to_text());
+    BurstSeries negative(86400);
+    negative.add(-20, 5, 1, 0.5);
+    negative.add(3, 0, 0, 0.0);
+    write(h, "series_negative_daily", negative.encode());
+    write(h, "series_negative_daily_text", negative.to_text());
+    Bytes t = week.encode();
+    t[0] = 2;
+    write(h, "series_version_2", t);
+    t = week.encode();
+    t[1] = 1;  // valued flag on counted buckets
+    write(h, "series_flag_valued", t);
+    t = week.encode();
+    t.push_back(0);
+    write(h, "series_trailing", t);
+    t = week.encode();
+    t.resize(t.size() / 2);
+    write(h, "series_truncated", t);
+    write(h, "series_text_padded_varint", std::string("(version:1,width:3600,buckets:[1:01:1])"));
+    write(h, "series_text_squares", std::string("(version:1,width:3600,valued:true,buckets:[1:1:1:0.5:0.26])"));
+    write(h, "series_text_range", std::string("(version:1,width:3600,buckets:[9223372036854775807:1:1])"));
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
@@ -297,5 +339,6 @@ int main(int argc, char** argv)
     g_dir = argv[1];
     summary_corpus();
     burst_corpus();
+    series_corpus();
     return 0;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stored summaries survive pg_dump / pg_restore (custom and plain formats) bit for bit, and
+# Stored summaries and burst series survive pg_dump / pg_restore (custom and plain formats) bit for bit, and
 # a materialized view of summaries is restored and refreshable.
 . "$(dirname "$0")/tap.sh"
 
@@ -12,6 +12,14 @@ CREATE TABLE daily_usage AS
 INSERT INTO daily_usage VALUES ('edge', '2026-11-01', '(version:1,rows:9223372036854775807,tokens:9223372036854775807,merged_changes:9223372036854775807)'),
                                ('empty', '2026-11-01', '(version:1,rows:0,tokens:0,merged_changes:0)'),
                                ('null', '2026-11-01', NULL);
+-- Stored burst series (counted and valued) survive too, text form and bytes.
+CREATE TABLE daily_series AS
+    SELECT 'dev' || (g % 20) AS developer,
+           usage_value.burst_series('2026-10-01'::timestamptz + (g % 500) * interval '1 hour', (g * 7919 % 100000)::bigint, (g % 7 = 0)::int::bigint) AS series
+    FROM generate_series(1, 20000) g GROUP BY 1;
+INSERT INTO daily_series
+    SELECT 'valued', usage_value.burst_series('2026-10-01'::timestamptz + g * interval '1 day', g, 1, 0.1 * g, '1 day')
+    FROM generate_series(1, 40) g;
 CREATE MATERIALIZED VIEW monthly AS
     SELECT developer, usage_value.rollup(summary) AS summary FROM daily_usage GROUP BY developer;
 CREATE UNIQUE INDEX ON monthly (developer);
@@ -19,7 +27,8 @@ SQL
 
 fingerprint() {
     $PSQL -At -d "$1" -c "SELECT count(*) || ':' || md5(string_agg(developer || day || coalesce(summary::text, 'NULL') || coalesce(encode(usage_value.usage_summary_send(summary), 'hex'), ''), ',' ORDER BY developer, day)) FROM daily_usage" \
-                      -c "SELECT md5(string_agg(developer || summary::text, ',' ORDER BY developer)) FROM monthly"
+                      -c "SELECT md5(string_agg(developer || summary::text, ',' ORDER BY developer)) FROM monthly" \
+                      -c "SELECT count(*) || ':' || md5(string_agg(developer || series::text || encode(usage_value.burst_series_send(series), 'hex'), ',' ORDER BY developer)) FROM daily_series"
 }
 source_print=$(fingerprint uv_dump_src)
 dump=$(mktemp -d)
