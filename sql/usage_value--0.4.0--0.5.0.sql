@@ -1460,7 +1460,7 @@ BEGIN
     EXECUTE format($sql$
         CREATE TEMP TABLE uv_devs ON COMMIT DROP AS
         SELECT c.developer_id,
-               EXISTS (SELECT 1 FROM %1$I.%3$I r WHERE r.developer_id = c.developer_id)
+               c.developer_id IN (SELECT r.developer_id FROM %1$I.%3$I r)   -- (hashed: the staging view has no index)
                OR EXISTS (SELECT 1 FROM %1$I.%2$I d WHERE d.developer_id = c.developer_id AND d.usage_rows > 0 AND NOT %4$s) AS on_board,
                EXISTS (SELECT 1 FROM %1$I.%2$I d WHERE d.developer_id = c.developer_id) AS was_on_board
         FROM (SELECT DISTINCT developer_id FROM uv_cand) c
