@@ -1460,10 +1460,11 @@ BEGIN
     EXECUTE format($sql$
         CREATE TEMP TABLE uv_devs ON COMMIT DROP AS
         SELECT c.developer_id,
-               c.developer_id IN (SELECT r.developer_id FROM %1$I.%3$I r)   -- (hashed: the staging view has no index)
+               r.developer_id IS NOT NULL
                OR EXISTS (SELECT 1 FROM %1$I.%2$I d WHERE d.developer_id = c.developer_id AND d.usage_rows > 0 AND NOT %4$s) AS on_board,
                EXISTS (SELECT 1 FROM %1$I.%2$I d WHERE d.developer_id = c.developer_id) AS was_on_board
         FROM (SELECT DISTINCT developer_id FROM uv_cand) c
+        LEFT JOIN (SELECT DISTINCT developer_id FROM %1$I.%3$I) r ON r.developer_id = c.developer_id   -- (a join: the staging view has no index)
         $sql$, s, r_days, r_read, reread);
     -- Newcomers bring all their credited days; developers leaving take all their days.
     EXECUTE format($sql$
