@@ -176,3 +176,1668 @@ COMMENT ON FUNCTION @extschema@.bucket_count(@extschema@.burst_series) IS 'numbe
 ------------------------------------------------------------------------------------------------
 -- Bindings: per developer-day storage and incremental refresh
 ------------------------------------------------------------------------------------------------
+
+-- What 0.5.0 changes in the binding (issue 13). A board made by create_leaderboard from 0.5.0 on
+-- stores, in ordinary tables updated in place, per developer and UTC day a usage_summary and a
+-- burst_series (<name>_days), per developer its burst episodes (<name>_episodes), and per
+-- developer and period its totals (<name>_period_totals); no zero-filled rows. A refresh
+-- recomputes only the days that new, late or deleted rows touch (refresh_days below says how),
+-- re-analyses only the developers whose series changed and rebuilds only the periods whose days
+-- changed; refresh_leaderboard(name, full => true) rebuilds everything. <name>_buckets is a view
+-- over the stored series (non-empty buckets only) and <name>_periods a view over the totals that
+-- adds teams and coverage when read. Boards made by 0.4.0 and before keep their layout and their
+-- refresh (every materialized view, concurrently): re-create them to get the new one.
+
+-- The registry: how a board reads its sources, and what its last refresh did.
+ALTER TABLE @extschema@.leaderboards
+    ADD COLUMN late_window interval,
+    ADD COLUMN ingested_column text,
+    ADD COLUMN watermark timestamptz,
+    ADD COLUMN ingested_watermark timestamptz,
+    ADD COLUMN read_from timestamptz,
+    ADD COLUMN ingested_from timestamptz,
+    ADD COLUMN refresh_kind text,
+    ADD COLUMN days_recomputed bigint,
+    ADD COLUMN days_changed bigint,
+    ADD COLUMN developers_reanalysed bigint,
+    ADD COLUMN periods_rebuilt bigint;
+COMMENT ON COLUMN @extschema@.leaderboards.late_window IS 'how far before the watermark every refresh re-reads the usage source: late rows and deletions inside it are handled exactly; NULL: a board made before 0.5.0 (rebuilt whole at every refresh)';
+COMMENT ON COLUMN @extschema@.leaderboards.ingested_column IS 'the usage column recording when a row arrived: a row ingested after the last refresh is picked up however old its time; NULL: none';
+COMMENT ON COLUMN @extschema@.leaderboards.watermark IS 'the newest usage time folded into the board: the next refresh re-reads from the UTC day of watermark - late_window on; NULL: nothing read yet (the next refresh is a full one)';
+COMMENT ON COLUMN @extschema@.leaderboards.ingested_watermark IS 'the newest ingested_column value folded into the board; NULL: none yet';
+COMMENT ON COLUMN @extschema@.leaderboards.read_from IS 'start of the usage the last refresh re-read (UTC midnight; -infinity for a full rebuild)';
+COMMENT ON COLUMN @extschema@.leaderboards.ingested_from IS 'rows ingested after this were re-read with their whole days by the last refresh; NULL: no ingested_column, or a full rebuild';
+COMMENT ON COLUMN @extschema@.leaderboards.refresh_kind IS 'what the last refresh (or the creation) did: full (every day recomputed) or incremental (the days new, late or deleted rows touch)';
+COMMENT ON COLUMN @extschema@.leaderboards.days_recomputed IS 'developer-days the last refresh recomputed (re-read, or with changed credit); NULL: a board made before 0.5.0';
+COMMENT ON COLUMN @extschema@.leaderboards.days_changed IS 'of them, developer-days whose stored contents changed (written, added or deleted)';
+COMMENT ON COLUMN @extschema@.leaderboards.developers_reanalysed IS 'developers whose burst episodes the last refresh recomputed (their series changed; all of them in a full rebuild)';
+COMMENT ON COLUMN @extschema@.leaderboards.periods_rebuilt IS 'developer-periods the last refresh rebuilt (holding a changed day; all of them in a full rebuild)';
+-- What a refresh records (late_window and ingested_column are settings, fixed at creation).
+GRANT UPDATE (watermark, ingested_watermark, read_from, ingested_from, refresh_kind, days_recomputed, days_changed,
+              developers_reanalysed, periods_rebuilt) ON @extschema@.leaderboards TO PUBLIC;
+
+-- refresh_leaderboard gains full => true and returns the freshness row, which gains what the
+-- last refresh did: the wrapper goes first (it returns the view's row type).
+DROP FUNCTION @extschema@.refresh_leaderboard(text, name);
+DROP FUNCTION usage_value_internal.refresh_leaderboard(name, text);
+
+DROP VIEW @extschema@.leaderboard_freshness;
+CREATE VIEW @extschema@.leaderboard_freshness AS
+SELECT target_schema::text AS schema, name, period,
+       CASE extract(epoch FROM bucket_width) WHEN 3600 THEN '1 hour' WHEN 86400 THEN '1 day' ELSE bucket_width::text END AS bucket_width,
+       refreshed_at, refresh_seconds, rows_read, data_from, data_through, last_failed_at, last_error,
+       -- (refreshed_at is a clock time: a refresh in this very transaction started after now())
+       greatest(extract(epoch FROM now() - refreshed_at) / 3600, 0)::float8 AS hours_since_refresh,
+       cron_job_name, rejected_rows, developer_coverage,
+       refresh_kind, days_recomputed, days_changed, developers_reanalysed, periods_rebuilt, watermark,
+       late_window::text AS late_window
+FROM @extschema@.leaderboards;
+-- As in 0.4.0: readable by every role, with the reader's rights (the registry's policies decide
+-- which boards it shows).
+DO $invoker$
+BEGIN
+    IF pg_catalog.current_setting('server_version_num')::int >= 150000 THEN
+        ALTER VIEW @extschema@.leaderboard_freshness SET (security_invoker = true);
+    END IF;
+END
+$invoker$;
+GRANT SELECT ON @extschema@.leaderboard_freshness TO PUBLIC;
+COMMENT ON VIEW @extschema@.leaderboard_freshness IS
+    'how fresh each leaderboard is, what its last refresh did and whether its last scheduled refresh failed; no per-person columns. Shows the boards the reader owns or may read (SELECT on one of the board''s relations), every board to pg_monitor members and superusers: a BI role granted <name>_team_leaderboard sees that board''s row';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.schema IS 'schema of the board''s objects';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.name IS 'the board''s name: its objects are <name>_leaderboard, <name>_team_leaderboard, ...';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.period IS 'the leaderboard period: day, week, month or quarter';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.bucket_width IS 'width of the buckets burst detection works on: 1 hour or 1 day';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.refreshed_at IS 'when the last successful refresh (or the creation) started: everything committed to the source tables before then is in the board; NULL: not refreshed since the update to 0.4.0';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.refresh_seconds IS 'how long that refresh took, in seconds';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.rows_read IS 'source rows that refresh read: usage rows plus merged changes; NULL for boards made before 0.4.0, which do not record them';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.data_from IS 'start of the first bucket with tokens in the board (UTC); NULL: no usage yet';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.data_through IS 'start of the last bucket with tokens: the board holds usage up to the end of that bucket; NULL: no usage yet';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.last_failed_at IS 'when the last scheduled refresh failed; NULL: no failure since the last successful refresh';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.last_error IS 'the error of that failed refresh, "message (SQLSTATE xxxxx)"; the board still shows the data of refreshed_at; NULL: no failure since the last successful refresh';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.hours_since_refresh IS 'hours from refreshed_at to now; how old is too old depends on the schedule: compare with it';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.cron_job_name IS 'the pg_cron job that refreshes the board; NULL: not scheduled with pg_cron (it may be scheduled otherwise)';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.rejected_rows IS 'source rows the last refresh left out (they are listed, with the reason, in <name>_rejects); NULL: boards made before 0.4.0';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.developer_coverage IS 'share (0-1) of the developers with tokens who have a merged change, at the last refresh: near 0 means usage and changes do not match (see <name>_coverage); NULL: boards made before 0.4.0';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.refresh_kind IS 'what the last refresh (or the creation) did: full (everything recomputed) or incremental (only the days new, late or deleted rows touch); boards made before 0.5.0: full';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.days_recomputed IS 'developer-days the last refresh recomputed; NULL: a board made before 0.5.0';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.days_changed IS 'of them, developer-days whose contents changed; NULL: a board made before 0.5.0';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.developers_reanalysed IS 'developers whose burst episodes the last refresh recomputed; NULL: a board made before 0.5.0';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.periods_rebuilt IS 'developer-periods the last refresh rebuilt; NULL: a board made before 0.5.0';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.watermark IS 'the newest usage time folded into the board; the next refresh re-reads from watermark - late_window (UTC day) on';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.late_window IS 'an interval (as text): how far before the watermark a refresh re-reads: rows arriving late or deleted inside it are handled exactly, older ones need refresh_leaderboard(name, full => true) (or ingested_column); NULL: a board made before 0.5.0';
+
+-- create_leaderboard gains late_window and ingested_column (at the end, with defaults) and makes
+-- the new layout: the wrapper and its body are replaced.
+DROP FUNCTION @extschema@.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text);
+DROP FUNCTION usage_value_internal.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text);
+
+CREATE FUNCTION usage_value_internal.create_leaderboard(
+    name text,
+    usage_table regclass,
+    developer_column text,
+    time_column text,
+    changes_table regclass,
+    author_column text,
+    merged_at_column text,
+    tokens_column text,
+    input_tokens_column text,
+    output_tokens_column text,
+    cache_read_column text,
+    cache_creation_column text,
+    token_convention text,
+    convention_column text,
+    team_table regclass,
+    team_member_column text,
+    team_column text,
+    cohort_column text,
+    period text,
+    bucket_width interval,
+    min_group_size integer,
+    target_schema name,
+    refresh_schedule text,
+    -- what a change is worth
+    change_id_column text,
+    additions_column text,
+    deletions_column text,
+    reverts_column text,
+    bot_column text,
+    reviewed_column text,
+    change_size_unit float8,
+    change_value_cap float8,
+    unreviewed_weight float8,
+    reviews_table regclass,
+    reviewer_column text,
+    review_change_column text,
+    review_weight float8,
+    -- whose tokens
+    identity_table regclass,
+    identity_column text,
+    identity_person_column text,
+    split_identities text,
+    -- checks on the join (issue 12)
+    min_coverage float8,
+    multiple_teams text,
+    -- incremental refresh (issue 13)
+    late_window interval,
+    ingested_column text
+) RETURNS SETOF text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    started timestamptz := clock_timestamp();  -- what the board holds: everything committed before this
+    ext name := '@extschema@';
+    schema_name name := target_schema;  -- the wrapper passes the caller's current schema for NULL
+    tokens_expr text;
+    bucket_seconds bigint;
+    team_join text := '';
+    team_expr text := 'NULL::text';
+    cohort_expr text := 'NULL::text';
+    person_expr text := 'true';
+    invoker text := CASE WHEN current_setting('server_version_num')::int >= 150000
+                         THEN ' WITH (security_invoker = true)' ELSE '' END;
+    obj_changes text := name || '_changes';
+    obj_buckets text := name || '_buckets';
+    obj_credits text := name || '_credits';
+    obj_credits_read text := name || '_credits_read';
+    obj_read text := name || '_usage_read';
+    obj_days text := name || '_days';
+    obj_totals text := name || '_period_totals';
+    ingested_expr text := 'NULL::timestamptz';
+    bucket_expr text;
+    obj_episodes text := name || '_episodes';
+    obj_periods text := name || '_periods';
+    obj_board text := name || '_leaderboard';
+    obj_teams text := name || '_team_leaderboard';
+    obj_suspects text := name || '_suspects';
+    obj_rejects text := name || '_rejects';
+    obj_coverage text := name || '_coverage';
+    obj_unmatched text := name || '_unmatched';
+    token_args text;      -- the arguments of billable_tokens for one usage row u
+    usage_reject text;    -- why a usage row u is left out; NULL: it is counted
+    identity_sql text;    -- the identity map, one person per identity
+    members_sql text;     -- the team table's memberships, members mapped to persons
+    teams_expr text := 'NULL::text[]';
+    team_source text;     -- what the team board groups: one row per person and period, or per membership
+    cov record;
+    example_usage text;
+    example_other text;
+    multi record;
+    period_length text;  -- one period as an interval ('3 months' for a quarter)
+    who_usage text;     -- the person an identity belongs to, for each source
+    who_author text;
+    who_reviewer text;
+    map_usage text := '';
+    map_author text := '';
+    map_reviewer text := '';
+    size_expr text := 'NULL::float8';
+    id_expr text;
+    reverts_expr text := 'NULL::text';
+    bot_expr text := 'false';
+    reviewed_expr text := 'NULL::boolean';
+    review_credit text := 'SELECT NULL::text AS developer_id, NULL::timestamptz AS bucket, NULL::float8 AS value WHERE false';
+    job text;
+BEGIN
+    -- Validate the mapping before creating anything; every identifier is quoted with %I below.
+    IF schema_name IS NULL THEN
+        RAISE EXCEPTION 'target_schema is not given and there is no current schema (search_path names none that exists)'
+            USING ERRCODE = '3F000';
+    END IF;
+    IF name IS NULL OR name = '' THEN
+        RAISE EXCEPTION 'name must not be empty' USING ERRCODE = '22023';
+    END IF;
+    IF length(obj_teams) > 63 THEN
+        RAISE EXCEPTION 'name is too long: object names like % exceed 63 bytes', obj_teams USING ERRCODE = '22023';
+    END IF;
+    IF period IS NULL OR period NOT IN ('day', 'week', 'month', 'quarter') THEN
+        RAISE EXCEPTION 'period must be day, week, month or quarter (got %)', period USING ERRCODE = '22023';
+    END IF;
+    IF min_group_size IS NULL OR min_group_size < 1 THEN
+        RAISE EXCEPTION 'min_group_size must be at least 1 (got %)', min_group_size USING ERRCODE = '22023';
+    END IF;
+    IF bucket_width IS NULL OR extract(epoch FROM bucket_width) NOT IN (3600, 86400)
+       OR date_part('month', bucket_width) <> 0 THEN
+        RAISE EXCEPTION 'bucket_width must be ''1 hour'' or ''1 day'' (got %)', bucket_width USING ERRCODE = '22023';
+    END IF;
+    IF change_size_unit IS NOT NULL AND NOT (change_size_unit > 0 AND change_size_unit < 'Infinity') THEN
+        RAISE EXCEPTION 'change_size_unit must be a number of lines > 0, or NULL for the median merged change (got %)', change_size_unit
+            USING ERRCODE = '22023';
+    END IF;
+    IF change_value_cap IS NULL OR NOT (change_value_cap >= 1 AND change_value_cap < 'Infinity') THEN
+        RAISE EXCEPTION 'change_value_cap must be at least 1 typical change (got %)', change_value_cap USING ERRCODE = '22023';
+    END IF;
+    IF unreviewed_weight IS NULL OR NOT (unreviewed_weight BETWEEN 0 AND 1) THEN
+        RAISE EXCEPTION 'unreviewed_weight must be between 0 and 1 (got %)', unreviewed_weight USING ERRCODE = '22023';
+    END IF;
+    IF review_weight IS NULL OR NOT (review_weight BETWEEN 0 AND 1) THEN
+        RAISE EXCEPTION 'review_weight must be between 0 and 1 (got %)', review_weight USING ERRCODE = '22023';
+    END IF;
+    IF split_identities IS NULL OR split_identities NOT IN ('rank_jointly', 'report_only') THEN
+        RAISE EXCEPTION 'split_identities must be rank_jointly or report_only (got %)', split_identities USING ERRCODE = '22023';
+    END IF;
+    IF min_coverage IS NULL OR NOT (min_coverage BETWEEN 0 AND 1) THEN
+        RAISE EXCEPTION 'min_coverage must be a share between 0 and 1 (got %)', min_coverage USING ERRCODE = '22023';
+    END IF;
+    IF multiple_teams IS NULL OR multiple_teams NOT IN ('first', 'every', 'refuse') THEN
+        RAISE EXCEPTION 'multiple_teams must be first, every or refuse (got %)', multiple_teams USING ERRCODE = '22023';
+    END IF;
+    IF late_window IS NULL OR NOT (late_window >= interval '0' AND late_window <= interval '3660 days') THEN
+        RAISE EXCEPTION 'late_window must be an interval from 0 to 3660 days: how far before the newest event a refresh re-reads the sources (got %)', late_window
+            USING ERRCODE = '22023';
+    END IF;
+    IF refresh_schedule IS NOT NULL THEN
+        PERFORM usage_value_internal.check_scheduling();   -- pg_cron there, and this role may schedule (privilege section)
+    END IF;
+    bucket_seconds := extract(epoch FROM bucket_width)::bigint;
+    period_length := CASE period WHEN 'day' THEN '1 day' WHEN 'week' THEN '7 days' WHEN 'month' THEN '1 month' ELSE '3 months' END;
+    IF EXISTS (SELECT 1 FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = create_leaderboard.name) THEN
+        -- RAISE expands only %: the quoted call is built with format().
+        RAISE EXCEPTION USING ERRCODE = '42710',
+            MESSAGE = format('leaderboard %s.%s already exists; drop_leaderboard(%L, %L) removes it', schema_name, name, name, schema_name);
+    END IF;
+    PERFORM @extschema@._check_column(usage_table, developer_column, 'developer_column');
+    PERFORM usage_value_internal.check_column_kind(usage_table, time_column, 'time_column', 'time');
+    PERFORM @extschema@._check_column(changes_table, author_column, 'author_column');
+    PERFORM usage_value_internal.check_column_kind(changes_table, merged_at_column, 'merged_at_column', 'time');
+    IF ingested_column IS NOT NULL THEN
+        PERFORM usage_value_internal.check_column_kind(usage_table, ingested_column, 'ingested_column', 'time');
+        ingested_expr := format('u.%I::timestamptz', ingested_column);
+    END IF;
+
+    IF tokens_column IS NOT NULL THEN
+        PERFORM usage_value_internal.check_column_kind(usage_table, tokens_column, 'tokens_column', 'count');
+        tokens_expr := format('u.%I::bigint', tokens_column);
+        usage_reject := format('CASE WHEN u.%1$I::bigint < 0 THEN %2$L || u.%1$I::bigint || %3$L END', tokens_column,
+                               'tokens_column is negative (', ')');
+    ELSE
+        IF input_tokens_column IS NULL OR output_tokens_column IS NULL THEN
+            RAISE EXCEPTION 'give tokens_column, or input_tokens_column and output_tokens_column (with a token_convention or convention_column)'
+                USING ERRCODE = '22023';
+        END IF;
+        IF (token_convention IS NULL) = (convention_column IS NULL) THEN
+            RAISE EXCEPTION 'give exactly one of token_convention and convention_column' USING ERRCODE = '22023';
+        END IF;
+        IF token_convention IS NOT NULL THEN
+            PERFORM @extschema@.billable_tokens(0, 0, 0, 0, token_convention);  -- validates the name
+        ELSE
+            PERFORM @extschema@._check_column(usage_table, convention_column, 'convention_column');
+        END IF;
+        PERFORM usage_value_internal.check_column_kind(usage_table, input_tokens_column, 'input_tokens_column', 'count');
+        PERFORM usage_value_internal.check_column_kind(usage_table, output_tokens_column, 'output_tokens_column', 'count');
+        IF cache_read_column IS NOT NULL THEN
+            PERFORM usage_value_internal.check_column_kind(usage_table, cache_read_column, 'cache_read_column', 'count');
+        END IF;
+        IF cache_creation_column IS NOT NULL THEN
+            PERFORM usage_value_internal.check_column_kind(usage_table, cache_creation_column, 'cache_creation_column', 'count');
+        END IF;
+        token_args := format('u.%I::bigint, u.%I::bigint, %s, %s, %s', input_tokens_column, output_tokens_column,
+                              CASE WHEN cache_read_column IS NULL THEN 'NULL' ELSE format('u.%I::bigint', cache_read_column) END,
+                              CASE WHEN cache_creation_column IS NULL THEN 'NULL' ELSE format('u.%I::bigint', cache_creation_column) END,
+                              CASE WHEN token_convention IS NULL THEN format('u.%I::text', convention_column) ELSE format('%L', token_convention) END);
+        tokens_expr := format('%I.billable_tokens(%s)', ext, token_args);
+        -- The same rules without raising (see billable_tokens_reject_reason): a row that breaks
+        -- them is set aside in <name>_rejects, never fails the refresh.
+        usage_reject := format('%I.billable_tokens_reject_reason(%s)', ext, token_args);
+    END IF;
+    -- A row without a developer or a (finite) time cannot be placed: set aside too (listed,
+    -- counted). An infinite time would make a developer's span of buckets endless.
+    usage_reject := format('CASE WHEN u.%1$I IS NULL THEN %3$L WHEN u.%2$I IS NULL THEN %4$L '
+                           'WHEN NOT isfinite(u.%2$I::timestamptz) THEN %5$L ELSE %6$s END',
+                           developer_column, time_column, 'no developer (developer_column is NULL)',
+                           'no time (time_column is NULL)', 'time is not finite (time_column is infinity)', usage_reject);
+
+    -- Identities: a second account, a bot's or a service's is a person's only through the map.
+    who_usage := format('u.%I::text', developer_column);
+    who_author := format('c.%I::text', author_column);
+    who_reviewer := 'NULL::text';
+    IF identity_table IS NOT NULL THEN
+        PERFORM @extschema@._check_column(identity_table, identity_column, 'identity_column');
+        PERFORM @extschema@._check_column(identity_table, identity_person_column, 'identity_person_column');
+        -- DISTINCT ON: an identity mapped twice belongs to one person (the smallest), never to two.
+        identity_sql := format('(SELECT DISTINCT ON (%1$I::text) %1$I::text AS identity, %2$I::text AS person FROM %3$s '
+                               'WHERE %2$I IS NOT NULL ORDER BY %1$I::text, %2$I::text)',
+                               identity_column, identity_person_column, identity_table);
+        map_usage := format('LEFT JOIN %s im ON im.identity = %s', identity_sql, who_usage);
+        map_author := replace(map_usage, who_usage, who_author);
+        who_usage := format('coalesce(im.person, %s)', who_usage);
+        who_author := format('coalesce(im.person, %s)', who_author);
+    ELSIF identity_column IS NOT NULL OR identity_person_column IS NOT NULL THEN
+        RAISE EXCEPTION 'identity_column and identity_person_column are columns of identity_table; give identity_table too' USING ERRCODE = '22023';
+    END IF;
+
+    -- What a change is worth (see the README, "What a change is worth").
+    IF change_id_column IS NOT NULL THEN
+        PERFORM @extschema@._check_column(changes_table, change_id_column, 'change_id_column');
+        id_expr := format('c.%I::text', change_id_column);
+    ELSE
+        IF reverts_column IS NOT NULL OR reviews_table IS NOT NULL THEN
+            RAISE EXCEPTION 'reverts_column and reviews_table refer to changes by id: give change_id_column too' USING ERRCODE = '22023';
+        END IF;
+        id_expr := 'NULL::text';
+    END IF;
+    IF (additions_column IS NULL) <> (deletions_column IS NULL) THEN
+        RAISE EXCEPTION 'a change''s size is additions + deletions: give both additions_column and deletions_column' USING ERRCODE = '22023';
+    END IF;
+    IF additions_column IS NOT NULL THEN
+        PERFORM usage_value_internal.check_column_kind(changes_table, additions_column, 'additions_column', 'count');
+        PERFORM usage_value_internal.check_column_kind(changes_table, deletions_column, 'deletions_column', 'count');
+        -- negative counts are data errors: treated as unknown size (a typical change), never as negative value
+        size_expr := format('CASE WHEN c.%1$I::float8 >= 0 AND c.%2$I::float8 >= 0 THEN c.%1$I::float8 + c.%2$I::float8 END',
+                            additions_column, deletions_column);
+    END IF;
+    IF reverts_column IS NOT NULL THEN
+        PERFORM @extschema@._check_column(changes_table, reverts_column, 'reverts_column');
+        reverts_expr := format('c.%I::text', reverts_column);
+    END IF;
+    IF bot_column IS NOT NULL THEN
+        PERFORM usage_value_internal.check_column_kind(changes_table, bot_column, 'bot_column', 'flag');
+        bot_expr := format('coalesce(c.%I::boolean, false)', bot_column);
+    END IF;
+    IF reviewed_column IS NOT NULL THEN
+        PERFORM usage_value_internal.check_column_kind(changes_table, reviewed_column, 'reviewed_column', 'flag');
+        reviewed_expr := format('c.%I::boolean', reviewed_column);
+    END IF;
+    IF reviews_table IS NOT NULL THEN
+        PERFORM @extschema@._check_column(reviews_table, reviewer_column, 'reviewer_column');
+        PERFORM @extschema@._check_column(reviews_table, review_change_column, 'review_change_column');
+        who_reviewer := format('r.%I::text', reviewer_column);
+        IF identity_table IS NOT NULL THEN
+            map_reviewer := replace(replace(map_usage, format('u.%I::text', developer_column), who_reviewer), ' im ', ' rm ');
+            map_reviewer := replace(map_reviewer, 'im.identity', 'rm.identity');
+            who_reviewer := format('coalesce(rm.person, %s)', who_reviewer);
+        END IF;
+        -- A change shares review_weight of its value among its reviewers (not its author), so
+        -- extra or colluding reviewers add no value beyond that share.
+        review_credit := format($sql$
+            SELECT rv.reviewer AS developer_id, rv.bucket,
+                   %3$s * rv.value / count(*) OVER (PARTITION BY rv.change_id) AS value
+            FROM (SELECT DISTINCT %1$s AS reviewer, ch.change_id, ch.bucket, ch.value
+                  FROM %2$s r %4$s
+                  JOIN changes ch ON ch.change_id = r.%5$I::text
+                  WHERE %1$s IS NOT NULL AND %1$s <> ch.developer_id AND ch.value > 0) rv
+            $sql$, who_reviewer, reviews_table, review_weight, map_reviewer, review_change_column);
+    ELSIF reviewer_column IS NOT NULL OR review_change_column IS NOT NULL THEN
+        RAISE EXCEPTION 'reviewer_column and review_change_column are columns of reviews_table; give reviews_table too' USING ERRCODE = '22023';
+    END IF;
+
+    IF team_table IS NOT NULL THEN
+        IF team_member_column IS NULL OR team_column IS NULL THEN
+            RAISE EXCEPTION 'team_table needs team_member_column and team_column' USING ERRCODE = '22023';
+        END IF;
+        PERFORM @extschema@._check_column(team_table, team_member_column, 'team_member_column');
+        PERFORM @extschema@._check_column(team_table, team_column, 'team_column');
+        IF cohort_column IS NOT NULL THEN
+            PERFORM @extschema@._check_column(team_table, cohort_column, 'cohort_column');
+            cohort_expr := 't.cohort';
+        END IF;
+        -- Members are identities like any other: the identity map applies to them too.
+        members_sql := format('SELECT %1$s AS member, x.%2$I::text AS team, %3$s AS cohort FROM %4$s x %5$s WHERE x.%6$I IS NOT NULL',
+                              CASE WHEN identity_table IS NULL THEN format('x.%I::text', team_member_column)
+                                   ELSE format('coalesce(tm.person, x.%I::text)', team_member_column) END,
+                              team_column,
+                              CASE WHEN cohort_column IS NULL THEN 'NULL::text' ELSE format('x.%I::text', cohort_column) END,
+                              team_table,
+                              CASE WHEN identity_table IS NULL THEN ''
+                                   ELSE format('LEFT JOIN %s tm ON tm.identity = x.%I::text', identity_sql, team_member_column) END,
+                              team_member_column);
+        -- A person in several teams (DevLake's team_users is many-to-many) has one row, with the
+        -- first team by name (and its cohort), and all teams in teams; multiple_teams = 'every'
+        -- counts the person in each of them on the team board. 'refuse' refuses it here only: a
+        -- membership added later must not break the nightly refresh, which keeps the first team
+        -- and reports the person (<name>_coverage, and a NOTICE).
+        IF multiple_teams = 'refuse' THEN
+            EXECUTE format('SELECT count(*) AS people, string_agg(format(%L, member, teams), %L ORDER BY n) FILTER (WHERE n <= 5) AS examples '
+                           'FROM (SELECT member, string_agg(DISTINCT team, %L ORDER BY team) AS teams, row_number() OVER (ORDER BY member) AS n '
+                           'FROM (%s) m GROUP BY member HAVING count(DISTINCT team) > 1) several',
+                           '%s (%s)', '; ', ', ', members_sql) INTO multi;
+            IF multi.people > 0 THEN
+                RAISE EXCEPTION USING ERRCODE = '23505',
+                    MESSAGE = format('people in several teams in %s (multiple_teams = refuse): %s%s', team_table,
+                                     multi.examples, CASE WHEN multi.people > 5 THEN format('; and %s more', multi.people - 5) ELSE '' END),
+                    HINT = 'give each person one team, or choose multiple_teams => ''first'' (the first team by name) or ''every'' (counted in each team on the team board)';
+            END IF;
+        END IF;
+        team_join := format('LEFT JOIN (SELECT member, (array_agg(team ORDER BY team, cohort))[1] AS team, '
+                            '(array_agg(cohort ORDER BY team, cohort))[1] AS cohort, '
+                            'array_agg(DISTINCT team ORDER BY team) FILTER (WHERE team IS NOT NULL) AS teams '
+                            'FROM (%s) m GROUP BY member) t ON t.member = p.developer_id', members_sql);
+        team_expr := 't.team';
+        teams_expr := 't.teams';
+        person_expr := 't.member IS NOT NULL';
+    ELSIF cohort_column IS NOT NULL THEN
+        RAISE EXCEPTION 'cohort_column is a column of team_table; give team_table too' USING ERRCODE = '22023';
+    END IF;
+
+    -- 0. The source rows the board leaves out, and why: usage rows without a developer or a
+    --    time, or whose token counts break their convention (the rules of billable_tokens, checked
+    --    without raising); merged changes without an author. A change without a merge time is not
+    --    merged, not rejected. Materialized with the board, so it lists exactly what the last
+    --    refresh left out; a row is identified by its ctid where the source is a table (or by the
+    --    change id), else by its developer and time.
+    EXECUTE format($sql$
+        CREATE MATERIALIZED VIEW %1$I.%2$I AS
+        SELECT row_number() OVER (ORDER BY source, row_time, developer_id, row_id, reason) AS reject_id, r.*
+        FROM (SELECT 'usage'::text AS source, u.uv_reason AS reason, u.%3$I::text AS developer_id,
+                     u.%4$I::timestamptz AS row_time, u.uv_row_id AS row_id
+              FROM (SELECT u.*, %5$s AS uv_reason, %6$s AS uv_row_id FROM %7$s u) u
+              WHERE u.uv_reason IS NOT NULL
+              UNION ALL
+              SELECT 'changes', CASE WHEN NOT isfinite(c.%8$I::timestamptz) THEN 'merge time is not finite (merged_at_column is infinity)'
+                                     ELSE 'no author (author_column is NULL) on a merged change' END,
+                     c.%11$I::text, c.%8$I::timestamptz, %9$s
+              FROM %10$s c WHERE c.%8$I IS NOT NULL AND (c.%11$I IS NULL OR NOT isfinite(c.%8$I::timestamptz))) r
+        $sql$, schema_name, obj_rejects, developer_column, time_column, usage_reject,
+        CASE (SELECT relkind FROM pg_class WHERE oid = usage_table)
+             WHEN 'p' THEN 'u.tableoid::regclass::text || '' '' || u.ctid::text'
+             WHEN 'r' THEN 'u.ctid::text' WHEN 'm' THEN 'u.ctid::text' ELSE 'NULL::text' END,
+        usage_table, merged_at_column,
+        CASE WHEN change_id_column IS NOT NULL THEN id_expr
+             ELSE CASE (SELECT relkind FROM pg_class WHERE oid = changes_table)
+                       WHEN 'p' THEN 'c.tableoid::regclass::text || '' '' || c.ctid::text'
+                       WHEN 'r' THEN 'c.ctid::text' WHEN 'm' THEN 'c.ctid::text' ELSE 'NULL::text' END END,
+        changes_table, author_column);
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (reject_id)', schema_name, obj_rejects);
+
+    -- 1. Every merged change and what it is worth, with the reason (the explanation a person
+    --    needs). Reverted changes and reverts, bots: 0. Otherwise size / unit (the median
+    --    human change, unless given), capped at change_value_cap typical changes; unknown size
+    --    counts as one typical change; unreviewed changes are weighted by unreviewed_weight.
+    EXECUTE format($sql$
+        CREATE MATERIALIZED VIEW %1$I.%2$I AS
+        WITH RECURSIVE c0 AS (   -- one row per change id (a change merged twice in the source counts once)
+            SELECT DISTINCT ON (change_id) * FROM (
+                SELECT %3$s AS developer_id, c.%4$I AS merged_at,
+                       coalesce(%5$s, 'row:' || row_number() OVER (ORDER BY %3$s, c.%4$I)) AS change_id,
+                       %6$s AS reverts_id, %7$s AS is_bot, %8$s AS reviewed, %9$s AS size
+                FROM %10$s c %11$s
+                WHERE %3$s IS NOT NULL AND isfinite(c.%4$I::timestamptz)) all_changes   -- (NULL: not merged)
+            ORDER BY change_id, merged_at, developer_id),
+        -- A revert cancels its target unless it is cancelled itself: walk each revert chain down
+        -- from its unreverted top (a revert of a revert restores the original).
+        walk(change_id, reverts_id, cancelled, depth) AS (
+            SELECT change_id, reverts_id, false, 0 FROM c0
+            WHERE reverts_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM c0 r WHERE r.reverts_id = c0.change_id)
+            UNION ALL
+            SELECT t.change_id, t.reverts_id, NOT w.cancelled, w.depth + 1
+            FROM walk w JOIN c0 t ON t.change_id = w.reverts_id
+            WHERE w.depth < 1000),
+        cancelled AS (SELECT change_id, bool_or(cancelled) AS cancelled FROM walk GROUP BY change_id),
+        unit AS (
+            SELECT coalesce(%12$s::float8,
+                            percentile_cont(0.5) WITHIN GROUP (ORDER BY size) FILTER (WHERE NOT is_bot AND reverts_id IS NULL AND size > 0),
+                            1.0) AS lines
+            FROM c0),
+        valued AS (
+            SELECT c0.*, coalesce(x.cancelled, false) AS is_reverted, unit.lines AS unit_lines,
+                   CASE WHEN c0.reverts_id IS NOT NULL THEN 'revert'
+                        WHEN coalesce(x.cancelled, false) THEN 'reverted'
+                        WHEN c0.is_bot THEN 'bot'
+                        WHEN c0.size IS NULL THEN 'size unknown: one typical change'
+                        WHEN c0.size / unit.lines > %13$s THEN 'capped'
+                        ELSE 'by size' END
+                   || CASE WHEN c0.reviewed IS FALSE AND c0.reverts_id IS NULL AND NOT coalesce(x.cancelled, false) AND NOT c0.is_bot
+                           THEN ', unreviewed' ELSE '' END AS reason,
+                   CASE WHEN c0.reverts_id IS NOT NULL OR coalesce(x.cancelled, false) OR c0.is_bot THEN 0.0
+                        ELSE least(coalesce(c0.size / unit.lines, 1.0), %13$s)
+                             * CASE WHEN c0.reviewed IS FALSE THEN %14$s ELSE 1.0 END END AS value
+            FROM c0 CROSS JOIN unit LEFT JOIN cancelled x USING (change_id))
+        SELECT developer_id, change_id, merged_at,
+               to_timestamp(floor(extract(epoch FROM merged_at) / %15$s) * %15$s) AS bucket,
+               size, unit_lines, reverts_id, is_reverted, is_bot, reviewed, value::float8 AS value, reason
+        FROM valued
+        $sql$, schema_name, obj_changes, who_author, merged_at_column, id_expr, reverts_expr, bot_expr,
+        reviewed_expr, size_expr, changes_table, map_author, coalesce(change_size_unit::text, 'NULL'),
+        change_value_cap, unreviewed_weight, bucket_seconds);
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (change_id)', schema_name, obj_changes);
+
+    -- 2. The board's storage (issue 13): ordinary tables per developer and UTC day, updated in
+    --    place by refresh_leaderboard, which recomputes only the days that new, late or deleted
+    --    rows touch (usage_value_internal.refresh_days; the README, "Binding to your tables").
+    --    What a change is worth depends on the median change and on revert chains, so
+    --    _changes is re-read whole at every refresh (changes are few next to usage events) and
+    --    compared with the last refresh's. _credits is what each developer earned in each
+    --    bucket, merged changes and their value with review credit (value) and without
+    --    (authored_value): a bucket's credit depends only on the changes of its period and their
+    --    reviews (review credit is capped per period), so a refresh recomputes it for the periods
+    --    from the late window's on and for those holding a change that changed, in the staging
+    --    view _credits_read (the periods are the settings usage_value.credit_from, epoch
+    --    seconds, and usage_value.credit_periods, a date[]; unset: empty), and writes what
+    --    differs. Sums of fractional values are taken in numeric, exact, so that they do not
+    --    depend on the order rows are read in.
+    EXECUTE format($sql$
+        CREATE MATERIALIZED VIEW %1$I.%2$I AS
+        WITH changes AS (
+            SELECT * FROM %1$I.%3$I c
+            WHERE date_trunc(%5$L, c.bucket AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+                      >= to_timestamp(nullif(current_setting('usage_value.credit_from', true), '')::float8)
+               OR date_trunc(%5$L, c.bucket AT TIME ZONE 'UTC')::date
+                      = ANY (nullif(current_setting('usage_value.credit_periods', true), '')::date[])),
+        reviews AS (%4$s),
+        -- Review credit is capped, per period, at the reviewer's own authored value: reviewing
+        -- can at most double what a person delivered, so it pays for the tokens reviewing
+        -- costs and cannot stand in for delivering.
+        review_cap AS (
+            SELECT r.developer_id, r.period_start, least(1.0, coalesce(a.authored, 0) / r.earned) AS factor
+            FROM (SELECT developer_id, date_trunc(%5$L, bucket AT TIME ZONE 'UTC') AS period_start, sum(value::numeric) AS earned
+                  FROM reviews GROUP BY 1, 2) r
+            LEFT JOIN (SELECT developer_id, date_trunc(%5$L, bucket AT TIME ZONE 'UTC') AS period_start, sum(value::numeric) AS authored
+                       FROM changes GROUP BY 1, 2) a USING (developer_id, period_start)
+            WHERE r.earned > 0),
+        credits AS (
+            SELECT developer_id, bucket, 1::bigint AS merged_changes, value::numeric AS value, value::numeric AS authored_value FROM changes
+            UNION ALL
+            SELECT r.developer_id, r.bucket, 0, r.value::numeric * c.factor, 0
+            FROM reviews r JOIN review_cap c ON c.developer_id = r.developer_id
+                                            AND c.period_start = date_trunc(%5$L, r.bucket AT TIME ZONE 'UTC')
+            WHERE c.factor > 0)
+        SELECT developer_id, bucket, sum(merged_changes)::bigint AS merged_changes, sum(value)::float8 AS value,
+               sum(authored_value)::float8 AS authored_value
+        FROM credits GROUP BY 1, 2
+        WITH NO DATA
+        $sql$, schema_name, obj_credits_read, obj_changes, review_credit, period);
+    EXECUTE format($sql$
+        CREATE TABLE %1$I.%2$I (
+            developer_id text NOT NULL,
+            bucket timestamptz NOT NULL,
+            merged_changes bigint NOT NULL,
+            value float8 NOT NULL,
+            authored_value float8 NOT NULL,
+            PRIMARY KEY (developer_id, bucket))
+        $sql$, schema_name, obj_credits);
+
+    --    _usage_read: the usage a refresh reads, per developer and bucket: the rows from the
+    --    day of read_from on (the watermark less late_window; everything for a full rebuild),
+    --    and, with ingested_column, every day holding a row ingested after ingested_from (the
+    --    ingestion watermark less late_window), however old. The bounds are the settings
+    --    usage_value.read_from and usage_value.ingested_from (epoch seconds), which the refresh sets
+    --    for its transaction just before it refreshes this view (unset: the view is empty, as after
+    --    a pg_dump restore); a staging area that only refresh_days reads. Read from one day before read_from and filtered on the
+    --    bucket's UTC day, so that a time column without time zone is placed like every bucket.
+    bucket_expr := format('to_timestamp(floor(extract(epoch FROM u.%1$I) / %2$s) * %2$s)', time_column, bucket_seconds);
+    EXECUTE format($sql$
+        CREATE MATERIALIZED VIEW %1$I.%2$I AS
+        WITH read AS (
+            SELECT %3$s AS developer_id, %4$s AS bucket, %5$s AS tokens, u.%6$I::timestamptz AS at, %7$s AS ingested_at
+            FROM %8$s u %9$s
+            WHERE (%10$s) IS NULL
+              AND u.%6$I >= to_timestamp(nullif(current_setting('usage_value.read_from', true), '')::float8) - interval '1 day'
+              AND %4$s >= to_timestamp(nullif(current_setting('usage_value.read_from', true), '')::float8)
+            %14$s)
+        SELECT developer_id, bucket, (bucket AT TIME ZONE 'UTC')::date AS day, sum(tokens)::bigint AS tokens,
+               count(*) AS usage_rows, max(at) AS newest, max(ingested_at) AS ingested
+        FROM read GROUP BY developer_id, bucket
+        WITH NO DATA
+        $sql$, schema_name, obj_read, who_usage, bucket_expr, tokens_expr, time_column, ingested_expr, usage_table,
+        map_usage, usage_reject, ext, schema_name, name,
+        CASE WHEN ingested_column IS NULL THEN '' ELSE format($late$
+            UNION ALL   -- the days of rows ingested late, re-read whole
+            SELECT %1$s, %2$s, %3$s, u.%4$I::timestamptz, %5$s
+            FROM (SELECT DISTINCT floor(extract(epoch FROM u.%4$I) / 86400)::bigint AS day_number
+                  FROM %6$s u
+                  WHERE u.%7$I > to_timestamp(nullif(current_setting('usage_value.ingested_from', true), '')::float8)
+                    AND u.%4$I < to_timestamp(nullif(current_setting('usage_value.read_from', true), '')::float8)) late
+            JOIN %6$s u ON u.%4$I >= to_timestamp(late.day_number * 86400) - interval '1 day'
+                       AND u.%4$I < to_timestamp(late.day_number * 86400) + interval '2 days'
+            %11$s
+            WHERE (%12$s) IS NULL AND floor(extract(epoch FROM u.%4$I) / 86400)::bigint = late.day_number
+              AND %2$s < to_timestamp(nullif(current_setting('usage_value.read_from', true), '')::float8)
+            $late$, who_usage, bucket_expr, tokens_expr, time_column, ingested_expr, usage_table, ingested_column,
+            ext, schema_name, name, map_usage, usage_reject) END);
+
+    --    _days: per developer and UTC day, the day's usage_summary (tokens, merged changes,
+    --    value with review credit; its hours in time order) and burst_series (tokens, merged
+    --    changes and authored value per bucket; NULL for a day with neither tokens nor merged
+    --    changes), and the source usage rows. Only days with data, only developers with usage
+    --    (as before: an author without tokens is not on the board).
+    EXECUTE format($sql$
+        CREATE TABLE %1$I.%2$I (
+            developer_id text NOT NULL,
+            day date NOT NULL,
+            tokens bigint NOT NULL,
+            merged_changes bigint NOT NULL,
+            value float8 NOT NULL,
+            usage_rows bigint NOT NULL,
+            summary %3$I.usage_summary NOT NULL,
+            series %3$I.burst_series,
+            PRIMARY KEY (developer_id, day))
+        $sql$, schema_name, obj_days, ext);
+    EXECUTE format('CREATE INDEX ON %I.%I (day)', schema_name, obj_days);
+
+    --    _buckets: the buckets of the stored series and those with review credit only,
+    --    non-empty only (0.4.0 zero-filled each developer's span); value from _credits (each
+    --    bucket has at most one row of each kind: the sums are exact).
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I AS
+        SELECT developer_id, bucket, sum(tokens)::bigint AS tokens, sum(merged_changes)::bigint AS merged_changes,
+               sum(value)::float8 AS value, sum(authored_value)::float8 AS authored_value, NULL::bigint AS usage_rows
+        FROM (SELECT d.developer_id, b.bucket, b.tokens, b.merged_changes, 0::float8 AS value, b.merged_value AS authored_value
+              FROM %1$I.%3$I d CROSS JOIN LATERAL %4$I.buckets(d.series) b
+              UNION ALL
+              SELECT k.developer_id, k.bucket, 0, 0, k.value, 0
+              FROM %1$I.%5$I k
+              WHERE EXISTS (SELECT 1 FROM %1$I.%3$I d WHERE d.developer_id = k.developer_id
+                                                       AND d.day = (k.bucket AT TIME ZONE 'UTC')::date)) x
+        GROUP BY developer_id, bucket
+        $sql$, schema_name, obj_buckets, obj_days, ext, obj_credits);
+
+    -- 3. Burst episodes per developer over the whole history (the baseline needs weeks of it),
+    --    stored per developer: a refresh re-analyses only the developers whose series changed.
+    --    Merged output is credited by its authored value, so trivial changes buy back almost
+    --    nothing (review credit is not output of the episode's tokens).
+    EXECUTE format($sql$
+        CREATE TABLE %1$I.%2$I (
+            developer_id text NOT NULL,
+            start_at timestamptz NOT NULL,
+            end_at timestamptz,
+            tokens float8,
+            baseline_tokens float8,
+            merged_changes bigint,
+            merged_value float8,
+            expected_merged_value float8,
+            expected_merged_changes float8,
+            excess_tokens float8,
+            inflated_tokens float8,
+            p_value float8,
+            is_inflation boolean,
+            verdict text,
+            PRIMARY KEY (developer_id, start_at))
+        $sql$, schema_name, obj_episodes);
+
+    -- 4. Per developer and period: the period's summary (the days' summaries rolled up in day
+    --    order), usage rows, and the inflated tokens spent in it: each episode's inflated tokens
+    --    spread over the buckets it covers in proportion to their tokens, so that an episode
+    --    crossing a period boundary is charged to both. Stored in _period_totals, rebuilt for
+    --    the periods whose days changed (and, for the re-analysed developers, their inflated
+    --    tokens). _periods adds, when read, what is not the developer's data: team, cohort,
+    --    whether the identity is a known person, how much of the period the board covers (the
+    --    calendar days, UTC, between the first and the last day with tokens in the whole board).
+    EXECUTE format($sql$
+        CREATE TABLE %1$I.%2$I (
+            developer_id text NOT NULL,
+            period_start date NOT NULL,
+            summary %3$I.usage_summary NOT NULL,
+            usage_rows bigint NOT NULL,
+            inflated_tokens float8 NOT NULL,
+            PRIMARY KEY (developer_id, period_start))
+        $sql$, schema_name, obj_totals, ext);
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I AS
+        SELECT p.developer_id, %7$s AS team, %8$s AS cohort, %10$s AS is_person, p.period_start, p.summary,
+               %4$I.tokens(p.summary) AS tokens, %4$I.merged_changes(p.summary) AS merged_changes,
+               %4$I.value(p.summary) AS value, %4$I.effective_changes(p.summary) AS effective_changes,
+               CASE WHEN %4$I.tokens(p.summary) > 0
+                    THEN least(1.0, p.inflated_tokens / %4$I.tokens(p.summary)) ELSE 0 END AS burst_inflation,
+               p.inflated_tokens,
+               ((p.period_start + %11$L::interval)::date - p.period_start)::integer AS period_days,
+               CASE WHEN cv.first_day IS NULL THEN 0
+                    ELSE greatest(0, least((p.period_start + %11$L::interval)::date - 1, cv.last_day)
+                                     - greatest(p.period_start, cv.first_day) + 1) END::integer AS days_covered,
+               p.usage_rows, %12$s AS teams
+        FROM %1$I.%3$I p
+        CROSS JOIN (SELECT min(day) AS first_day, max(day) AS last_day FROM %1$I.%5$I WHERE tokens > 0) cv
+        %9$s
+        $sql$, schema_name, obj_periods, obj_totals, ext, obj_days, NULL,
+        team_expr, cohort_expr, team_join, person_expr, period_length, teams_expr);
+
+    -- 5. Suspected split identities, per period (the thresholds are documented in the README).
+    --    A token sink delivers under 5% of what the period's median value per token predicts, where
+    --    that prediction is at least 5 typical changes (delivering nothing is then improbable,
+    --    under 1%, for an ordinary developer), on at least a quarter of the median identity's
+    --    tokens. A split pair is a sink and a teammate with value whose hourly token amounts move
+    --    with the sink's (correlation of log tokens, less the pair's mean for the hour of the day,
+    --    over their shared active buckets at least 0.6, on at least 50 of them: on the demo at
+    --    scale 10, 2 of 13,298 teammate-months reach 0.6 on 50 or more, 34 of 4,182 on 20 to 49,
+    --    where coinciding spike days dominate); each sink joins the teammate it moves with most. Identities with
+    --    value on very few tokens, and identities that are no known person, are listed too.
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I%3$s AS
+        WITH p AS (SELECT * FROM %1$I.%4$I WHERE tokens > 0),
+        med AS (
+            SELECT period_start,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY value / tokens) FILTER (WHERE value > 0) AS rate,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY tokens) AS tokens,
+                   -- pooled dispersion (sum of squared change values / value): one typical change's worth
+                   coalesce(sum(value ^ 2 / nullif(effective_changes, 0) ORDER BY developer_id) / nullif(sum(value ORDER BY developer_id), 0), 1) AS dispersion
+            FROM p GROUP BY period_start),
+        scored AS (
+            SELECT p.*, m.rate AS median_rate, m.tokens AS median_tokens, m.rate * p.tokens AS expected_value,
+                   p.value <= 0.05 * m.rate * p.tokens AND p.tokens >= 0.25 * m.tokens
+                       AND m.rate * p.tokens >= 5 * m.dispersion AS is_sink
+            FROM p JOIN med m USING (period_start) WHERE m.rate > 0),
+        -- Candidate owners of a sink: the teammates with value. The evidence that two identities
+        -- are one person is in their hours: tokens of the same work spread over two accounts rise
+        -- and fall together hour by hour, while a colleague's amounts vary on their own.
+        candidates AS (
+            SELECT s.period_start, s.developer_id AS sink, v.developer_id AS source, s.median_rate,
+                   (s.value + v.value) / (s.tokens + v.tokens) / s.median_rate AS combined_ratio
+            FROM scored s JOIN scored v ON v.period_start = s.period_start AND v.team = s.team
+                                       AND v.value > 0 AND v.developer_id <> s.developer_id
+            WHERE s.is_sink AND s.is_person AND v.is_person),
+        -- Log tokens less the pair's mean for that hour of the day over their shared buckets, so
+        -- that rhythms everyone shares (working hours, a daily export landing at midnight) do not
+        -- count as moving together.
+        coactivity AS MATERIALIZED (
+            SELECT period_start, sink, source, combined_ratio,
+                   corr(rs, rv ORDER BY bucket) AS hourly_correlation, count(*) AS shared_buckets
+            FROM (SELECT c.period_start, c.sink, c.source, c.combined_ratio, bs.bucket,
+                         ln(bs.tokens::float8) - avg(ln(bs.tokens::float8)) OVER w AS rs,
+                         ln(bv.tokens::float8) - avg(ln(bv.tokens::float8)) OVER w AS rv
+                  -- (the stored series of the pair's days in the period, not <name>_buckets: a
+                  -- lookup by the day keys instead of unpacking every series)
+                  FROM candidates c
+                  JOIN %1$I.%6$I ds ON ds.developer_id = c.sink AND ds.day >= c.period_start
+                                   AND ds.day < (c.period_start + %7$L::interval)::date
+                  JOIN %1$I.%6$I dv ON dv.developer_id = c.source AND dv.day = ds.day
+                  CROSS JOIN LATERAL %8$I.buckets(ds.series) bs
+                  JOIN LATERAL %8$I.buckets(dv.series) bv ON bv.bucket = bs.bucket
+                  WHERE bs.tokens > 0 AND bv.tokens > 0
+                  WINDOW w AS (PARTITION BY c.period_start, c.sink, c.source, extract(hour FROM bs.bucket AT TIME ZONE 'UTC')
+                               ORDER BY bs.bucket ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) x
+            GROUP BY 1, 2, 3, 4),
+        pairs AS MATERIALIZED (
+            SELECT DISTINCT ON (period_start, sink) period_start, sink, source, combined_ratio, hourly_correlation
+            FROM coactivity
+            WHERE shared_buckets >= 50 AND hourly_correlation >= 0.6
+            ORDER BY period_start, sink, hourly_correlation DESC, source)
+        SELECT s.period_start, kind, s.developer_id, other_developer_id, s.team, s.tokens, s.value,
+               s.expected_value, s.value / nullif(s.expected_value, 0) AS value_ratio, combined_ratio, hourly_correlation,
+               CASE kind WHEN 'split_pair' THEN %5$L WHEN 'no_person' THEN 'ranked in the whole company; map it to a person with identity_table' ELSE 'reported' END AS action
+        FROM scored s
+        CROSS JOIN LATERAL (
+            SELECT 'tokens_without_value'::text AS kind, NULL::text AS other_developer_id, NULL::float8 AS combined_ratio,
+                   NULL::float8 AS hourly_correlation WHERE s.is_sink
+            UNION ALL SELECT 'value_without_tokens', NULL, NULL, NULL WHERE s.value > 0 AND s.value >= 3 * s.median_rate * s.tokens
+            UNION ALL SELECT 'split_pair', pr.source, pr.combined_ratio, pr.hourly_correlation FROM pairs pr
+                      WHERE pr.period_start = s.period_start AND pr.sink = s.developer_id
+            UNION ALL SELECT 'no_person', NULL, NULL, NULL WHERE NOT s.is_person) k
+        $sql$, schema_name, obj_suspects, invoker, obj_periods,
+        CASE split_identities WHEN 'rank_jointly' THEN 'ranked jointly: the source is ranked on the pair''s tokens and value'
+                              ELSE 'reported (split_identities = report_only)' END,
+        obj_days, period_length, ext);
+
+    -- 6. The fair leaderboard: plain column types for BI tools, ranked on value per million
+    --    tokens with the value's effective count, within period and cohort. A cohort smaller than
+    --    min_group_size (or an identity without one) is ranked in the whole company of the
+    --    period; a period with fewer identities than that ranks nobody. A suspected split pair is
+    --    ranked as one (split_identities = rank_jointly): the source on the pair's tokens and
+    --    value, the sink not separately.
+    --    No strict rank where the data cannot order the group. When the prior fit finds no spread
+    --    between the group's rates beyond Poisson noise (prior_method no_spread: the likelihood
+    --    keeps rising towards complete pooling, shape capped at 1e7), every posterior is the
+    --    prior: scores differ by ~1e-7 and every rank interval spans the group, so a strict rank
+    --    would be drawn by chance. fair_rank is then NULL with a note; the score, the rank
+    --    interval and the prior stay visible. no_exposure (everyone ties at 1) likewise. The other
+    --    fallbacks keep their ranks: small_partition fixes a weakly informative prior (shape 1),
+    --    under which each row's own counts order it and the interval says how loosely; all_zero
+    --    (no value anywhere) orders by tokens spent without value, which is evidence, and burning
+    --    still lowers the rank there. An interior maximum-likelihood fit is kept even when its
+    --    shape is large: the fit then says there is some spread, and the intervals show how much.
+    --    Escaping to "not ranked" does not pay. no_spread is a verdict on the whole group, reached
+    --    only when every rate, the escaper's included, is within chance of the pooled one.
+    --    Burning lowers the burner's rate and so adds spread: a burner clearly below the group
+    --    keeps the group ranked, at its bottom. The ways in are to deliver at the group's rate
+    --    (no longer burning) or to bring the group's outliers to it (a leader who burns only
+    --    loses their own rank); identities padded in at the mean rate need real value, and a
+    --    second identity is reported and ranked jointly (split_identities). And what is given
+    --    up is noise: in a no_spread group a rank says nothing the data supports, while the
+    --    burner's fair_score and burst_inflation stay on the board.
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I%3$s AS
+        WITH p AS (SELECT * FROM %1$I.%4$I),
+        joint AS (
+            SELECT s.period_start, s.other_developer_id AS developer_id, sum(s.tokens) AS tokens, sum(s.value ORDER BY s.developer_id) AS value,
+                   sum(%5$I.value(q.summary) ^ 2 / nullif(%5$I.effective_changes(q.summary), 0) ORDER BY s.developer_id) AS value_squares,
+                   string_agg(s.developer_id, ', ' ORDER BY s.developer_id) AS sinks
+            FROM %1$I.%6$I s JOIN p q ON q.developer_id = s.developer_id AND q.period_start = s.period_start
+            WHERE s.kind = 'split_pair' AND %7$L = 'rank_jointly'
+            GROUP BY 1, 2),
+        sinks AS (
+            SELECT period_start, developer_id, other_developer_id FROM %1$I.%6$I
+            WHERE kind = 'split_pair' AND %7$L = 'rank_jointly'),
+        entities AS (
+            SELECT p.*, coalesce(j.sinks, sk.other_developer_id) AS ranked_jointly_with,
+                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 THEN p.tokens + coalesce(j.tokens, 0) END AS rank_tokens,
+                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 THEN p.value + coalesce(j.value, 0) END AS rank_value,
+                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 THEN
+                        CASE WHEN p.value + coalesce(j.value, 0) > 0
+                             THEN (p.value + coalesce(j.value, 0)) ^ 2
+                                  / (coalesce(p.value ^ 2 / nullif(p.effective_changes, 0), 0) + coalesce(j.value_squares, 0))
+                             ELSE 0 END END AS rank_effective
+            FROM p LEFT JOIN joint j USING (period_start, developer_id)
+            LEFT JOIN sinks sk USING (period_start, developer_id)),
+        sized AS (
+            SELECT e.*, count(rank_tokens) OVER (PARTITION BY period_start, cohort) AS cohort_size,
+                   count(rank_tokens) OVER (PARTITION BY period_start) AS company_size
+            FROM entities e),
+        fitted AS (
+            SELECT s.*,
+                   CASE WHEN rank_tokens IS NULL OR company_size < %8$s THEN NULL
+                        WHEN cohort IS NOT NULL AND cohort_size >= %8$s THEN cohort ELSE 'all' END AS ranked_in,
+                   %5$I.fair_detail(rank_value, rank_tokens / 1e6, 0.1, 0.8, rank_effective) OVER c AS in_cohort,
+                   %5$I.fair_detail(rank_value, rank_tokens / 1e6, 0.1, 0.8, rank_effective) OVER a AS in_company
+            FROM sized s
+            -- (in a fixed order: the fit sums floating-point numbers over the partition)
+            WINDOW c AS (PARTITION BY period_start, cohort ORDER BY developer_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
+                   a AS (PARTITION BY period_start ORDER BY developer_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)),
+        ranked AS (
+            SELECT f.*, CASE WHEN ranked_in IS NULL THEN NULL WHEN ranked_in = 'all' THEN in_company ELSE in_cohort END AS d
+            FROM fitted f)
+        SELECT period_start, coalesce(cohort, 'all') AS cohort, ranked_in, developer_id, team, tokens, merged_changes, value,
+               effective_changes,
+               %5$I.tokens_per_merged_change(summary) AS tokens_per_merged_change,
+               %5$I.tokens_per_merged_change_lower(summary) AS tokens_per_merged_change_lower,
+               -- unbounded (no merged change, no value): NULL, never Infinity, which BI drivers cannot read
+               nullif(%5$I.tokens_per_merged_change_upper(summary), 'Infinity') AS tokens_per_merged_change_upper,
+               %5$I.tokens_per_value(summary) AS tokens_per_value,
+               %5$I.tokens_per_value_lower(summary) AS tokens_per_value_lower,
+               nullif(%5$I.tokens_per_value_upper(summary), 'Infinity') AS tokens_per_value_upper,
+               burst_inflation,
+               (d).score AS fair_score,
+               CASE WHEN (d).prior_method NOT IN ('no_spread', 'no_exposure') THEN (d).rank END AS fair_rank,
+               (d).rank_lower AS fair_rank_lower, (d).rank_upper AS fair_rank_upper,
+               rank() OVER (PARTITION BY period_start, coalesce(ranked_in, cohort, 'all') ORDER BY tokens DESC) AS token_rank,
+               ranked_jointly_with, is_person,
+               nullif(concat_ws('; ',
+                   CASE WHEN tokens = 0 THEN 'no tokens in the period'
+                        WHEN rank_tokens IS NULL THEN 'ranked jointly with ' || ranked_jointly_with || ' (suspected split identity)'
+                        WHEN ranked_in IS NULL THEN format('fewer than %%s identities in the period', %8$s)
+                        WHEN ranked_in = 'all' AND cohort IS NOT NULL THEN format('cohort %%s has fewer than %%s identities: ranked in the whole company', cohort, %8$s)
+                        WHEN ranked_in = 'all' AND NOT is_person THEN 'not in the team table: ranked in the whole company'
+                   END,
+                   CASE WHEN (d).prior_method IN ('no_spread', 'no_exposure')
+                        THEN 'not ranked: the data cannot tell these developers apart in this period' END,
+                   CASE WHEN days_covered < period_days
+                        THEN format('period incomplete: data covers %%s of %%s days', days_covered, period_days) END), '') AS rank_note,
+               -- what is behind the score: the posterior, its interval, the shrinkage and the prior
+               rank_tokens, rank_value, rank_effective,
+               (d).posterior_mean AS posterior_mean, (d).rate_lower AS rate_lower, (d).rate_upper AS rate_upper,
+               (d).shrinkage AS shrinkage, (d).prior_alpha AS prior_alpha, (d).prior_beta AS prior_beta,
+               (d).prior_mean AS prior_mean, (d).prior_method AS prior_method,
+               -- how much of the period the data covers, and the plain ratios
+               period_days, days_covered, days_covered = period_days AS is_complete,
+               merged_changes / nullif(tokens / 1e6, 0)::float8 AS merged_changes_per_million_tokens,
+               value / nullif(tokens / 1e6, 0)::float8 AS value_per_million_tokens
+        FROM ranked
+        $sql$, schema_name, obj_board, invoker, obj_periods, ext, obj_suspects, split_identities, min_group_size);
+
+    -- 7. Teams, with groups smaller than min_group_size suppressed (not shown, not ranked; each
+    --    row counts the teams of its period suppressed). What the developer board has: the fair
+    --    score, rank and 80% rank interval on value per million tokens, the prior's method with
+    --    the same no_spread rule (above), the plain ratios, and how complete the period is. This
+    --    view runs with its owner's rights (not security_invoker) on purpose: it is the one to
+    --    GRANT to BI roles, who then see team aggregates without any right on per-person data.
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I AS
+        WITH all_teams AS (
+            -- (sums of floating-point numbers in a fixed order, so that the same data gives the same bits)
+            SELECT period_start, team, count(*) AS developers, %4$I.rollup(summary ORDER BY developer_id) AS summary,
+                   sum(tokens * burst_inflation ORDER BY developer_id) / nullif(sum(tokens), 0) AS burst_inflation,
+                   min(period_days) AS period_days, min(days_covered) AS days_covered
+            FROM %7$s WHERE team IS NOT NULL GROUP BY period_start, team),
+        counted AS (
+            SELECT t.*, count(*) FILTER (WHERE developers < %6$s) OVER (PARTITION BY period_start) AS teams_suppressed
+            FROM all_teams t),
+        teams AS (
+            SELECT c.*, %4$I.tokens(summary) AS tokens, %4$I.value(summary) AS value
+            FROM counted c WHERE developers >= %6$s),
+        ranked AS (
+            SELECT t.*, %4$I.fair_detail(CASE WHEN tokens > 0 THEN value END, tokens / 1e6, 0.1, 0.8,
+                                         %4$I.effective_changes(summary))
+                       OVER (PARTITION BY period_start ORDER BY team ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS d
+            FROM teams t)
+        SELECT period_start, team, developers,
+               tokens, %4$I.merged_changes(summary) AS merged_changes, value,
+               %4$I.tokens_per_merged_change(summary) AS tokens_per_merged_change,
+               %4$I.tokens_per_merged_change_lower(summary) AS tokens_per_merged_change_lower,
+               nullif(%4$I.tokens_per_merged_change_upper(summary), 'Infinity') AS tokens_per_merged_change_upper,
+               %4$I.tokens_per_value(summary) AS tokens_per_value,
+               burst_inflation,
+               (d).score AS fair_score,
+               CASE WHEN (d).prior_method NOT IN ('no_spread', 'no_exposure') THEN (d).rank END AS fair_rank,
+               (d).rank_lower AS fair_rank_lower, (d).rank_upper AS fair_rank_upper,
+               %4$I.merged_changes(summary) / nullif(tokens / 1e6, 0)::float8 AS merged_changes_per_million_tokens,
+               value / nullif(tokens / 1e6, 0)::float8 AS value_per_million_tokens,
+               teams_suppressed, period_days, days_covered, days_covered = period_days AS is_complete,
+               (d).prior_method AS prior_method,
+               nullif(concat_ws('; ',
+                   CASE WHEN tokens = 0 THEN 'no tokens in the period' END,
+                   CASE WHEN (d).prior_method IN ('no_spread', 'no_exposure')
+                        THEN 'not ranked: the data cannot tell these teams apart in this period' END,
+                   CASE WHEN days_covered < period_days
+                        THEN format('period incomplete: data covers %%s of %%s days', days_covered, period_days) END), '') AS rank_note
+        FROM ranked
+        $sql$, schema_name, obj_teams, NULL, ext, obj_periods, min_group_size,
+        CASE WHEN multiple_teams = 'every'
+             THEN format('(SELECT x.team, p.developer_id, p.period_start, p.summary, p.tokens, p.burst_inflation, p.period_days, p.days_covered '
+                         'FROM %I.%I p CROSS JOIN LATERAL unnest(p.teams) x(team)) p', schema_name, obj_periods)
+             ELSE format('%I.%I', schema_name, obj_periods) END);
+
+    -- 8. Coverage: does the join of usage and changes (and teams) match? Per period and over the
+    --    whole span (period_start NULL): developers with tokens and how many of them have a merged
+    --    change, merged changes and how many of them have an author with tokens, identities seen
+    --    on one side only (listed in <name>_unmatched), the team mapping's coverage, the rows set
+    --    aside. Counts only, no person: it runs with its owner's rights, like the team board.
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I AS
+        WITH u AS (SELECT developer_id, period_start, merged_changes, team, teams FROM %1$I.%3$I WHERE tokens > 0),
+        c AS (SELECT developer_id, date_trunc(%6$L, bucket AT TIME ZONE 'UTC')::date AS period_start, count(*) AS changes
+              FROM %1$I.%4$I GROUP BY 1, 2),
+        users AS (SELECT DISTINCT developer_id FROM u),
+        authors AS (SELECT DISTINCT developer_id FROM c),
+        usage_side AS (
+            SELECT period_start, count(*) AS developers, count(*) FILTER (WHERE merged_changes > 0) AS with_changes,
+                   count(*) FILTER (WHERE developer_id NOT IN (SELECT developer_id FROM authors)) AS usage_only,
+                   count(team) AS with_team, count(*) FILTER (WHERE cardinality(teams) > 1) AS several_teams
+            FROM u GROUP BY period_start
+            UNION ALL
+            SELECT NULL, count(*), count(*) FILTER (WHERE developer_id IN (SELECT developer_id FROM authors)),
+                   count(*) FILTER (WHERE developer_id NOT IN (SELECT developer_id FROM authors)),
+                   count(team), count(*) FILTER (WHERE several)
+            FROM (SELECT developer_id, max(team) AS team, bool_or(cardinality(teams) > 1) AS several FROM u GROUP BY 1) d),
+        change_side AS (
+            SELECT c.period_start, sum(c.changes) AS changes,
+                   coalesce(sum(c.changes) FILTER (WHERE EXISTS (SELECT 1 FROM u WHERE u.developer_id = c.developer_id
+                                                                              AND u.period_start = c.period_start)), 0) AS with_usage,
+                   count(*) FILTER (WHERE c.developer_id NOT IN (SELECT developer_id FROM users)) AS changes_only
+            FROM c GROUP BY c.period_start
+            UNION ALL
+            SELECT NULL, coalesce(sum(changes), 0), coalesce(sum(changes) FILTER (WHERE developer_id IN (SELECT developer_id FROM users)), 0),
+                   count(DISTINCT developer_id) FILTER (WHERE developer_id NOT IN (SELECT developer_id FROM users))
+            FROM c),
+        rejected AS (
+            SELECT date_trunc(%6$L, row_time AT TIME ZONE 'UTC')::date AS period_start,
+                   count(*) FILTER (WHERE source = 'usage') AS usage_rows, count(*) FILTER (WHERE source = 'changes') AS change_rows
+            FROM %1$I.%5$I WHERE isfinite(row_time) GROUP BY 1
+            UNION ALL
+            SELECT NULL, count(*) FILTER (WHERE source = 'usage'), count(*) FILTER (WHERE source = 'changes') FROM %1$I.%5$I),
+        scopes AS (   -- 'infinity' stands for the whole span in the joins
+            SELECT coalesce(period_start, 'infinity') AS k FROM usage_side UNION SELECT coalesce(period_start, 'infinity') FROM change_side
+            UNION SELECT coalesce(period_start, 'infinity') FROM rejected)
+        SELECT nullif(s.k, 'infinity') AS period_start,
+               coalesce(us.developers, 0)::bigint AS developers_with_tokens,
+               coalesce(us.with_changes, 0)::bigint AS developers_with_merged_changes,
+               (us.with_changes::float8 / nullif(us.developers, 0))::float8 AS developer_coverage,
+               coalesce(cs.changes, 0)::bigint AS merged_changes,
+               coalesce(cs.with_usage, 0)::bigint AS merged_changes_with_usage,
+               (cs.with_usage::float8 / nullif(cs.changes, 0))::float8 AS change_coverage,
+               coalesce(us.usage_only, 0)::bigint AS usage_only_identities,
+               coalesce(cs.changes_only, 0)::bigint AS changes_only_identities,
+               CASE WHEN %7$L THEN coalesce(us.with_team, 0) END::bigint AS developers_with_team,
+               CASE WHEN %7$L THEN (us.with_team::float8 / nullif(us.developers, 0)) END::float8 AS team_coverage,
+               CASE WHEN %7$L THEN coalesce(us.several_teams, 0) END::bigint AS people_in_several_teams,
+               coalesce(r.usage_rows, 0)::bigint AS rejected_usage_rows,
+               coalesce(r.change_rows, 0)::bigint AS rejected_change_rows
+        FROM scopes s
+        LEFT JOIN usage_side us ON coalesce(us.period_start, 'infinity') = s.k
+        LEFT JOIN change_side cs ON coalesce(cs.period_start, 'infinity') = s.k
+        LEFT JOIN rejected r ON coalesce(r.period_start, 'infinity') = s.k
+        $sql$, schema_name, obj_coverage, obj_periods, obj_changes, obj_rejects, period, team_table IS NOT NULL);
+
+    -- The identities seen on one side only, over the whole span: with tokens but no merged change
+    -- ever, or authors of merged changes without tokens. Per person: security_invoker.
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I%3$s AS
+        WITH u AS (SELECT developer_id, sum(tokens)::bigint AS tokens FROM %1$I.%4$I GROUP BY 1 HAVING sum(tokens) > 0),
+        c AS (SELECT developer_id, count(*) AS merged_changes FROM %1$I.%5$I GROUP BY 1)
+        SELECT u.developer_id AS identity, 'usage only'::text AS side, u.tokens, NULL::bigint AS merged_changes
+        FROM u WHERE NOT EXISTS (SELECT 1 FROM c WHERE c.developer_id = u.developer_id)
+        UNION ALL
+        SELECT c.developer_id, 'changes only', NULL, c.merged_changes
+        FROM c WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.developer_id = c.developer_id)
+        $sql$, schema_name, obj_unmatched, invoker, obj_periods, obj_changes);
+
+    -- Registered now, so that the first refresh (a full one) fills the tables: the coverage
+    -- checks below read what it made. A failure rolls all of it back.
+    job := CASE WHEN refresh_schedule IS NOT NULL THEN format('usage_value:%s.%s', schema_name, name) END;
+    INSERT INTO @extschema@.leaderboards (target_schema, name, bucket_width, period, min_group_size, cron_job_name, objects,
+                                          min_coverage, multiple_teams, late_window, ingested_column)
+    VALUES (schema_name, name, bucket_width, period, min_group_size, job,
+            ARRAY[obj_rejects, obj_changes, obj_credits_read, obj_credits, obj_read, obj_days, obj_buckets, obj_episodes, obj_totals, obj_periods,
+                  obj_suspects, obj_board, obj_teams, obj_coverage, obj_unmatched],
+            min_coverage, multiple_teams, late_window, ingested_column);
+    PERFORM usage_value_internal.refresh_days(schema_name, name, true);
+
+    -- A join that matches nothing (or less than min_coverage of the developers with tokens) is
+    -- refused, saying which columns to map: a board of 0 merged changes would still hand out
+    -- ranks. Nothing is left behind: the error rolls back everything made above.
+    EXECUTE format('SELECT * FROM %I.%I WHERE period_start IS NULL', schema_name, obj_coverage) INTO cov;
+    IF cov.developers_with_tokens > 0 AND cov.developers_with_merged_changes < min_coverage * cov.developers_with_tokens THEN
+        EXECUTE format('SELECT (SELECT identity FROM %1$I.%2$I WHERE side = ''changes only'' ORDER BY merged_changes DESC, identity LIMIT 1), '
+                       '(SELECT identity FROM %1$I.%2$I WHERE side = ''usage only'' ORDER BY tokens DESC, identity LIMIT 1)',
+                       schema_name, obj_unmatched) INTO example_other, example_usage;
+        IF cov.merged_changes = 0 THEN
+            RAISE EXCEPTION USING ERRCODE = '23503',
+                MESSAGE = format('%s has no merged change (%s is NULL in every row with an author): no developer in %s.%s can be ranked',
+                                 changes_table, merged_at_column, usage_table, developer_column),
+                HINT = 'bind the table of merged changes, or pass min_coverage => 0 to create the board anyway';
+        ELSIF cov.developers_with_merged_changes = 0 THEN
+            RAISE EXCEPTION USING ERRCODE = '23503',
+                MESSAGE = format('no author in %s.%s matches a developer in %s.%s (examples: %L vs %L): map them with identity_table%s',
+                                 changes_table, author_column, usage_table, developer_column, example_other, example_usage,
+                                 CASE WHEN identity_table IS NOT NULL THEN format(' (%s maps none of them)', identity_table) ELSE '' END),
+                HINT = 'identity_table lists each identity (e-mail, account id, login) with the person it belongs to; min_coverage => 0 creates the board anyway';
+        ELSE
+            EXECUTE format('SELECT string_agg(quote_literal(identity), '', '' ORDER BY tokens DESC, identity) '
+                           'FROM (SELECT * FROM %I.%I WHERE side = ''usage only'' ORDER BY tokens DESC, identity LIMIT 3) x',
+                           schema_name, obj_unmatched) INTO example_usage;
+            RAISE EXCEPTION USING ERRCODE = '23503',
+                MESSAGE = format('only %s of %s developers with tokens in %s.%s have a merged change in %s.%s (%s%%, min_coverage is %s%%): map the identities that differ with identity_table (with tokens, no merged change: %s%s)',
+                                 cov.developers_with_merged_changes, cov.developers_with_tokens, usage_table, developer_column,
+                                 changes_table, author_column, round((100 * cov.developer_coverage)::numeric, 1),
+                                 round((100 * min_coverage)::numeric, 1), example_usage,
+                                 CASE WHEN cov.usage_only_identities > 3 THEN ', ...' ELSE '' END
+                                 || CASE WHEN example_other IS NOT NULL THEN format('; authors without tokens: %L', example_other) || CASE WHEN cov.changes_only_identities > 1 THEN ', ...' ELSE '' END ELSE '' END),
+                HINT = 'a lower min_coverage (min_coverage => 0 to switch the check off) creates the board anyway';
+        END IF;
+    END IF;
+    IF team_table IS NOT NULL AND cov.developers_with_tokens > 0 AND cov.developers_with_team = 0 THEN
+        EXECUTE format('SELECT (SELECT member FROM (%s) m ORDER BY member LIMIT 1), (SELECT developer_id FROM %I.%I ORDER BY tokens DESC, developer_id LIMIT 1)',
+                       members_sql, schema_name, obj_periods) INTO example_other, example_usage;
+        RAISE EXCEPTION USING ERRCODE = '23503',
+            MESSAGE = format('no member in %s.%s matches a developer in %s.%s (examples: %L vs %L): key team_table by the same identity, or map them with identity_table',
+                             team_table, team_member_column, usage_table, developer_column, example_other, example_usage);
+    END IF;
+
+    -- 9. The refresh schedule (checked before anything was made). The job runs as this role and
+    --    CALLs scheduled_refresh, so that a failed run leaves its trace in leaderboard_freshness.
+    IF refresh_schedule IS NOT NULL THEN
+        PERFORM usage_value_internal.schedule_refresh(job, refresh_schedule,
+                                                      format('CALL %I.scheduled_refresh(%L, %L)', ext, name, schema_name));
+    END IF;
+
+    -- A comment on every object and column made, and the board's freshness (both defined in the
+    -- freshness section below).
+    PERFORM usage_value_internal.describe_leaderboard(schema_name, name);
+    PERFORM usage_value_internal.record_refresh(schema_name, name, started);
+    RETURN QUERY SELECT format('%I.%I', schema_name, o)
+                 FROM unnest(ARRAY[obj_changes, obj_credits_read, obj_credits, obj_read, obj_days, obj_buckets, obj_episodes,
+                                   obj_totals, obj_periods, obj_board, obj_teams, obj_suspects, obj_rejects, obj_coverage,
+                                   obj_unmatched]) o;
+    IF job IS NOT NULL THEN
+        RETURN NEXT format('pg_cron job %s (%s)', job, refresh_schedule);
+    END IF;
+END
+$function$;
+
+
+CREATE FUNCTION @extschema@.create_leaderboard(
+    name text,
+    usage_table regclass,
+    developer_column text,
+    time_column text,
+    changes_table regclass,
+    author_column text,
+    merged_at_column text,
+    tokens_column text DEFAULT NULL,
+    input_tokens_column text DEFAULT NULL,
+    output_tokens_column text DEFAULT NULL,
+    cache_read_column text DEFAULT NULL,
+    cache_creation_column text DEFAULT NULL,
+    token_convention text DEFAULT NULL,
+    convention_column text DEFAULT NULL,
+    team_table regclass DEFAULT NULL,
+    team_member_column text DEFAULT NULL,
+    team_column text DEFAULT NULL,
+    cohort_column text DEFAULT NULL,
+    period text DEFAULT 'week',
+    bucket_width interval DEFAULT '1 day',
+    min_group_size integer DEFAULT 5,
+    target_schema name DEFAULT NULL,
+    refresh_schedule text DEFAULT NULL,
+    -- what a change is worth
+    change_id_column text DEFAULT NULL,
+    additions_column text DEFAULT NULL,
+    deletions_column text DEFAULT NULL,
+    reverts_column text DEFAULT NULL,
+    bot_column text DEFAULT NULL,
+    reviewed_column text DEFAULT NULL,
+    change_size_unit float8 DEFAULT NULL,
+    change_value_cap float8 DEFAULT 10,
+    unreviewed_weight float8 DEFAULT 0.5,
+    reviews_table regclass DEFAULT NULL,
+    reviewer_column text DEFAULT NULL,
+    review_change_column text DEFAULT NULL,
+    review_weight float8 DEFAULT 0.25,
+    -- whose tokens
+    identity_table regclass DEFAULT NULL,
+    identity_column text DEFAULT NULL,
+    identity_person_column text DEFAULT NULL,
+    split_identities text DEFAULT 'rank_jointly',
+    -- checks on the join (issue 12)
+    min_coverage float8 DEFAULT 0.1,
+    multiple_teams text DEFAULT 'first',
+    -- incremental refresh (issue 13)
+    late_window interval DEFAULT '7 days',
+    ingested_column text DEFAULT NULL
+) RETURNS SETOF text
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC
+    SELECT * FROM usage_value_internal.create_leaderboard(
+        name, usage_table, developer_column, time_column, changes_table, author_column,
+        merged_at_column, tokens_column, input_tokens_column, output_tokens_column,
+        cache_read_column, cache_creation_column, token_convention, convention_column, team_table,
+        team_member_column, team_column, cohort_column, period, bucket_width, min_group_size,
+        coalesce(target_schema, current_schema()),  -- the caller's schema (the body runs with its own search_path)
+        refresh_schedule, change_id_column, additions_column, deletions_column,
+        reverts_column, bot_column, reviewed_column, change_size_unit, change_value_cap,
+        unreviewed_weight, reviews_table, reviewer_column, review_change_column, review_weight,
+        identity_table, identity_column, identity_person_column, split_identities, min_coverage, multiple_teams,
+        late_window, ingested_column);
+END;
+COMMENT ON FUNCTION @extschema@.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text, interval, text) IS
+    'creates, over your own usage and changes tables, the tables <name>_days (per developer and UTC day a usage_summary and a burst_series), <name>_episodes (with each episode''s verdict) and <name>_period_totals, kept up to date in place by refresh_leaderboard (only the days that new rows, or rows late or deleted within late_window, touch; ingested_column: a column recording when a usage row arrived, so that rows arriving late by any amount are picked up), the materialized views <name>_changes (what each merged change is worth, and why), <name>_credits and <name>_usage_read (the refresh''s staging), and the views <name>_buckets (non-empty buckets of the stored series), <name>_periods (inflated tokens in the periods they were spent in), <name>_leaderboard, <name>_team_leaderboard (with how complete each period is; no strict rank where the data cannot order the group) and <name>_suspects (suspected split identities), <name>_rejects (source rows left out, and why: they never fail a refresh), <name>_coverage (how well usage, changes and teams match, per period) and <name>_unmatched (identities on one side only); refuses a join that matches less than min_coverage of the developers with tokens (23503, naming the columns to map) and, with multiple_teams = refuse, people in several teams; schedules a refresh with pg_cron (CALL scheduled_refresh, which records a failed run) when refresh_schedule is given; records the board''s freshness and comments every column; returns the objects made';
+COMMENT ON FUNCTION usage_value_internal.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text, interval, text) IS
+    'the body of usage_value.create_leaderboard (call that instead)';
+
+-- The refresh of a board of this layout: one transaction (a failure leaves the previous data),
+-- run with the registry row locked (concurrent refreshes of one board serialise), writing only
+-- rows that differ (readers are never blocked: plain DML, and REFRESH ... CONCURRENTLY of the
+-- matviews readers see). full (and the first refresh) re-reads everything; otherwise:
+--   * usage: the days from the watermark (the newest event time already folded in) less
+--     late_window on are re-read whole, so rows arriving late or deleted inside that window are
+--     exact; with ingested_column, so is every day holding a row ingested after the ingestion
+--     watermark less late_window, however old. Rows deleted before the window, or arriving late
+--     before it without ingested_column, need refresh_leaderboard(name, full => true).
+--   * changes and reviews: re-read whole (a change's value depends on the median change and on
+--     revert chains), their credit diffed per developer and bucket against the last refresh's;
+--     a day whose credit changed is recomputed, from its stored series for the tokens.
+-- A day is rewritten when its summary, series or usage rows differ; developers whose series
+-- changed are re-analysed; periods holding a changed day are rebuilt, and the re-analysed
+-- developers' inflated tokens redistributed. A full rebuild runs the same steps over every day,
+-- developer and period, so that both paths give the same bits.
+CREATE FUNCTION usage_value_internal.refresh_days(schema_name name, name text, rebuild boolean) RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    ext name := '@extschema@';
+    entry record;
+    s name := schema_name;
+    r_rejects text := name || '_rejects';
+    r_changes text := name || '_changes';
+    r_credits text := name || '_credits';
+    r_credits_read text := name || '_credits_read';
+    r_read text := name || '_usage_read';
+    r_days text := name || '_days';
+    r_episodes text := name || '_episodes';
+    r_totals text := name || '_period_totals';
+    period_length text;
+    from_ts timestamptz;
+    reread text;   -- is day d (of uv_cand c) re-read from the source? (SQL)
+    n_days bigint;
+    n_changed bigint;
+    n_devs bigint;
+    n_periods bigint;
+    newest timestamptz;
+    ingested timestamptz;
+    ingested_from timestamptz;
+    credit_from timestamptz;
+    in_scope text;   -- is a credit row (bucket) in the periods recomputed? (SQL)
+    temp text;
+BEGIN
+    SELECT * INTO entry FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = refresh_days.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
+    END IF;
+    rebuild := rebuild OR entry.watermark IS NULL;
+    period_length := CASE entry.period WHEN 'day' THEN '1 day' WHEN 'week' THEN '7 days' WHEN 'month' THEN '1 month' ELSE '3 months' END;
+    from_ts := CASE WHEN rebuild THEN '-infinity'::timestamptz
+                    ELSE date_trunc('day', (entry.watermark - entry.late_window) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' END;
+    UPDATE @extschema@.leaderboards l
+    SET read_from = from_ts,
+        ingested_from = CASE WHEN rebuild OR entry.ingested_column IS NULL THEN NULL
+                             ELSE coalesce(entry.ingested_watermark - entry.late_window, '-infinity') END
+    WHERE l.target_schema = schema_name AND l.name = refresh_days.name
+    RETURNING l.ingested_from INTO ingested_from;
+    -- What <name>_usage_read reads, for this transaction only.
+    PERFORM set_config('usage_value.read_from', extract(epoch FROM from_ts)::text, true);
+    PERFORM set_config('usage_value.ingested_from', coalesce(extract(epoch FROM ingested_from)::text, ''), true);
+
+    -- Work tables, dropped at commit (and here, after an earlier refresh in this transaction).
+    FOREACH temp IN ARRAY ARRAY['uv_old_changes', 'uv_credit_periods', 'uv_credit_days', 'uv_late', 'uv_cand', 'uv_devs', 'uv_new_days', 'uv_changed',
+                                'uv_re', 'uv_new_episodes', 'uv_dirty', 'uv_new_totals', 'uv_inflated'] LOOP
+        IF to_regclass('pg_temp.' || temp) IS NOT NULL THEN
+            EXECUTE format('DROP TABLE pg_temp.%I', temp);
+        END IF;
+    END LOOP;
+
+    -- 1. Read: the changes whole (the last refresh's kept aside to compare), the usage inside the
+    --    window; the credit of the periods from the window's on and of those holding a change
+    --    that changed, compared with the stored credit of those periods and written where it
+    --    differs.
+    EXECUTE format('CREATE TEMP TABLE uv_old_changes ON COMMIT DROP AS SELECT * FROM %I.%I WHERE NOT %L', s, r_changes, rebuild);
+    EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', s, r_rejects);
+    EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', s, r_changes);
+    EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I', s, r_read);   -- a staging area nobody else reads
+    EXECUTE format('ANALYZE %I.%I', s, r_read);
+    PERFORM set_config('usage_value.read_from', '', true), set_config('usage_value.ingested_from', '', true);
+    EXECUTE format('SELECT max(newest), max(ingested) FROM %I.%I', s, r_read) INTO newest, ingested;
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_credit_periods ON COMMIT DROP AS
+        SELECT DISTINCT date_trunc(%3$L, bucket AT TIME ZONE 'UTC')::date AS period_start
+        FROM ((SELECT * FROM %1$I.%2$I WHERE NOT %4$L EXCEPT SELECT * FROM uv_old_changes)
+              UNION ALL (SELECT * FROM uv_old_changes EXCEPT SELECT * FROM %1$I.%2$I)) x
+        $sql$, s, r_changes, entry.period, rebuild);
+    credit_from := CASE WHEN rebuild THEN '-infinity'::timestamptz
+                        ELSE date_trunc(entry.period, from_ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' END;
+    PERFORM set_config('usage_value.credit_from', extract(epoch FROM credit_from)::text, true),
+            set_config('usage_value.credit_periods', coalesce((SELECT array_agg(period_start)::text FROM uv_credit_periods), ''), true);
+    EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I', s, r_credits_read);
+    PERFORM set_config('usage_value.credit_from', '', true), set_config('usage_value.credit_periods', '', true);
+    in_scope := format('(bucket >= %L::timestamptz OR date_trunc(%L, bucket AT TIME ZONE %L)::date IN (SELECT period_start FROM uv_credit_periods))',
+                       credit_from, entry.period, 'UTC');
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_credit_days ON COMMIT DROP AS
+        SELECT developer_id, bucket, gone FROM (
+            (SELECT developer_id, bucket, false AS gone FROM
+                 (SELECT * FROM %1$I.%2$I EXCEPT SELECT * FROM %1$I.%3$I WHERE %4$s) n)
+            UNION ALL
+            (SELECT developer_id, bucket, true FROM
+                 (SELECT * FROM %1$I.%3$I WHERE %4$s EXCEPT SELECT * FROM %1$I.%2$I) o)) x
+        $sql$, s, r_credits_read, r_credits, in_scope);
+    EXECUTE format('DELETE FROM %I.%I k USING uv_credit_days g WHERE g.gone AND k.developer_id = g.developer_id AND k.bucket = g.bucket',
+                   s, r_credits);
+    EXECUTE format($sql$
+        INSERT INTO %1$I.%2$I SELECT r.* FROM %1$I.%3$I r
+        JOIN uv_credit_days g ON NOT g.gone AND g.developer_id = r.developer_id AND g.bucket = r.bucket
+        $sql$, s, r_credits, r_credits_read);
+    EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I WITH NO DATA', s, r_credits_read);   -- read: no need to keep it
+
+    -- 2. The candidate days: every day re-read (stored or read), every day whose credit changed;
+    --    then the developers on the board after this refresh (with a usage row, read or kept).
+    EXECUTE format('CREATE TEMP TABLE uv_late ON COMMIT DROP AS SELECT DISTINCT day FROM %I.%I WHERE bucket < %L::timestamptz',
+                   s, r_read, from_ts);
+    reread := format('(%L OR d.day >= %L::date OR d.day IN (SELECT day FROM uv_late))', rebuild,
+                     CASE WHEN rebuild THEN NULL ELSE (from_ts AT TIME ZONE 'UTC')::date END);
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_cand ON COMMIT DROP AS
+        SELECT developer_id, day FROM %1$I.%2$I d WHERE %3$s
+        UNION SELECT developer_id, day FROM %1$I.%4$I
+        UNION SELECT developer_id, (bucket AT TIME ZONE 'UTC')::date FROM uv_credit_days
+        UNION SELECT developer_id, (bucket AT TIME ZONE 'UTC')::date FROM %1$I.%5$I WHERE %6$L   -- full: every credited day
+        $sql$, s, r_days, reread, r_read, r_credits, rebuild);
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_devs ON COMMIT DROP AS
+        SELECT c.developer_id,
+               r.developer_id IS NOT NULL
+               OR EXISTS (SELECT 1 FROM %1$I.%2$I d WHERE d.developer_id = c.developer_id AND d.usage_rows > 0 AND NOT %4$s) AS on_board,
+               EXISTS (SELECT 1 FROM %1$I.%2$I d WHERE d.developer_id = c.developer_id) AS was_on_board
+        FROM (SELECT DISTINCT developer_id FROM uv_cand) c
+        LEFT JOIN (SELECT DISTINCT developer_id FROM %1$I.%3$I) r ON r.developer_id = c.developer_id   -- (a join: the staging view has no index)
+        $sql$, s, r_days, r_read, reread);
+    -- Newcomers bring all their credited days; developers leaving take all their days.
+    EXECUTE format($sql$
+        INSERT INTO uv_cand
+        SELECT k.developer_id, (k.bucket AT TIME ZONE 'UTC')::date FROM %1$I.%2$I k
+        JOIN uv_devs v ON v.developer_id = k.developer_id AND v.on_board AND NOT v.was_on_board
+        UNION
+        SELECT d.developer_id, d.day FROM %1$I.%3$I d
+        JOIN uv_devs v ON v.developer_id = d.developer_id AND v.was_on_board AND NOT v.on_board
+        EXCEPT SELECT developer_id, day FROM uv_cand
+        $sql$, s, r_credits, r_days);
+    CREATE INDEX ON uv_cand (developer_id, day);
+    ANALYZE uv_cand;
+
+    -- 3. The candidate days' new contents: per bucket the usage read (or, for a day not re-read,
+    --    the tokens of its stored series) and the credit; per day the summary of its buckets in
+    --    time order and their series.
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_new_days ON COMMIT DROP AS
+        WITH c AS (
+            SELECT c.developer_id, c.day, %6$s AS reread
+            FROM uv_cand c JOIN uv_devs v ON v.developer_id = c.developer_id AND v.on_board
+            CROSS JOIN LATERAL (SELECT c.day) d),
+        hours AS (
+            SELECT c.developer_id, c.day, r.bucket, r.tokens, 0::bigint AS merged_changes, NULL::float8 AS value,
+                   NULL::float8 AS authored_value, r.usage_rows
+            FROM c JOIN %1$I.%3$I r ON r.developer_id = c.developer_id AND r.day = c.day
+            WHERE c.reread
+            UNION ALL
+            SELECT c.developer_id, c.day, b.bucket, b.tokens, 0, NULL, NULL, 0
+            FROM c JOIN %1$I.%2$I d ON d.developer_id = c.developer_id AND d.day = c.day
+            CROSS JOIN LATERAL %5$I.buckets(d.series) b
+            WHERE NOT c.reread AND b.tokens > 0
+            UNION ALL   -- a day not re-read keeps its usage rows
+            SELECT c.developer_id, c.day, NULL, 0, 0, NULL, NULL, d.usage_rows
+            FROM c JOIN %1$I.%2$I d ON d.developer_id = c.developer_id AND d.day = c.day
+            WHERE NOT c.reread
+            UNION ALL
+            SELECT c.developer_id, c.day, k.bucket, 0, k.merged_changes, k.value, k.authored_value, 0
+            FROM c JOIN %1$I.%4$I k ON k.developer_id = c.developer_id
+                                   AND k.bucket >= c.day::timestamp AT TIME ZONE 'UTC'
+                                   AND k.bucket < (c.day + 1)::timestamp AT TIME ZONE 'UTC'),
+        buckets AS (   -- each bucket has at most one usage row and one credit row: these sums are exact
+            SELECT developer_id, day, bucket, sum(tokens)::bigint AS tokens, sum(merged_changes)::bigint AS merged_changes,
+                   coalesce(sum(value), 0)::float8 AS value, coalesce(sum(authored_value), 0)::float8 AS authored_value,
+                   sum(usage_rows)::bigint AS usage_rows
+            FROM hours GROUP BY developer_id, day, bucket),
+        days AS (
+            SELECT developer_id, day, sum(usage_rows)::bigint AS usage_rows,
+                   -- the buckets with something in them: what a day not re-read still has
+                   %5$I.usage_agg(tokens, merged_changes, value ORDER BY bucket)
+                       FILTER (WHERE bucket IS NOT NULL AND (tokens > 0 OR merged_changes > 0 OR value > 0)) AS summary,
+                   %5$I.burst_series(bucket, tokens, merged_changes, authored_value, %7$L::interval)
+                       FILTER (WHERE bucket IS NOT NULL AND (tokens > 0 OR merged_changes > 0)) AS series
+            FROM buckets GROUP BY developer_id, day
+            HAVING count(bucket) > 0 OR sum(usage_rows) > 0)
+        SELECT developer_id, day, %5$I.tokens(summary) AS tokens, %5$I.merged_changes(summary) AS merged_changes,
+               %5$I.value(summary) AS value, usage_rows, summary, series
+        FROM (SELECT developer_id, day, usage_rows,
+                     coalesce(summary, (SELECT %5$I.usage_agg(0::bigint, 0::bigint, 0::float8))) AS summary, series
+              FROM days) x
+        $sql$, s, r_days, r_read, r_credits, ext, reread, entry.bucket_width);
+
+    -- 4. Write the days that differ.
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_changed ON COMMIT DROP AS
+        SELECT developer_id, day, n.developer_id IS NOT NULL AS present,
+               coalesce(n.series OPERATOR(%3$I.<>) o.series, (n.series IS NULL) <> (o.series IS NULL))
+               OR (n.developer_id IS NULL) <> (o.developer_id IS NULL) AS series_changed
+        FROM uv_new_days n
+        FULL JOIN (SELECT d.* FROM %1$I.%2$I d JOIN uv_cand c USING (developer_id, day)) o USING (developer_id, day)
+        WHERE n.developer_id IS NULL OR o.developer_id IS NULL OR n.usage_rows <> o.usage_rows
+           OR n.summary OPERATOR(%3$I.<>) o.summary
+           OR coalesce(n.series OPERATOR(%3$I.<>) o.series, (n.series IS NULL) <> (o.series IS NULL))
+        $sql$, s, r_days, ext);
+    EXECUTE format('DELETE FROM %I.%I d USING uv_changed c WHERE d.developer_id = c.developer_id AND d.day = c.day AND NOT c.present',
+                   s, r_days);
+    EXECUTE format($sql$
+        INSERT INTO %1$I.%2$I AS d
+        SELECT n.* FROM uv_new_days n JOIN uv_changed c USING (developer_id, day)
+        ON CONFLICT (developer_id, day) DO UPDATE
+        SET tokens = excluded.tokens, merged_changes = excluded.merged_changes, value = excluded.value,
+            usage_rows = excluded.usage_rows, summary = excluded.summary, series = excluded.series
+        $sql$, s, r_days);
+    ANALYZE uv_changed;
+    SELECT count(*) INTO n_days FROM uv_cand;
+    SELECT count(*) INTO n_changed FROM uv_changed;
+
+    -- 5. Re-analyse the developers whose series changed (full: every developer), writing the
+    --    episodes that differ.
+    IF rebuild THEN
+        EXECUTE format('CREATE TEMP TABLE uv_re ON COMMIT DROP AS SELECT developer_id FROM %1$I.%2$I UNION SELECT developer_id FROM %1$I.%3$I',
+                       s, r_days, r_episodes);
+    ELSE
+        CREATE TEMP TABLE uv_re ON COMMIT DROP AS SELECT DISTINCT developer_id FROM uv_changed WHERE series_changed;
+    END IF;
+    ANALYZE uv_re;
+    SELECT count(*) INTO n_devs FROM uv_re;
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_new_episodes ON COMMIT DROP AS
+        SELECT developer_id, (e).start_at, (e).end_at, (e).tokens, (e).baseline_tokens, (e).merged_changes,
+               (e).merged_value, (e).expected_merged_value, (e).expected_merged_changes, (e).excess_tokens,
+               (e).inflated_tokens, (e).p_value, (e).is_inflation, %3$I.episode_verdict(e) AS verdict
+        FROM (SELECT d.developer_id, unnest(%3$I.burst_episodes(%3$I.rollup(d.series))) AS e
+              FROM %1$I.%2$I d JOIN uv_re USING (developer_id)
+              GROUP BY d.developer_id) x
+        $sql$, s, r_days, ext);
+    EXECUTE format($sql$
+        DELETE FROM %1$I.%2$I e USING (SELECT * FROM %1$I.%2$I WHERE developer_id IN (SELECT developer_id FROM uv_re)
+                                       EXCEPT SELECT * FROM uv_new_episodes) g
+        WHERE e.developer_id = g.developer_id AND e.start_at = g.start_at
+        $sql$, s, r_episodes);
+    EXECUTE format($sql$
+        INSERT INTO %1$I.%2$I
+        SELECT * FROM uv_new_episodes EXCEPT SELECT * FROM %1$I.%2$I WHERE developer_id IN (SELECT developer_id FROM uv_re)
+        $sql$, s, r_episodes);
+
+    -- 6. Periods: those holding a changed day are rebuilt (full: all), and the inflated tokens of
+    --    the re-analysed developers spread again over their periods.
+    IF rebuild THEN
+        EXECUTE format($sql$
+            CREATE TEMP TABLE uv_dirty ON COMMIT DROP AS
+            SELECT DISTINCT developer_id, date_trunc(%3$L, day)::date AS period_start FROM %1$I.%2$I
+            UNION SELECT developer_id, period_start FROM %1$I.%4$I
+            $sql$, s, r_days, entry.period, r_totals);
+    ELSE
+        CREATE TEMP TABLE uv_dirty ON COMMIT DROP AS
+        SELECT DISTINCT developer_id, date_trunc(entry.period, day)::date AS period_start FROM uv_changed;
+    END IF;
+    ANALYZE uv_dirty;
+    SELECT count(*) INTO n_periods FROM uv_dirty;
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_new_totals ON COMMIT DROP AS
+        SELECT p.developer_id, p.period_start, %3$I.rollup(d.summary ORDER BY d.day) AS summary, sum(d.usage_rows)::bigint AS usage_rows
+        FROM uv_dirty p JOIN %1$I.%2$I d ON d.developer_id = p.developer_id AND d.day >= p.period_start
+                                         AND d.day < (p.period_start + %4$L::interval)::date
+        GROUP BY p.developer_id, p.period_start
+        $sql$, s, r_days, ext, period_length);
+    -- An episode's inflated tokens over the buckets it covers ([start_at, end_at)), in
+    -- proportion to their tokens; a period's share summed in episode order.
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_inflated ON COMMIT DROP AS
+        WITH spent AS (
+            SELECT e.developer_id, e.start_at, e.inflated_tokens,
+                   date_trunc(%4$L, b.bucket AT TIME ZONE 'UTC')::date AS period_start, sum(b.tokens)::float8 AS tokens
+            FROM %1$I.%3$I e JOIN uv_re USING (developer_id)
+            JOIN %1$I.%2$I d ON d.developer_id = e.developer_id AND d.day >= (e.start_at AT TIME ZONE 'UTC')::date
+                            AND d.day <= ((e.end_at - interval '1 microsecond') AT TIME ZONE 'UTC')::date
+            CROSS JOIN LATERAL %5$I.buckets(d.series) b
+            WHERE e.inflated_tokens > 0 AND b.bucket >= e.start_at AND b.bucket < e.end_at
+            GROUP BY 1, 2, 3, 4)
+        SELECT developer_id, period_start, sum(share ORDER BY start_at) AS inflated_tokens
+        FROM (SELECT developer_id, period_start, start_at,
+                     inflated_tokens * tokens / nullif(sum(tokens) OVER (PARTITION BY developer_id, start_at), 0) AS share
+              FROM spent) s
+        GROUP BY developer_id, period_start
+        $sql$, s, r_days, r_episodes, entry.period, ext);
+    EXECUTE format($sql$
+        DELETE FROM %1$I.%2$I t USING uv_dirty p
+        WHERE t.developer_id = p.developer_id AND t.period_start = p.period_start
+          AND NOT EXISTS (SELECT 1 FROM uv_new_totals n WHERE n.developer_id = p.developer_id AND n.period_start = p.period_start)
+        $sql$, s, r_totals);
+    EXECUTE format($sql$
+        INSERT INTO %1$I.%2$I AS t
+        SELECT n.developer_id, n.period_start, n.summary, n.usage_rows,
+               CASE WHEN r.developer_id IS NOT NULL THEN coalesce(i.inflated_tokens, 0) ELSE coalesce(o.inflated_tokens, 0) END
+        FROM uv_new_totals n
+        LEFT JOIN %1$I.%2$I o ON o.developer_id = n.developer_id AND o.period_start = n.period_start
+        LEFT JOIN uv_re r ON r.developer_id = n.developer_id
+        LEFT JOIN uv_inflated i ON i.developer_id = n.developer_id AND i.period_start = n.period_start
+        WHERE o.developer_id IS NULL OR o.summary OPERATOR(%3$I.<>) n.summary OR o.usage_rows <> n.usage_rows
+           OR o.inflated_tokens IS DISTINCT FROM CASE WHEN r.developer_id IS NOT NULL THEN coalesce(i.inflated_tokens, 0) ELSE o.inflated_tokens END
+        ON CONFLICT (developer_id, period_start) DO UPDATE
+        SET summary = excluded.summary, usage_rows = excluded.usage_rows, inflated_tokens = excluded.inflated_tokens
+        $sql$, s, r_totals, ext);
+    EXECUTE format($sql$
+        UPDATE %1$I.%2$I t SET inflated_tokens = x.inflated_tokens
+        FROM (SELECT o.developer_id, o.period_start, coalesce(i.inflated_tokens, 0) AS inflated_tokens
+              FROM %1$I.%2$I o JOIN uv_re r ON r.developer_id = o.developer_id
+              LEFT JOIN uv_inflated i ON i.developer_id = o.developer_id AND i.period_start = o.period_start) x
+        WHERE t.developer_id = x.developer_id AND t.period_start = x.period_start
+          AND t.inflated_tokens IS DISTINCT FROM x.inflated_tokens
+        $sql$, s, r_totals);
+
+    -- The work tables go now: a later refresh in this transaction may run as another role.
+    EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I WITH NO DATA', s, r_read);   -- the staging area, emptied
+    DROP TABLE uv_old_changes, uv_credit_periods, uv_credit_days, uv_late, uv_cand, uv_devs, uv_new_days, uv_changed, uv_re, uv_new_episodes,
+               uv_dirty, uv_new_totals, uv_inflated;
+    UPDATE @extschema@.leaderboards l
+    SET watermark = CASE WHEN rebuild THEN newest ELSE greatest(l.watermark, newest) END,
+        ingested_watermark = CASE WHEN rebuild THEN ingested ELSE greatest(l.ingested_watermark, ingested) END,
+        refresh_kind = CASE WHEN rebuild THEN 'full' ELSE 'incremental' END,
+        days_recomputed = n_days, days_changed = n_changed, developers_reanalysed = n_devs, periods_rebuilt = n_periods
+    WHERE l.target_schema = schema_name AND l.name = refresh_days.name;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.refresh_days(name, text, boolean) IS
+    'refreshes a board of the per developer-day layout (0.5.0): recomputes the days that new, late or deleted rows touch (everything when full), re-analyses the developers whose series changed, rebuilds the periods of the changed days; writes only what differs and records what it did; call usage_value.refresh_leaderboard';
+
+-- One refresh, in one transaction: a board of this layout through refresh_days; a board made
+-- before 0.5.0 (no <name>_days) as before, every materialized view concurrently in dependency
+-- order (full changes nothing there: it is always a full rebuild).
+CREATE FUNCTION usage_value_internal.refresh_leaderboard(schema_name name, name text, rebuild boolean DEFAULT false) RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    started timestamptz := clock_timestamp();
+    entry record;
+    relation text;
+BEGIN
+    -- The row lock orders concurrent refreshes of one board: the second waits for the first
+    -- to commit, then reads what it wrote.
+    SELECT * INTO entry FROM @extschema@.leaderboards l
+    WHERE l.target_schema = schema_name AND l.name = refresh_leaderboard.name FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
+    END IF;
+    IF rebuild IS NULL THEN
+        RAISE EXCEPTION 'full must be true or false' USING ERRCODE = '22004';
+    END IF;
+    IF name || '_days' = ANY (coalesce(entry.objects, '{}')) THEN
+        PERFORM usage_value_internal.refresh_days(schema_name, name, rebuild);
+    ELSE
+        FOREACH relation IN ARRAY coalesce(entry.objects, usage_value_internal.board_objects(name)) LOOP
+            IF EXISTS (SELECT 1 FROM pg_matviews WHERE schemaname = schema_name AND matviewname = relation) THEN
+                EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', schema_name, relation);
+            END IF;
+        END LOOP;
+        UPDATE @extschema@.leaderboards l SET refresh_kind = 'full'
+        WHERE l.target_schema = schema_name AND l.name = refresh_leaderboard.name;
+    END IF;
+    PERFORM usage_value_internal.record_refresh(schema_name, name, started);
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.refresh_leaderboard(name, text, boolean) IS
+    'refreshes a board in one transaction: incrementally (the days new, late or deleted rows touch) or, with full, everything; boards made before 0.5.0 refresh every materialized view concurrently; records its freshness; call usage_value.refresh_leaderboard';
+
+CREATE FUNCTION @extschema@.refresh_leaderboard(name text, target_schema name DEFAULT NULL, full boolean DEFAULT false)
+RETURNS @extschema@.leaderboard_freshness
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC
+    SELECT usage_value_internal.refresh_leaderboard(coalesce(target_schema, current_schema()), name, refresh_leaderboard.full);
+    SELECT f.* FROM @extschema@.leaderboard_freshness f
+    WHERE f.schema = coalesce(target_schema, current_schema()) AND f.name = refresh_leaderboard.name;
+END;
+COMMENT ON FUNCTION @extschema@.refresh_leaderboard(text, name, boolean) IS
+    'refreshes a leaderboard in one transaction (a failure leaves the previous data; readers are never blocked) and returns its row of leaderboard_freshness: only the days that new rows, or rows late or deleted within late_window, touch; full => true rebuilds everything (after deleting or back-filling rows older than that). Boards made before 0.5.0 are always rebuilt whole. target_schema defaults to the current schema';
+
+DROP FUNCTION usage_value_internal.record_refresh(name, text, timestamptz);
+-- record_refresh reads the span of a board of this layout from <name>_days (its _buckets view
+-- would unpack every series).
+CREATE FUNCTION usage_value_internal.record_refresh(schema_name name, name text,
+                                                    started timestamptz DEFAULT statement_timestamp())
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    entry record;
+    buckets regclass;
+    days regclass;
+    periods regclass;
+    changes regclass;
+    usage_rows bigint;
+    change_rows bigint;
+    first_bucket timestamptz;
+    last_bucket timestamptz;
+BEGIN
+    SELECT * INTO entry FROM @extschema@.leaderboards l
+    WHERE l.target_schema = schema_name AND l.name = record_refresh.name FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
+    END IF;
+    buckets := usage_value_internal.board_relation(schema_name, name, entry.objects, '_buckets');
+    days := usage_value_internal.board_relation(schema_name, name, entry.objects, '_days');
+    periods := usage_value_internal.board_relation(schema_name, name, entry.objects, '_periods');
+    changes := usage_value_internal.board_relation(schema_name, name, entry.objects, '_changes');
+    -- Usage rows are counted by <name>_periods where it records them (boards made by 0.4.0 on);
+    -- merged changes are the rows of <name>_changes (0.3.0 on). Otherwise unknown: NULL.
+    IF periods IS NOT NULL AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = periods AND attname = 'usage_rows'
+                                       AND attnum > 0 AND NOT attisdropped) THEN
+        EXECUTE format('SELECT coalesce(sum(usage_rows), 0)::bigint FROM %s', periods) INTO usage_rows;
+    END IF;
+    IF changes IS NOT NULL THEN
+        EXECUTE format('SELECT count(*) FROM %s', changes) INTO change_rows;
+    END IF;
+    IF days IS NOT NULL THEN
+        EXECUTE format('SELECT (SELECT min(b.bucket) FROM %1$s d CROSS JOIN LATERAL %2$I.buckets(d.series) b
+                                WHERE d.day = (SELECT min(day) FROM %1$s WHERE tokens > 0) AND b.tokens > 0),
+                               (SELECT max(b.bucket) FROM %1$s d CROSS JOIN LATERAL %2$I.buckets(d.series) b
+                                WHERE d.day = (SELECT max(day) FROM %1$s WHERE tokens > 0) AND b.tokens > 0)',
+                       days, '@extschema@') INTO first_bucket, last_bucket;
+    ELSIF buckets IS NOT NULL THEN
+        EXECUTE format('SELECT min(bucket), max(bucket) FROM %s WHERE tokens > 0', buckets) INTO first_bucket, last_bucket;
+    END IF;
+    UPDATE @extschema@.leaderboards l
+    SET refreshed_at = started, refresh_seconds = extract(epoch FROM clock_timestamp() - started)::float8,
+        rows_read = usage_rows + change_rows, data_from = first_bucket, data_through = last_bucket,
+        last_failed_at = NULL, last_error = NULL
+    WHERE l.target_schema = schema_name AND l.name = record_refresh.name;
+    PERFORM usage_value_internal.record_coverage(schema_name, name);   -- rows left out, coverage (rejects section)
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.record_refresh(name, text, timestamptz) IS
+    'records in usage_value.leaderboards that a board was refreshed (or created) successfully since started: time, duration, rows read, span of data, rows left out and coverage (record_coverage); clears the last failure';
+
+-- drop_leaderboard drops the board's tables too (the wrapper depends on the body).
+DROP FUNCTION @extschema@.drop_leaderboard(text, name);
+DROP FUNCTION usage_value_internal.drop_leaderboard(name, text);
+CREATE FUNCTION usage_value_internal.drop_leaderboard(schema_name name, name text) RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    entry record;
+    relation text;
+    kind "char";
+BEGIN
+    SELECT * INTO entry FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = drop_leaderboard.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
+    END IF;
+    IF entry.cron_job_name IS NOT NULL THEN
+        PERFORM usage_value_internal.unschedule_refresh(entry.cron_job_name);   -- privilege section
+    END IF;
+    FOR relation IN
+        SELECT o FROM unnest(coalesce(entry.objects, usage_value_internal.board_objects(name))) WITH ORDINALITY x(o, i) ORDER BY i DESC
+    LOOP
+        SELECT c.relkind INTO kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = schema_name AND c.relname = relation;
+        CONTINUE WHEN kind IS NULL OR kind NOT IN ('v', 'm', 'r');   -- gone, or not the board's any more: left alone
+        EXECUTE format('DROP %s %I.%I', CASE kind WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END,
+                       schema_name, relation);
+    END LOOP;
+    DELETE FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = drop_leaderboard.name;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.drop_leaderboard(name, text) IS
+    'drops every relation create_leaderboard made for a board (newest first; tables too), and its pg_cron job; call usage_value.drop_leaderboard';
+
+CREATE FUNCTION @extschema@.drop_leaderboard(name text, target_schema name DEFAULT NULL) RETURNS void
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC
+    SELECT usage_value_internal.drop_leaderboard(coalesce(target_schema, current_schema()), name);
+END;
+COMMENT ON FUNCTION @extschema@.drop_leaderboard(text, name) IS
+    'drops everything create_leaderboard made for this name, and its pg_cron job; target_schema defaults to the current schema';
+
+
+-- The comments of the new relations and columns; those that changed meaning for boards made
+-- from 0.5.0 on say so for both layouts.
+INSERT INTO usage_value_internal.relation_comments VALUES
+('_credits', 'what each developer earned per bucket from merged changes: merged changes, their value with review credit (value) and without (authored_value); recomputed by refresh_leaderboard for the periods whose changes changed, and from the late window on (table; per-person)'),
+('_credits_read', 'staging area of refresh_leaderboard: the credit of the periods it recomputes, compared with <name>_credits; empty between refreshes (materialized view, refreshed non-concurrently)'),
+('_usage_read', 'staging area of refresh_leaderboard: the usage a refresh re-reads, per developer and bucket (the days from the watermark less late_window on, and the days of rows ingested late); empty between refreshes (materialized view, refreshed non-concurrently)'),
+('_days', 'one row per developer and UTC day with data: the day''s usage_summary and burst_series, kept up to date in place by refresh_leaderboard, which recomputes only the days that new, late or deleted rows touch (table; per-person: grant it to no BI role)'),
+('_period_totals', 'one row per developer and period: the period''s summary (its days rolled up), usage rows and inflated tokens, rebuilt by refresh_leaderboard for the periods whose days changed; <name>_periods adds teams and coverage (table; per-person)');
+UPDATE usage_value_internal.relation_comments SET comment = 'one row per developer and bucket: raw tokens, merged changes and their value (materialized view, zero-filled across each developer''s span, for boards made before 0.5.0; from 0.5.0 on a view over the series stored in <name>_days: non-empty buckets only)'
+WHERE suffix = '_buckets';
+UPDATE usage_value_internal.relation_comments SET comment = 'burst episodes per developer over the whole history: significant excursions of token use above the developer''s own baseline, and how much of them the merged output explains (from 0.5.0 on a table: refresh_leaderboard re-analyses only the developers whose series changed)'
+WHERE suffix = '_episodes';
+UPDATE usage_value_internal.relation_comments SET comment = 'one row per developer and period: a usage_summary, raw tokens, merged changes, value and burst inflation, with team and cohort (per-person: grant it to no BI role; from 0.5.0 on a view over <name>_period_totals: a period in which a developer has no data has no row)'
+WHERE suffix = '_periods';
+INSERT INTO usage_value_internal.column_comments VALUES
+('*', 'day', 'the UTC day'),
+('*', 'series', 'burst_series of the developer''s day: tokens, merged changes and their authored value per bucket, non-empty buckets only (NULL: no tokens and no merged change that day); roll a developer''s days up with usage_value.rollup and read it with burst_inflation(), burst_episodes(), buckets()'),
+('_days', 'usage_rows', 'source usage rows (events) of the developer that day'),
+('_days', 'value', 'value of the day''s merged changes, in typical changes, with review credit (value(summary))'),
+('_usage_read', 'usage_rows', 'source usage rows of the developer in the bucket, as re-read by the last refresh'),
+('_usage_read', 'newest', 'the latest usage time in the bucket (the refresh''s watermark is the latest of them)'),
+('_usage_read', 'ingested', 'the latest ingested_column value in the bucket; NULL: the board has no ingested_column');
+UPDATE usage_value_internal.column_comments SET comment = 'source usage rows (events) of the developer in the bucket; NULL in boards made from 0.5.0 on, which count them per day (<name>_days.usage_rows)'
+WHERE relation = '_buckets' AND column_name = 'usage_rows';
+
+-- (end of the incremental bindings section)

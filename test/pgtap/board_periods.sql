@@ -65,8 +65,8 @@ SELECT ok((SELECT abs((SELECT sum(inflated_tokens) FROM bp.bp_periods) - sum(inf
 SELECT is((SELECT count(*) FROM bp.bp_periods WHERE inflated_tokens > tokens
                                                  OR burst_inflation <> inflated_tokens / nullif(tokens, 0)), 0::bigint,
           'burst_inflation is the period''s inflated tokens over its tokens, never above 1');
-SELECT has_index('bp', 'bp_periods', 'bp_periods_developer_id_period_start_idx', ARRAY['developer_id', 'period_start'],
-                 'the unique index REFRESH CONCURRENTLY needs is still there');
+SELECT has_index('bp', 'bp_period_totals', 'bp_period_totals_pkey', ARRAY['developer_id', 'period_start'],
+                 'the periods are stored (0.5.0: bp_period_totals, under the view bp_periods) keyed by developer and period');
 SELECT lives_ok($$SELECT refresh_leaderboard('bp', 'bp')$$, 'and the board refreshes');
 
 -- 2. How complete each period is.

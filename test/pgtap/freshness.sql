@@ -63,7 +63,8 @@ SELECT is((SELECT (refreshed_at = now(), data_from, data_through, rows_read IS N
 -- Safe for BI roles: no per-person column, owner's rights, readable with SELECT on the view alone.
 SELECT is((SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'leaderboard_freshness'::regclass AND attnum > 0),
           ARRAY['schema', 'name', 'period', 'bucket_width', 'refreshed_at', 'refresh_seconds', 'rows_read', 'data_from', 'data_through',
-                'last_failed_at', 'last_error', 'hours_since_refresh', 'cron_job_name', 'rejected_rows', 'developer_coverage'],
+                'last_failed_at', 'last_error', 'hours_since_refresh', 'cron_job_name', 'rejected_rows', 'developer_coverage',
+                'refresh_kind', 'days_recomputed', 'days_changed', 'developers_reanalysed', 'periods_rebuilt', 'watermark', 'late_window'],
           'leaderboard_freshness has board-level columns only');
 SELECT is((SELECT array_agg(DISTINCT format_type(atttypid, atttypmod) ORDER BY format_type(atttypid, atttypmod))
            FROM pg_attribute WHERE attrelid = 'leaderboard_freshness'::regclass AND attnum > 0),

@@ -59,9 +59,9 @@ board() {  # board NAME [TARGET_SCHEMA]: the create_leaderboard call
 create_board=$(board b)
 
 # --- The analyst: create, refresh, scheduled refresh, without naming its schema.
-is "$(as $analyst -c "$create_board")" "10" "an analyst creates a board without target_schema (10 objects)"
+is "$(as $analyst -c "$create_board")" "15" "an analyst creates a board without target_schema (15 objects)"
 is "$(q "SELECT string_agg(DISTINCT n.nspname || ':' || pg_get_userbyid(c.relowner), ',') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE c.relname LIKE 'b\\_%' AND c.relkind IN ('m', 'v')")" "$analyst:$analyst" \
+         WHERE c.relname LIKE 'b\\_%' AND c.relkind IN ('m', 'v', 'r')")" "$analyst:$analyst" \
    "... in its current schema (the first of its search_path), owned by the analyst"
 is "$(q "SELECT target_schema || ':' || owner FROM usage_value.leaderboards WHERE name = 'b'")" "$analyst:$analyst" \
    "... and registered with the analyst as its owner (the column's default)"
@@ -100,8 +100,8 @@ is "$state" "42501" "... nor can it reserve a name in the first's schema by inse
 state=$(sqlstate $other -c "INSERT INTO usage_value.leaderboards (target_schema, name, bucket_width, period, min_group_size, owner)
                             VALUES ('$other', 'mine', '1 day', 'week', 3, '$analyst')")
 is "$state" "42501" "... nor register a board in the first's name"
-is "$(q "SELECT count(*) || ':' || bool_and(last_error IS NULL) FROM usage_value.leaderboards")|$(q "SELECT count(*) FROM pg_class WHERE relnamespace = '$analyst'::regnamespace AND relkind IN ('m', 'v')")" \
-   "1:true|10" "the first analyst's board is intact: one registry row, no failure recorded, 10 objects"
+is "$(q "SELECT count(*) || ':' || bool_and(last_error IS NULL) FROM usage_value.leaderboards")|$(q "SELECT count(*) FROM pg_class WHERE relnamespace = '$analyst'::regnamespace AND relkind IN ('m', 'v', 'r')")" \
+   "1:true|15" "the first analyst's board is intact: one registry row, no failure recorded, 15 objects"
 is "$(as $other -c "SELECT count(*) FROM $analyst.b_team_leaderboard" | grep -o 'permission denied for schema')" "permission denied for schema" \
    "the second analyst cannot read the first's boards"
 # The owner of a row can record refreshes but not point the row at another schema, name or owner.
