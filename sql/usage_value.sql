@@ -837,6 +837,19 @@ CREATE TABLE @extschema@.leaderboards (
     -- before its roles exist; a renamed role keeps its boards only once an administrator updates
     -- this column.
     owner name NOT NULL DEFAULT current_user,
+    -- What a board of the per developer-day layout (0.5.0) reads and what its last refresh did:
+    -- late_window and ingested_column are settings fixed at creation; the rest is recorded.
+    late_window interval,
+    ingested_column text,
+    watermark timestamptz,
+    ingested_watermark timestamptz,
+    read_from timestamptz,
+    ingested_from timestamptz,
+    refresh_kind text,
+    days_recomputed bigint,
+    days_changed bigint,
+    developers_reanalysed bigint,
+    periods_rebuilt bigint,
     PRIMARY KEY (target_schema, name)
 );
 COMMENT ON TABLE @extschema@.leaderboards IS
@@ -848,6 +861,17 @@ COMMENT ON COLUMN @extschema@.leaderboards.bucket_width IS 'width of the buckets
 COMMENT ON COLUMN @extschema@.leaderboards.period IS 'the leaderboard period: day, week, month or quarter';
 COMMENT ON COLUMN @extschema@.leaderboards.min_group_size IS 'teams with fewer developers in a period are not shown; cohorts with fewer identities are ranked in the whole company';
 COMMENT ON COLUMN @extschema@.leaderboards.cron_job_name IS 'the pg_cron job that refreshes the board; NULL: not scheduled with pg_cron';
+COMMENT ON COLUMN @extschema@.leaderboards.late_window IS 'how far before the watermark every refresh re-reads the usage source: late rows and deletions inside it are handled exactly; NULL: a board made before 0.5.0 (rebuilt whole at every refresh)';
+COMMENT ON COLUMN @extschema@.leaderboards.ingested_column IS 'the usage column recording when a row arrived: a row ingested after the last refresh is picked up however old its time; NULL: none';
+COMMENT ON COLUMN @extschema@.leaderboards.watermark IS 'the newest usage time folded into the board: the next refresh re-reads from the UTC day of watermark - late_window on; NULL: nothing read yet (the next refresh is a full one)';
+COMMENT ON COLUMN @extschema@.leaderboards.ingested_watermark IS 'the newest ingested_column value folded into the board; NULL: none yet';
+COMMENT ON COLUMN @extschema@.leaderboards.read_from IS 'start of the usage the last refresh re-read (UTC midnight; -infinity for a full rebuild)';
+COMMENT ON COLUMN @extschema@.leaderboards.ingested_from IS 'rows ingested after this were re-read with their whole days by the last refresh; NULL: no ingested_column, or a full rebuild';
+COMMENT ON COLUMN @extschema@.leaderboards.refresh_kind IS 'what the last refresh (or the creation) did: full (every day recomputed) or incremental (the days new, late or deleted rows touch)';
+COMMENT ON COLUMN @extschema@.leaderboards.days_recomputed IS 'developer-days the last refresh recomputed (re-read, or with changed credit); NULL: a board made before 0.5.0';
+COMMENT ON COLUMN @extschema@.leaderboards.days_changed IS 'of them, developer-days whose stored contents changed (written, added or deleted)';
+COMMENT ON COLUMN @extschema@.leaderboards.developers_reanalysed IS 'developers whose burst episodes the last refresh recomputed (their series changed; all of them in a full rebuild)';
+COMMENT ON COLUMN @extschema@.leaderboards.periods_rebuilt IS 'developer-periods the last refresh rebuilt (holding a changed day; all of them in a full rebuild)';
 COMMENT ON COLUMN @extschema@.leaderboards.created_at IS 'when create_leaderboard made the board';
 COMMENT ON COLUMN @extschema@.leaderboards.objects IS 'the relations create_leaderboard made, in refresh order (NULL for boards made by 0.2.0)';
 COMMENT ON COLUMN @extschema@.leaderboards.refreshed_at IS 'when the last successful refresh (or the creation) started: everything committed to the source tables before then is in the board; NULL: not refreshed since the update to 0.4.0';
@@ -950,10 +974,14 @@ SELECT target_schema::text AS schema, name, period,
        refreshed_at, refresh_seconds, rows_read, data_from, data_through, last_failed_at, last_error,
        -- (refreshed_at is a clock time: a refresh in this very transaction started after now())
        greatest(extract(epoch FROM now() - refreshed_at) / 3600, 0)::float8 AS hours_since_refresh,
-       cron_job_name, rejected_rows, developer_coverage
+       cron_job_name, rejected_rows, developer_coverage,
+       refresh_kind, days_recomputed, days_changed, developers_reanalysed, periods_rebuilt, watermark,
+       late_window::text AS late_window
 FROM @extschema@.leaderboards;
+-- As in 0.4.0: readable by every role, with the reader's rights (the registry's policies decide
+-- which boards it shows).
 COMMENT ON VIEW @extschema@.leaderboard_freshness IS
-    'how fresh each leaderboard is and whether its last scheduled refresh failed; no per-person columns. Shows the boards the reader owns or may read (SELECT on one of the board''s relations), every board to pg_monitor members and superusers: a BI role granted <name>_team_leaderboard sees that board''s row';
+    'how fresh each leaderboard is, what its last refresh did and whether its last scheduled refresh failed; no per-person columns. Shows the boards the reader owns or may read (SELECT on one of the board''s relations), every board to pg_monitor members and superusers: a BI role granted <name>_team_leaderboard sees that board''s row';
 COMMENT ON COLUMN @extschema@.leaderboard_freshness.schema IS 'schema of the board''s objects';
 COMMENT ON COLUMN @extschema@.leaderboard_freshness.name IS 'the board''s name: its objects are <name>_leaderboard, <name>_team_leaderboard, ...';
 COMMENT ON COLUMN @extschema@.leaderboard_freshness.period IS 'the leaderboard period: day, week, month or quarter';
@@ -969,6 +997,13 @@ COMMENT ON COLUMN @extschema@.leaderboard_freshness.hours_since_refresh IS 'hour
 COMMENT ON COLUMN @extschema@.leaderboard_freshness.cron_job_name IS 'the pg_cron job that refreshes the board; NULL: not scheduled with pg_cron (it may be scheduled otherwise)';
 COMMENT ON COLUMN @extschema@.leaderboard_freshness.rejected_rows IS 'source rows the last refresh left out (they are listed, with the reason, in <name>_rejects); NULL: boards made before 0.4.0';
 COMMENT ON COLUMN @extschema@.leaderboard_freshness.developer_coverage IS 'share (0-1) of the developers with tokens who have a merged change, at the last refresh: near 0 means usage and changes do not match (see <name>_coverage); NULL: boards made before 0.4.0';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.refresh_kind IS 'what the last refresh (or the creation) did: full (everything recomputed) or incremental (only the days new, late or deleted rows touch); boards made before 0.5.0: full';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.days_recomputed IS 'developer-days the last refresh recomputed; NULL: a board made before 0.5.0';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.days_changed IS 'of them, developer-days whose contents changed; NULL: a board made before 0.5.0';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.developers_reanalysed IS 'developers whose burst episodes the last refresh recomputed; NULL: a board made before 0.5.0';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.periods_rebuilt IS 'developer-periods the last refresh rebuilt; NULL: a board made before 0.5.0';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.watermark IS 'the newest usage time folded into the board; the next refresh re-reads from watermark - late_window (UTC day) on';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.late_window IS 'an interval (as text): how far before the watermark a refresh re-reads: rows arriving late or deleted inside it are handled exactly, older ones need refresh_leaderboard(name, full => true) (or ingested_column); NULL: a board made before 0.5.0';
 
 -- Records a successful refresh (or creation): create_leaderboard and refresh_leaderboard call it
 -- last, in their own transaction, so the figures describe exactly what was committed.
@@ -981,6 +1016,7 @@ AS $function$
 DECLARE
     entry record;
     buckets regclass;
+    days regclass;
     periods regclass;
     changes regclass;
     usage_rows bigint;
@@ -994,6 +1030,7 @@ BEGIN
         RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
     END IF;
     buckets := usage_value_internal.board_relation(schema_name, name, entry.objects, '_buckets');
+    days := usage_value_internal.board_relation(schema_name, name, entry.objects, '_days');
     periods := usage_value_internal.board_relation(schema_name, name, entry.objects, '_periods');
     changes := usage_value_internal.board_relation(schema_name, name, entry.objects, '_changes');
     -- Usage rows are counted by <name>_periods where it records them (boards made by 0.4.0 on);
@@ -1005,7 +1042,13 @@ BEGIN
     IF changes IS NOT NULL THEN
         EXECUTE format('SELECT count(*) FROM %s', changes) INTO change_rows;
     END IF;
-    IF buckets IS NOT NULL THEN
+    IF days IS NOT NULL THEN
+        EXECUTE format('SELECT (SELECT min(b.bucket) FROM %1$s d CROSS JOIN LATERAL %2$I.buckets(d.series) b
+                                WHERE d.day = (SELECT min(day) FROM %1$s WHERE tokens > 0) AND b.tokens > 0),
+                               (SELECT max(b.bucket) FROM %1$s d CROSS JOIN LATERAL %2$I.buckets(d.series) b
+                                WHERE d.day = (SELECT max(day) FROM %1$s WHERE tokens > 0) AND b.tokens > 0)',
+                       days, '@extschema@') INTO first_bucket, last_bucket;
+    ELSIF buckets IS NOT NULL THEN
         EXECUTE format('SELECT min(bucket), max(bucket) FROM %s WHERE tokens > 0', buckets) INTO first_bucket, last_bucket;
     END IF;
     UPDATE @extschema@.leaderboards l
@@ -1069,7 +1112,10 @@ CREATE FUNCTION usage_value_internal.create_leaderboard(
     split_identities text,
     -- checks on the join (issue 12)
     min_coverage float8,
-    multiple_teams text
+    multiple_teams text,
+    -- incremental refresh (issue 13)
+    late_window interval,
+    ingested_column text
 ) RETURNS SETOF text
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -1088,6 +1134,13 @@ DECLARE
                          THEN ' WITH (security_invoker = true)' ELSE '' END;
     obj_changes text := name || '_changes';
     obj_buckets text := name || '_buckets';
+    obj_credits text := name || '_credits';
+    obj_credits_read text := name || '_credits_read';
+    obj_read text := name || '_usage_read';
+    obj_days text := name || '_days';
+    obj_totals text := name || '_period_totals';
+    ingested_expr text := 'NULL::timestamptz';
+    bucket_expr text;
     obj_episodes text := name || '_episodes';
     obj_periods text := name || '_periods';
     obj_board text := name || '_leaderboard';
@@ -1164,6 +1217,10 @@ BEGIN
     IF multiple_teams IS NULL OR multiple_teams NOT IN ('first', 'every', 'refuse') THEN
         RAISE EXCEPTION 'multiple_teams must be first, every or refuse (got %)', multiple_teams USING ERRCODE = '22023';
     END IF;
+    IF late_window IS NULL OR NOT (late_window >= interval '0' AND late_window <= interval '3660 days') THEN
+        RAISE EXCEPTION 'late_window must be an interval from 0 to 3660 days: how far before the newest event a refresh re-reads the sources (got %)', late_window
+            USING ERRCODE = '22023';
+    END IF;
     IF refresh_schedule IS NOT NULL THEN
         PERFORM usage_value_internal.check_scheduling();   -- pg_cron there, and this role may schedule (privilege section)
     END IF;
@@ -1178,6 +1235,10 @@ BEGIN
     PERFORM usage_value_internal.check_column_kind(usage_table, time_column, 'time_column', 'time');
     PERFORM @extschema@._check_column(changes_table, author_column, 'author_column');
     PERFORM usage_value_internal.check_column_kind(changes_table, merged_at_column, 'merged_at_column', 'time');
+    IF ingested_column IS NOT NULL THEN
+        PERFORM usage_value_internal.check_column_kind(usage_table, ingested_column, 'ingested_column', 'time');
+        ingested_expr := format('u.%I::timestamptz', ingested_column);
+    END IF;
 
     IF tokens_column IS NOT NULL THEN
         PERFORM usage_value_internal.check_column_kind(usage_table, tokens_column, 'tokens_column', 'count');
@@ -1425,136 +1486,194 @@ BEGIN
         change_value_cap, unreviewed_weight, bucket_seconds);
     EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (change_id)', schema_name, obj_changes);
 
-    -- 2. One row per developer and bucket: tokens, merged changes, their value with review credit
-    --    (value) and without (authored_value), zero-filled across each developer's span.
+    -- 2. The board's storage (issue 13): ordinary tables per developer and UTC day, updated in
+    --    place by refresh_leaderboard, which recomputes only the days that new, late or deleted
+    --    rows touch (usage_value_internal.refresh_days; the README, "Binding to your tables").
+    --    What a change is worth depends on the median change and on revert chains, so
+    --    _changes is re-read whole at every refresh (changes are few next to usage events) and
+    --    compared with the last refresh's. _credits is what each developer earned in each
+    --    bucket, merged changes and their value with review credit (value) and without
+    --    (authored_value): a bucket's credit depends only on the changes of its period and their
+    --    reviews (review credit is capped per period), so a refresh recomputes it for the periods
+    --    from the late window's on and for those holding a change that changed, in the staging
+    --    view _credits_read (the periods are the settings usage_value.credit_from, epoch
+    --    seconds, and usage_value.credit_periods, a date[]; unset: empty), and writes what
+    --    differs. Sums of fractional values are taken in numeric, exact, so that they do not
+    --    depend on the order rows are read in.
     EXECUTE format($sql$
         CREATE MATERIALIZED VIEW %1$I.%2$I AS
-        WITH usage AS (
-            SELECT %3$s AS developer_id,
-                   to_timestamp(floor(extract(epoch FROM u.%4$I) / %5$s) * %5$s) AS bucket,
-                   sum(%6$s)::bigint AS tokens, count(*) AS usage_rows
-            FROM %7$s u %8$s WHERE (%13$s) IS NULL   -- rows set aside are in <name>_rejects
-            GROUP BY 1, 2),
-        changes AS (SELECT * FROM %1$I.%9$I),
-        reviews AS (%10$s),
+        WITH changes AS (
+            SELECT * FROM %1$I.%3$I c
+            WHERE date_trunc(%5$L, c.bucket AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+                      >= to_timestamp(nullif(current_setting('usage_value.credit_from', true), '')::float8)
+               OR date_trunc(%5$L, c.bucket AT TIME ZONE 'UTC')::date
+                      = ANY (nullif(current_setting('usage_value.credit_periods', true), '')::date[])),
+        reviews AS (%4$s),
         -- Review credit is capped, per period, at the reviewer's own authored value: reviewing
         -- can at most double what a person delivered, so it pays for the tokens reviewing
         -- costs and cannot stand in for delivering.
         review_cap AS (
             SELECT r.developer_id, r.period_start, least(1.0, coalesce(a.authored, 0) / r.earned) AS factor
-            FROM (SELECT developer_id, date_trunc(%12$L, bucket AT TIME ZONE 'UTC') AS period_start, sum(value) AS earned
+            FROM (SELECT developer_id, date_trunc(%5$L, bucket AT TIME ZONE 'UTC') AS period_start, sum(value::numeric) AS earned
                   FROM reviews GROUP BY 1, 2) r
-            LEFT JOIN (SELECT developer_id, date_trunc(%12$L, bucket AT TIME ZONE 'UTC') AS period_start, sum(value) AS authored
+            LEFT JOIN (SELECT developer_id, date_trunc(%5$L, bucket AT TIME ZONE 'UTC') AS period_start, sum(value::numeric) AS authored
                        FROM changes GROUP BY 1, 2) a USING (developer_id, period_start)
             WHERE r.earned > 0),
         credits AS (
-            SELECT developer_id, bucket, 1::bigint AS merged_changes, value, value AS authored_value FROM changes
+            SELECT developer_id, bucket, 1::bigint AS merged_changes, value::numeric AS value, value::numeric AS authored_value FROM changes
             UNION ALL
-            SELECT r.developer_id, r.bucket, 0, r.value * c.factor, 0
+            SELECT r.developer_id, r.bucket, 0, r.value::numeric * c.factor, 0
             FROM reviews r JOIN review_cap c ON c.developer_id = r.developer_id
-                                            AND c.period_start = date_trunc(%12$L, r.bucket AT TIME ZONE 'UTC')
-            WHERE c.factor > 0),
-        merges AS (
-            SELECT developer_id, bucket, sum(merged_changes)::bigint AS merged_changes, sum(value)::float8 AS value,
-                   sum(authored_value)::float8 AS authored_value
-            FROM credits GROUP BY 1, 2),
-        joined AS (
-            SELECT developer_id, bucket, coalesce(u.tokens, 0) AS tokens, coalesce(m.merged_changes, 0) AS merged_changes,
-                   coalesce(m.value, 0) AS value, coalesce(m.authored_value, 0) AS authored_value, u.usage_rows
-            FROM usage u FULL JOIN merges m USING (developer_id, bucket)),
-        -- A developer's span runs from their first to their last token or authored change (review
-        -- credit outside it is not counted: it would stretch the baseline over weeks of no use).
-        spans AS (
-            SELECT developer_id, min(bucket) AS first_bucket, max(bucket) AS last_bucket
-            FROM (SELECT developer_id, bucket FROM usage UNION ALL SELECT developer_id, bucket FROM changes) a
-            WHERE developer_id IN (SELECT developer_id FROM usage) GROUP BY developer_id)
-        -- Zero-filled by adding the empty buckets and summing, not by joining the generated buckets
-        -- to the data: with the sources not yet analyzed (a refresh right after a load) the planner
-        -- took that join for a merge on the developer alone, rescanning each developer's rows for
-        -- every bucket (10.8 s instead of 2.7 s at the demo's scale 5). Each bucket has at most one
-        -- data row, so its sums are that row's values exactly (adding 0 is exact).
+                                            AND c.period_start = date_trunc(%5$L, r.bucket AT TIME ZONE 'UTC')
+            WHERE c.factor > 0)
+        SELECT developer_id, bucket, sum(merged_changes)::bigint AS merged_changes, sum(value)::float8 AS value,
+               sum(authored_value)::float8 AS authored_value
+        FROM credits GROUP BY 1, 2
+        WITH NO DATA
+        $sql$, schema_name, obj_credits_read, obj_changes, review_credit, period);
+    EXECUTE format($sql$
+        CREATE TABLE %1$I.%2$I (
+            developer_id text NOT NULL,
+            bucket timestamptz NOT NULL,
+            merged_changes bigint NOT NULL,
+            value float8 NOT NULL,
+            authored_value float8 NOT NULL,
+            PRIMARY KEY (developer_id, bucket))
+        $sql$, schema_name, obj_credits);
+
+    --    _usage_read: the usage a refresh reads, per developer and bucket: the rows from the
+    --    day of read_from on (the watermark less late_window; everything for a full rebuild),
+    --    and, with ingested_column, every day holding a row ingested after ingested_from (the
+    --    ingestion watermark less late_window), however old. The bounds are the settings
+    --    usage_value.read_from and usage_value.ingested_from (epoch seconds), which the refresh sets
+    --    for its transaction just before it refreshes this view (unset: the view is empty, as after
+    --    a pg_dump restore); a staging area that only refresh_days reads. Read from one day before read_from and filtered on the
+    --    bucket's UTC day, so that a time column without time zone is placed like every bucket.
+    bucket_expr := format('to_timestamp(floor(extract(epoch FROM u.%1$I) / %2$s) * %2$s)', time_column, bucket_seconds);
+    EXECUTE format($sql$
+        CREATE MATERIALIZED VIEW %1$I.%2$I AS
+        WITH read AS (
+            SELECT %3$s AS developer_id, %4$s AS bucket, %5$s AS tokens, u.%6$I::timestamptz AS at, %7$s AS ingested_at
+            FROM %8$s u %9$s
+            WHERE (%10$s) IS NULL
+              AND u.%6$I >= to_timestamp(nullif(current_setting('usage_value.read_from', true), '')::float8) - interval '1 day'
+              AND %4$s >= to_timestamp(nullif(current_setting('usage_value.read_from', true), '')::float8)
+            %14$s)
+        SELECT developer_id, bucket, (bucket AT TIME ZONE 'UTC')::date AS day, sum(tokens)::bigint AS tokens,
+               count(*) AS usage_rows, max(at) AS newest, max(ingested_at) AS ingested
+        FROM read GROUP BY developer_id, bucket
+        WITH NO DATA
+        $sql$, schema_name, obj_read, who_usage, bucket_expr, tokens_expr, time_column, ingested_expr, usage_table,
+        map_usage, usage_reject, ext, schema_name, name,
+        CASE WHEN ingested_column IS NULL THEN '' ELSE format($late$
+            UNION ALL   -- the days of rows ingested late, re-read whole
+            SELECT %1$s, %2$s, %3$s, u.%4$I::timestamptz, %5$s
+            FROM (SELECT DISTINCT floor(extract(epoch FROM u.%4$I) / 86400)::bigint AS day_number
+                  FROM %6$s u
+                  WHERE u.%7$I > to_timestamp(nullif(current_setting('usage_value.ingested_from', true), '')::float8)
+                    AND u.%4$I < to_timestamp(nullif(current_setting('usage_value.read_from', true), '')::float8)) late
+            JOIN %6$s u ON u.%4$I >= to_timestamp(late.day_number * 86400) - interval '1 day'
+                       AND u.%4$I < to_timestamp(late.day_number * 86400) + interval '2 days'
+            %11$s
+            WHERE (%12$s) IS NULL AND floor(extract(epoch FROM u.%4$I) / 86400)::bigint = late.day_number
+              AND %2$s < to_timestamp(nullif(current_setting('usage_value.read_from', true), '')::float8)
+            $late$, who_usage, bucket_expr, tokens_expr, time_column, ingested_expr, usage_table, ingested_column,
+            ext, schema_name, name, map_usage, usage_reject) END);
+
+    --    _days: per developer and UTC day, the day's usage_summary (tokens, merged changes,
+    --    value with review credit; its hours in time order) and burst_series (tokens, merged
+    --    changes and authored value per bucket; NULL for a day with neither tokens nor merged
+    --    changes), and the source usage rows. Only days with data, only developers with usage
+    --    (as before: an author without tokens is not on the board).
+    EXECUTE format($sql$
+        CREATE TABLE %1$I.%2$I (
+            developer_id text NOT NULL,
+            day date NOT NULL,
+            tokens bigint NOT NULL,
+            merged_changes bigint NOT NULL,
+            value float8 NOT NULL,
+            usage_rows bigint NOT NULL,
+            summary %3$I.usage_summary NOT NULL,
+            series %3$I.burst_series,
+            PRIMARY KEY (developer_id, day))
+        $sql$, schema_name, obj_days, ext);
+    EXECUTE format('CREATE INDEX ON %I.%I (day)', schema_name, obj_days);
+
+    --    _buckets: the buckets of the stored series and those with review credit only,
+    --    non-empty only (0.4.0 zero-filled each developer's span); value from _credits (each
+    --    bucket has at most one row of each kind: the sums are exact).
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I AS
         SELECT developer_id, bucket, sum(tokens)::bigint AS tokens, sum(merged_changes)::bigint AS merged_changes,
-               sum(value)::float8 AS value, sum(authored_value)::float8 AS authored_value,
-               sum(usage_rows)::bigint AS usage_rows   -- source rows, for the board's rows_read
-        FROM (SELECT s.developer_id, g.bucket, 0::bigint AS tokens, 0::bigint AS merged_changes, 0::float8 AS value,
-                     0::float8 AS authored_value, 0::bigint AS usage_rows
-              FROM spans s CROSS JOIN LATERAL generate_series(s.first_bucket, s.last_bucket, %11$L::interval) g(bucket)
+               sum(value)::float8 AS value, sum(authored_value)::float8 AS authored_value, NULL::bigint AS usage_rows
+        FROM (SELECT d.developer_id, b.bucket, b.tokens, b.merged_changes, 0::float8 AS value, b.merged_value AS authored_value
+              FROM %1$I.%3$I d CROSS JOIN LATERAL %4$I.buckets(d.series) b
               UNION ALL
-              SELECT j.developer_id, j.bucket, j.tokens, j.merged_changes, j.value, j.authored_value, coalesce(j.usage_rows, 0)
-              FROM joined j JOIN spans s ON s.developer_id = j.developer_id
-              WHERE j.bucket BETWEEN s.first_bucket AND s.last_bucket) filled
+              SELECT k.developer_id, k.bucket, 0, 0, k.value, 0
+              FROM %1$I.%5$I k
+              WHERE EXISTS (SELECT 1 FROM %1$I.%3$I d WHERE d.developer_id = k.developer_id
+                                                       AND d.day = (k.bucket AT TIME ZONE 'UTC')::date)) x
         GROUP BY developer_id, bucket
-        $sql$, schema_name, obj_buckets, who_usage, time_column, bucket_seconds, tokens_expr,
-        usage_table, map_usage, obj_changes, review_credit,
-        -- in seconds, not days: a '1 day' step would follow the session time zone's DST
-        format('%s seconds', bucket_seconds), period, usage_reject);
-    EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (developer_id, bucket)', schema_name, obj_buckets);
+        $sql$, schema_name, obj_buckets, obj_days, ext, obj_credits);
 
-    -- 3. Burst episodes per developer over the whole history (the baseline needs weeks of it);
-    --    merged output is credited by its authored value, so trivial changes buy back almost
-    --    nothing (review credit is not output of the episode's tokens, and would raise the
-    --    output an episode is expected to deliver).
+    -- 3. Burst episodes per developer over the whole history (the baseline needs weeks of it),
+    --    stored per developer: a refresh re-analyses only the developers whose series changed.
+    --    Merged output is credited by its authored value, so trivial changes buy back almost
+    --    nothing (review credit is not output of the episode's tokens).
     EXECUTE format($sql$
-        CREATE MATERIALIZED VIEW %1$I.%2$I AS
-        SELECT developer_id, (e).start_at, (e).end_at, (e).tokens, (e).baseline_tokens, (e).merged_changes,
-               (e).merged_value, (e).expected_merged_value,
-               (e).expected_merged_changes, (e).excess_tokens, (e).inflated_tokens, (e).p_value, (e).is_inflation,
-               %3$I.episode_verdict(e) AS verdict
-        FROM (SELECT developer_id, unnest(%3$I.burst_episodes(bucket, tokens, merged_changes, authored_value, %4$L::interval)) AS e
-              FROM %1$I.%5$I GROUP BY developer_id) x
-        $sql$, schema_name, obj_episodes, ext, bucket_width, obj_buckets);
-    EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (developer_id, start_at)', schema_name, obj_episodes);
+        CREATE TABLE %1$I.%2$I (
+            developer_id text NOT NULL,
+            start_at timestamptz NOT NULL,
+            end_at timestamptz,
+            tokens float8,
+            baseline_tokens float8,
+            merged_changes bigint,
+            merged_value float8,
+            expected_merged_value float8,
+            expected_merged_changes float8,
+            excess_tokens float8,
+            inflated_tokens float8,
+            p_value float8,
+            is_inflation boolean,
+            verdict text,
+            PRIMARY KEY (developer_id, start_at))
+        $sql$, schema_name, obj_episodes);
 
-    -- 4. One row per developer and period: summary (with value), the inflated tokens spent in the
-    --    period and burst inflation (their share of the period's tokens), team, cohort, whether
-    --    the identity is a known person (in the team table, when there is one), and how much of
-    --    the period the board's data covers.
-    --    An episode's inflated tokens are spread over the buckets it covers ([start_at, end_at):
-    --    end_at is the end of its last bucket) in proportion to their tokens, so an episode that
-    --    crosses a period boundary is charged to both periods, and the periods' inflated tokens
-    --    add up to the episodes'. (An episode whose buckets hold no tokens has no excess, so no
-    --    inflated tokens to place.)
-    --    Coverage: the calendar days (UTC) of the period between the first and the last day with
-    --    any tokens in the whole board; a period is complete when they are all its days.
+    -- 4. Per developer and period: the period's summary (the days' summaries rolled up in day
+    --    order), usage rows, and the inflated tokens spent in it: each episode's inflated tokens
+    --    spread over the buckets it covers in proportion to their tokens, so that an episode
+    --    crossing a period boundary is charged to both. Stored in _period_totals, rebuilt for
+    --    the periods whose days changed (and, for the re-analysed developers, their inflated
+    --    tokens). _periods adds, when read, what is not the developer's data: team, cohort,
+    --    whether the identity is a known person, how much of the period the board covers (the
+    --    calendar days, UTC, between the first and the last day with tokens in the whole board).
     EXECUTE format($sql$
-        CREATE MATERIALIZED VIEW %1$I.%2$I AS
-        WITH periods AS (   -- buckets in time order: sums of fractional values do not depend on how rows are stored
-            SELECT developer_id, date_trunc(%3$L, bucket AT TIME ZONE 'UTC')::date AS period_start,
-                   %4$I.usage_agg(tokens, merged_changes, value ORDER BY bucket) AS summary, sum(usage_rows)::bigint AS usage_rows
-            FROM %1$I.%5$I b GROUP BY 1, 2),
-        spent AS (   -- each charged episode's tokens in each period it covers
-            SELECT e.developer_id, e.start_at, e.inflated_tokens,
-                   date_trunc(%3$L, b.bucket AT TIME ZONE 'UTC')::date AS period_start, sum(b.tokens)::float8 AS tokens
-            FROM %1$I.%6$I e
-            JOIN %1$I.%5$I b ON b.developer_id = e.developer_id AND b.bucket >= e.start_at AND b.bucket < e.end_at
-            WHERE e.inflated_tokens > 0
-            GROUP BY 1, 2, 3, 4),
-        inflated AS (
-            SELECT developer_id, period_start, sum(share) AS inflated_tokens
-            FROM (SELECT developer_id, period_start,
-                         inflated_tokens * tokens / nullif(sum(tokens) OVER (PARTITION BY developer_id, start_at), 0) AS share
-                  FROM spent) s
-            GROUP BY 1, 2),
-        coverage AS (
-            SELECT min(bucket AT TIME ZONE 'UTC')::date AS first_day, max(bucket AT TIME ZONE 'UTC')::date AS last_day
-            FROM %1$I.%5$I WHERE tokens > 0)
+        CREATE TABLE %1$I.%2$I (
+            developer_id text NOT NULL,
+            period_start date NOT NULL,
+            summary %3$I.usage_summary NOT NULL,
+            usage_rows bigint NOT NULL,
+            inflated_tokens float8 NOT NULL,
+            PRIMARY KEY (developer_id, period_start))
+        $sql$, schema_name, obj_totals, ext);
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I AS
         SELECT p.developer_id, %7$s AS team, %8$s AS cohort, %10$s AS is_person, p.period_start, p.summary,
                %4$I.tokens(p.summary) AS tokens, %4$I.merged_changes(p.summary) AS merged_changes,
                %4$I.value(p.summary) AS value, %4$I.effective_changes(p.summary) AS effective_changes,
                CASE WHEN %4$I.tokens(p.summary) > 0
-                    THEN least(1.0, coalesce(i.inflated_tokens, 0) / %4$I.tokens(p.summary)) ELSE 0 END AS burst_inflation,
-               coalesce(i.inflated_tokens, 0)::float8 AS inflated_tokens,
+                    THEN least(1.0, p.inflated_tokens / %4$I.tokens(p.summary)) ELSE 0 END AS burst_inflation,
+               p.inflated_tokens,
                ((p.period_start + %11$L::interval)::date - p.period_start)::integer AS period_days,
                CASE WHEN cv.first_day IS NULL THEN 0
                     ELSE greatest(0, least((p.period_start + %11$L::interval)::date - 1, cv.last_day)
                                      - greatest(p.period_start, cv.first_day) + 1) END::integer AS days_covered,
                p.usage_rows, %12$s AS teams
-        FROM periods p LEFT JOIN inflated i USING (developer_id, period_start)
-        CROSS JOIN coverage cv
+        FROM %1$I.%3$I p
+        CROSS JOIN (SELECT min(day) AS first_day, max(day) AS last_day FROM %1$I.%5$I WHERE tokens > 0) cv
         %9$s
-        $sql$, schema_name, obj_periods, period, ext, obj_buckets, obj_episodes,
+        $sql$, schema_name, obj_periods, obj_totals, ext, obj_days, NULL,
         team_expr, cohort_expr, team_join, person_expr, period_length, teams_expr);
-    EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (developer_id, period_start)', schema_name, obj_periods);
 
     -- 5. Suspected split identities, per period (the thresholds are documented in the README).
     --    A token sink delivers under 5% of what the period's median value per token predicts, where
@@ -1574,7 +1693,7 @@ BEGIN
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY value / tokens) FILTER (WHERE value > 0) AS rate,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY tokens) AS tokens,
                    -- pooled dispersion (sum of squared change values / value): one typical change's worth
-                   coalesce(sum(value ^ 2 / nullif(effective_changes, 0)) / nullif(sum(value), 0), 1) AS dispersion
+                   coalesce(sum(value ^ 2 / nullif(effective_changes, 0) ORDER BY developer_id) / nullif(sum(value ORDER BY developer_id), 0), 1) AS dispersion
             FROM p GROUP BY period_start),
         scored AS (
             SELECT p.*, m.rate AS median_rate, m.tokens AS median_tokens, m.rate * p.tokens AS expected_value,
@@ -1595,16 +1714,21 @@ BEGIN
         -- count as moving together.
         coactivity AS MATERIALIZED (
             SELECT period_start, sink, source, combined_ratio,
-                   corr(rs, rv) AS hourly_correlation, count(*) AS shared_buckets
-            FROM (SELECT c.period_start, c.sink, c.source, c.combined_ratio,
+                   corr(rs, rv ORDER BY bucket) AS hourly_correlation, count(*) AS shared_buckets
+            FROM (SELECT c.period_start, c.sink, c.source, c.combined_ratio, bs.bucket,
                          ln(bs.tokens::float8) - avg(ln(bs.tokens::float8)) OVER w AS rs,
                          ln(bv.tokens::float8) - avg(ln(bv.tokens::float8)) OVER w AS rv
+                  -- (the stored series of the pair's days in the period, not <name>_buckets: a
+                  -- lookup by the day keys instead of unpacking every series)
                   FROM candidates c
-                  JOIN %1$I.%6$I bs ON bs.developer_id = c.sink AND bs.tokens > 0
-                                   AND bs.bucket >= c.period_start::timestamp AT TIME ZONE 'UTC'
-                                   AND bs.bucket < (c.period_start + %7$L::interval)::timestamp AT TIME ZONE 'UTC'
-                  JOIN %1$I.%6$I bv ON bv.developer_id = c.source AND bv.bucket = bs.bucket AND bv.tokens > 0
-                  WINDOW w AS (PARTITION BY c.period_start, c.sink, c.source, extract(hour FROM bs.bucket AT TIME ZONE 'UTC'))) x
+                  JOIN %1$I.%6$I ds ON ds.developer_id = c.sink AND ds.day >= c.period_start
+                                   AND ds.day < (c.period_start + %7$L::interval)::date
+                  JOIN %1$I.%6$I dv ON dv.developer_id = c.source AND dv.day = ds.day
+                  CROSS JOIN LATERAL %8$I.buckets(ds.series) bs
+                  JOIN LATERAL %8$I.buckets(dv.series) bv ON bv.bucket = bs.bucket
+                  WHERE bs.tokens > 0 AND bv.tokens > 0
+                  WINDOW w AS (PARTITION BY c.period_start, c.sink, c.source, extract(hour FROM bs.bucket AT TIME ZONE 'UTC')
+                               ORDER BY bs.bucket ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) x
             GROUP BY 1, 2, 3, 4),
         pairs AS MATERIALIZED (
             SELECT DISTINCT ON (period_start, sink) period_start, sink, source, combined_ratio, hourly_correlation
@@ -1625,7 +1749,7 @@ BEGIN
         $sql$, schema_name, obj_suspects, invoker, obj_periods,
         CASE split_identities WHEN 'rank_jointly' THEN 'ranked jointly: the source is ranked on the pair''s tokens and value'
                               ELSE 'reported (split_identities = report_only)' END,
-        obj_buckets, period_length);
+        obj_days, period_length, ext);
 
     -- 6. The fair leaderboard: plain column types for BI tools, ranked on value per million
     --    tokens with the value's effective count, within period and cohort. A cohort smaller than
@@ -1657,8 +1781,8 @@ BEGIN
         CREATE VIEW %1$I.%2$I%3$s AS
         WITH p AS (SELECT * FROM %1$I.%4$I),
         joint AS (
-            SELECT s.period_start, s.other_developer_id AS developer_id, sum(s.tokens) AS tokens, sum(s.value) AS value,
-                   sum(%5$I.value(q.summary) ^ 2 / nullif(%5$I.effective_changes(q.summary), 0)) AS value_squares,
+            SELECT s.period_start, s.other_developer_id AS developer_id, sum(s.tokens) AS tokens, sum(s.value ORDER BY s.developer_id) AS value,
+                   sum(%5$I.value(q.summary) ^ 2 / nullif(%5$I.effective_changes(q.summary), 0) ORDER BY s.developer_id) AS value_squares,
                    string_agg(s.developer_id, ', ' ORDER BY s.developer_id) AS sinks
             FROM %1$I.%6$I s JOIN p q ON q.developer_id = s.developer_id AND q.period_start = s.period_start
             WHERE s.kind = 'split_pair' AND %7$L = 'rank_jointly'
@@ -1688,7 +1812,9 @@ BEGIN
                    %5$I.fair_detail(rank_value, rank_tokens / 1e6, 0.1, 0.8, rank_effective) OVER c AS in_cohort,
                    %5$I.fair_detail(rank_value, rank_tokens / 1e6, 0.1, 0.8, rank_effective) OVER a AS in_company
             FROM sized s
-            WINDOW c AS (PARTITION BY period_start, cohort), a AS (PARTITION BY period_start)),
+            -- (in a fixed order: the fit sums floating-point numbers over the partition)
+            WINDOW c AS (PARTITION BY period_start, cohort ORDER BY developer_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
+                   a AS (PARTITION BY period_start ORDER BY developer_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)),
         ranked AS (
             SELECT f.*, CASE WHEN ranked_in IS NULL THEN NULL WHEN ranked_in = 'all' THEN in_company ELSE in_cohort END AS d
             FROM fitted f)
@@ -1739,8 +1865,9 @@ BEGIN
     EXECUTE format($sql$
         CREATE VIEW %1$I.%2$I AS
         WITH all_teams AS (
-            SELECT period_start, team, count(*) AS developers, %4$I.rollup(summary) AS summary,
-                   sum(tokens * burst_inflation) / nullif(sum(tokens), 0) AS burst_inflation,
+            -- (sums of floating-point numbers in a fixed order, so that the same data gives the same bits)
+            SELECT period_start, team, count(*) AS developers, %4$I.rollup(summary ORDER BY developer_id) AS summary,
+                   sum(tokens * burst_inflation ORDER BY developer_id) / nullif(sum(tokens), 0) AS burst_inflation,
                    min(period_days) AS period_days, min(days_covered) AS days_covered
             FROM %7$s WHERE team IS NOT NULL GROUP BY period_start, team),
         counted AS (
@@ -1751,7 +1878,8 @@ BEGIN
             FROM counted c WHERE developers >= %6$s),
         ranked AS (
             SELECT t.*, %4$I.fair_detail(CASE WHEN tokens > 0 THEN value END, tokens / 1e6, 0.1, 0.8,
-                                         %4$I.effective_changes(summary)) OVER (PARTITION BY period_start) AS d
+                                         %4$I.effective_changes(summary))
+                       OVER (PARTITION BY period_start ORDER BY team ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS d
             FROM teams t)
         SELECT period_start, team, developers,
                tokens, %4$I.merged_changes(summary) AS merged_changes, value,
@@ -1776,7 +1904,7 @@ BEGIN
         FROM ranked
         $sql$, schema_name, obj_teams, NULL, ext, obj_periods, min_group_size,
         CASE WHEN multiple_teams = 'every'
-             THEN format('(SELECT x.team, p.period_start, p.summary, p.tokens, p.burst_inflation, p.period_days, p.days_covered '
+             THEN format('(SELECT x.team, p.developer_id, p.period_start, p.summary, p.tokens, p.burst_inflation, p.period_days, p.days_covered '
                          'FROM %I.%I p CROSS JOIN LATERAL unnest(p.teams) x(team)) p', schema_name, obj_periods)
              ELSE format('%I.%I', schema_name, obj_periods) END);
 
@@ -1854,6 +1982,17 @@ BEGIN
         FROM c WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.developer_id = c.developer_id)
         $sql$, schema_name, obj_unmatched, invoker, obj_periods, obj_changes);
 
+    -- Registered now, so that the first refresh (a full one) fills the tables: the coverage
+    -- checks below read what it made. A failure rolls all of it back.
+    job := CASE WHEN refresh_schedule IS NOT NULL THEN format('usage_value:%s.%s', schema_name, name) END;
+    INSERT INTO @extschema@.leaderboards (target_schema, name, bucket_width, period, min_group_size, cron_job_name, objects,
+                                          min_coverage, multiple_teams, late_window, ingested_column)
+    VALUES (schema_name, name, bucket_width, period, min_group_size, job,
+            ARRAY[obj_rejects, obj_changes, obj_credits_read, obj_credits, obj_read, obj_days, obj_buckets, obj_episodes, obj_totals, obj_periods,
+                  obj_suspects, obj_board, obj_teams, obj_coverage, obj_unmatched],
+            min_coverage, multiple_teams, late_window, ingested_column);
+    PERFORM usage_value_internal.refresh_days(schema_name, name, true);
+
     -- A join that matches nothing (or less than min_coverage of the developers with tokens) is
     -- refused, saying which columns to map: a board of 0 merged changes would still hand out
     -- ranks. Nothing is left behind: the error rolls back everything made above.
@@ -1898,33 +2037,25 @@ BEGIN
     -- 9. The refresh schedule (checked before anything was made). The job runs as this role and
     --    CALLs scheduled_refresh, so that a failed run leaves its trace in leaderboard_freshness.
     IF refresh_schedule IS NOT NULL THEN
-        job := format('usage_value:%s.%s', schema_name, name);
         PERFORM usage_value_internal.schedule_refresh(job, refresh_schedule,
                                                       format('CALL %I.scheduled_refresh(%L, %L)', ext, name, schema_name));
     END IF;
 
-    INSERT INTO @extschema@.leaderboards (target_schema, name, bucket_width, period, min_group_size, cron_job_name, objects,
-                                          min_coverage, multiple_teams)
-    VALUES (schema_name, name, bucket_width, period, min_group_size, job,
-            ARRAY[obj_rejects, obj_changes, obj_buckets, obj_episodes, obj_periods, obj_suspects, obj_board, obj_teams,
-                  obj_coverage, obj_unmatched],
-            min_coverage, multiple_teams);
     -- A comment on every object and column made, and the board's freshness (both defined in the
     -- freshness section below).
     PERFORM usage_value_internal.describe_leaderboard(schema_name, name);
     PERFORM usage_value_internal.record_refresh(schema_name, name, started);
     RETURN QUERY SELECT format('%I.%I', schema_name, o)
-                 FROM unnest(ARRAY[obj_changes, obj_buckets, obj_episodes, obj_periods, obj_board, obj_teams, obj_suspects,
-                                   obj_rejects, obj_coverage, obj_unmatched]) o;
+                 FROM unnest(ARRAY[obj_changes, obj_credits_read, obj_credits, obj_read, obj_days, obj_buckets, obj_episodes,
+                                   obj_totals, obj_periods, obj_board, obj_teams, obj_suspects, obj_rejects, obj_coverage,
+                                   obj_unmatched]) o;
     IF job IS NOT NULL THEN
         RETURN NEXT format('pg_cron job %s (%s)', job, refresh_schedule);
     END IF;
 END
 $function$;
 
--- What analysts call: a thin wrapper, so that `\df+ usage_value.*` stays readable. Same
--- signature, argument names and defaults since 0.3.0 (DESIGN.md's contract), with the checks on
--- the join added at the end in 0.4.0.
+
 CREATE FUNCTION @extschema@.create_leaderboard(
     name text,
     usage_table regclass,
@@ -1970,7 +2101,10 @@ CREATE FUNCTION @extschema@.create_leaderboard(
     split_identities text DEFAULT 'rank_jointly',
     -- checks on the join (issue 12)
     min_coverage float8 DEFAULT 0.1,
-    multiple_teams text DEFAULT 'first'
+    multiple_teams text DEFAULT 'first',
+    -- incremental refresh (issue 13)
+    late_window interval DEFAULT '7 days',
+    ingested_column text DEFAULT NULL
 ) RETURNS SETOF text
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC
@@ -1983,14 +2117,349 @@ BEGIN ATOMIC
         refresh_schedule, change_id_column, additions_column, deletions_column,
         reverts_column, bot_column, reviewed_column, change_size_unit, change_value_cap,
         unreviewed_weight, reviews_table, reviewer_column, review_change_column, review_weight,
-        identity_table, identity_column, identity_person_column, split_identities, min_coverage, multiple_teams);
+        identity_table, identity_column, identity_person_column, split_identities, min_coverage, multiple_teams,
+        late_window, ingested_column);
 END;
-COMMENT ON FUNCTION @extschema@.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text) IS
-    'creates, over your own usage and changes tables, the materialized views <name>_changes (what each merged change is worth, and why), <name>_buckets, <name>_episodes (with each episode''s verdict), <name>_periods (inflated tokens in the periods they were spent in; the unique indexes REFRESH ... CONCURRENTLY needs) and the views <name>_leaderboard, <name>_team_leaderboard (with how complete each period is; no strict rank where the data cannot order the group) and <name>_suspects (suspected split identities), <name>_rejects (source rows left out, and why: they never fail a refresh), <name>_coverage (how well usage, changes and teams match, per period) and <name>_unmatched (identities on one side only); refuses a join that matches less than min_coverage of the developers with tokens (23503, naming the columns to map) and, with multiple_teams = refuse, people in several teams; schedules a refresh with pg_cron (CALL scheduled_refresh, which records a failed run) when refresh_schedule is given; records the board''s freshness and comments every column; returns the objects made';
-COMMENT ON FUNCTION usage_value_internal.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text) IS
+COMMENT ON FUNCTION @extschema@.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text, interval, text) IS
+    'creates, over your own usage and changes tables, the tables <name>_days (per developer and UTC day a usage_summary and a burst_series), <name>_episodes (with each episode''s verdict) and <name>_period_totals, kept up to date in place by refresh_leaderboard (only the days that new rows, or rows late or deleted within late_window, touch; ingested_column: a column recording when a usage row arrived, so that rows arriving late by any amount are picked up), the materialized views <name>_changes (what each merged change is worth, and why), <name>_credits and <name>_usage_read (the refresh''s staging), and the views <name>_buckets (non-empty buckets of the stored series), <name>_periods (inflated tokens in the periods they were spent in), <name>_leaderboard, <name>_team_leaderboard (with how complete each period is; no strict rank where the data cannot order the group) and <name>_suspects (suspected split identities), <name>_rejects (source rows left out, and why: they never fail a refresh), <name>_coverage (how well usage, changes and teams match, per period) and <name>_unmatched (identities on one side only); refuses a join that matches less than min_coverage of the developers with tokens (23503, naming the columns to map) and, with multiple_teams = refuse, people in several teams; schedules a refresh with pg_cron (CALL scheduled_refresh, which records a failed run) when refresh_schedule is given; records the board''s freshness and comments every column; returns the objects made';
+COMMENT ON FUNCTION usage_value_internal.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text, interval, text) IS
     'the body of usage_value.create_leaderboard (call that instead)';
 
-CREATE FUNCTION usage_value_internal.refresh_leaderboard(schema_name name, name text) RETURNS void
+-- The refresh of a board of this layout: one transaction (a failure leaves the previous data),
+-- run with the registry row locked (concurrent refreshes of one board serialise), writing only
+-- rows that differ (readers are never blocked: plain DML, and REFRESH ... CONCURRENTLY of the
+-- matviews readers see). full (and the first refresh) re-reads everything; otherwise:
+--   * usage: the days from the watermark (the newest event time already folded in) less
+--     late_window on are re-read whole, so rows arriving late or deleted inside that window are
+--     exact; with ingested_column, so is every day holding a row ingested after the ingestion
+--     watermark less late_window, however old. Rows deleted before the window, or arriving late
+--     before it without ingested_column, need refresh_leaderboard(name, full => true).
+--   * changes and reviews: re-read whole (a change's value depends on the median change and on
+--     revert chains), their credit diffed per developer and bucket against the last refresh's;
+--     a day whose credit changed is recomputed, from its stored series for the tokens.
+-- A day is rewritten when its summary, series or usage rows differ; developers whose series
+-- changed are re-analysed; periods holding a changed day are rebuilt, and the re-analysed
+-- developers' inflated tokens redistributed. A full rebuild runs the same steps over every day,
+-- developer and period, so that both paths give the same bits.
+CREATE FUNCTION usage_value_internal.refresh_days(schema_name name, name text, rebuild boolean) RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    ext name := '@extschema@';
+    entry record;
+    s name := schema_name;
+    r_rejects text := name || '_rejects';
+    r_changes text := name || '_changes';
+    r_credits text := name || '_credits';
+    r_credits_read text := name || '_credits_read';
+    r_read text := name || '_usage_read';
+    r_days text := name || '_days';
+    r_episodes text := name || '_episodes';
+    r_totals text := name || '_period_totals';
+    period_length text;
+    from_ts timestamptz;
+    reread text;   -- is day d (of uv_cand c) re-read from the source? (SQL)
+    n_days bigint;
+    n_changed bigint;
+    n_devs bigint;
+    n_periods bigint;
+    newest timestamptz;
+    ingested timestamptz;
+    ingested_from timestamptz;
+    credit_from timestamptz;
+    in_scope text;   -- is a credit row (bucket) in the periods recomputed? (SQL)
+    temp text;
+BEGIN
+    SELECT * INTO entry FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = refresh_days.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
+    END IF;
+    rebuild := rebuild OR entry.watermark IS NULL;
+    period_length := CASE entry.period WHEN 'day' THEN '1 day' WHEN 'week' THEN '7 days' WHEN 'month' THEN '1 month' ELSE '3 months' END;
+    from_ts := CASE WHEN rebuild THEN '-infinity'::timestamptz
+                    ELSE date_trunc('day', (entry.watermark - entry.late_window) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' END;
+    UPDATE @extschema@.leaderboards l
+    SET read_from = from_ts,
+        ingested_from = CASE WHEN rebuild OR entry.ingested_column IS NULL THEN NULL
+                             ELSE coalesce(entry.ingested_watermark - entry.late_window, '-infinity') END
+    WHERE l.target_schema = schema_name AND l.name = refresh_days.name
+    RETURNING l.ingested_from INTO ingested_from;
+    -- What <name>_usage_read reads, for this transaction only.
+    PERFORM set_config('usage_value.read_from', extract(epoch FROM from_ts)::text, true);
+    PERFORM set_config('usage_value.ingested_from', coalesce(extract(epoch FROM ingested_from)::text, ''), true);
+
+    -- Work tables, dropped at commit (and here, after an earlier refresh in this transaction).
+    FOREACH temp IN ARRAY ARRAY['uv_old_changes', 'uv_credit_periods', 'uv_credit_days', 'uv_late', 'uv_cand', 'uv_devs', 'uv_new_days', 'uv_changed',
+                                'uv_re', 'uv_new_episodes', 'uv_dirty', 'uv_new_totals', 'uv_inflated'] LOOP
+        IF to_regclass('pg_temp.' || temp) IS NOT NULL THEN
+            EXECUTE format('DROP TABLE pg_temp.%I', temp);
+        END IF;
+    END LOOP;
+
+    -- 1. Read: the changes whole (the last refresh's kept aside to compare), the usage inside the
+    --    window; the credit of the periods from the window's on and of those holding a change
+    --    that changed, compared with the stored credit of those periods and written where it
+    --    differs.
+    EXECUTE format('CREATE TEMP TABLE uv_old_changes ON COMMIT DROP AS SELECT * FROM %I.%I WHERE NOT %L', s, r_changes, rebuild);
+    EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', s, r_rejects);
+    EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', s, r_changes);
+    EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I', s, r_read);   -- a staging area nobody else reads
+    EXECUTE format('ANALYZE %I.%I', s, r_read);
+    PERFORM set_config('usage_value.read_from', '', true), set_config('usage_value.ingested_from', '', true);
+    EXECUTE format('SELECT max(newest), max(ingested) FROM %I.%I', s, r_read) INTO newest, ingested;
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_credit_periods ON COMMIT DROP AS
+        SELECT DISTINCT date_trunc(%3$L, bucket AT TIME ZONE 'UTC')::date AS period_start
+        FROM ((SELECT * FROM %1$I.%2$I WHERE NOT %4$L EXCEPT SELECT * FROM uv_old_changes)
+              UNION ALL (SELECT * FROM uv_old_changes EXCEPT SELECT * FROM %1$I.%2$I)) x
+        $sql$, s, r_changes, entry.period, rebuild);
+    credit_from := CASE WHEN rebuild THEN '-infinity'::timestamptz
+                        ELSE date_trunc(entry.period, from_ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' END;
+    PERFORM set_config('usage_value.credit_from', extract(epoch FROM credit_from)::text, true),
+            set_config('usage_value.credit_periods', coalesce((SELECT array_agg(period_start)::text FROM uv_credit_periods), ''), true);
+    EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I', s, r_credits_read);
+    PERFORM set_config('usage_value.credit_from', '', true), set_config('usage_value.credit_periods', '', true);
+    in_scope := format('(bucket >= %L::timestamptz OR date_trunc(%L, bucket AT TIME ZONE %L)::date IN (SELECT period_start FROM uv_credit_periods))',
+                       credit_from, entry.period, 'UTC');
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_credit_days ON COMMIT DROP AS
+        SELECT developer_id, bucket, gone FROM (
+            (SELECT developer_id, bucket, false AS gone FROM
+                 (SELECT * FROM %1$I.%2$I EXCEPT SELECT * FROM %1$I.%3$I WHERE %4$s) n)
+            UNION ALL
+            (SELECT developer_id, bucket, true FROM
+                 (SELECT * FROM %1$I.%3$I WHERE %4$s EXCEPT SELECT * FROM %1$I.%2$I) o)) x
+        $sql$, s, r_credits_read, r_credits, in_scope);
+    EXECUTE format('DELETE FROM %I.%I k USING uv_credit_days g WHERE g.gone AND k.developer_id = g.developer_id AND k.bucket = g.bucket',
+                   s, r_credits);
+    EXECUTE format($sql$
+        INSERT INTO %1$I.%2$I SELECT r.* FROM %1$I.%3$I r
+        JOIN uv_credit_days g ON NOT g.gone AND g.developer_id = r.developer_id AND g.bucket = r.bucket
+        $sql$, s, r_credits, r_credits_read);
+    EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I WITH NO DATA', s, r_credits_read);   -- read: no need to keep it
+
+    -- 2. The candidate days: every day re-read (stored or read), every day whose credit changed;
+    --    then the developers on the board after this refresh (with a usage row, read or kept).
+    EXECUTE format('CREATE TEMP TABLE uv_late ON COMMIT DROP AS SELECT DISTINCT day FROM %I.%I WHERE bucket < %L::timestamptz',
+                   s, r_read, from_ts);
+    reread := format('(%L OR d.day >= %L::date OR d.day IN (SELECT day FROM uv_late))', rebuild,
+                     CASE WHEN rebuild THEN NULL ELSE (from_ts AT TIME ZONE 'UTC')::date END);
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_cand ON COMMIT DROP AS
+        SELECT developer_id, day FROM %1$I.%2$I d WHERE %3$s
+        UNION SELECT developer_id, day FROM %1$I.%4$I
+        UNION SELECT developer_id, (bucket AT TIME ZONE 'UTC')::date FROM uv_credit_days
+        UNION SELECT developer_id, (bucket AT TIME ZONE 'UTC')::date FROM %1$I.%5$I WHERE %6$L   -- full: every credited day
+        $sql$, s, r_days, reread, r_read, r_credits, rebuild);
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_devs ON COMMIT DROP AS
+        SELECT c.developer_id,
+               r.developer_id IS NOT NULL
+               OR EXISTS (SELECT 1 FROM %1$I.%2$I d WHERE d.developer_id = c.developer_id AND d.usage_rows > 0 AND NOT %4$s) AS on_board,
+               EXISTS (SELECT 1 FROM %1$I.%2$I d WHERE d.developer_id = c.developer_id) AS was_on_board
+        FROM (SELECT DISTINCT developer_id FROM uv_cand) c
+        LEFT JOIN (SELECT DISTINCT developer_id FROM %1$I.%3$I) r ON r.developer_id = c.developer_id   -- (a join: the staging view has no index)
+        $sql$, s, r_days, r_read, reread);
+    -- Newcomers bring all their credited days; developers leaving take all their days.
+    EXECUTE format($sql$
+        INSERT INTO uv_cand
+        SELECT k.developer_id, (k.bucket AT TIME ZONE 'UTC')::date FROM %1$I.%2$I k
+        JOIN uv_devs v ON v.developer_id = k.developer_id AND v.on_board AND NOT v.was_on_board
+        UNION
+        SELECT d.developer_id, d.day FROM %1$I.%3$I d
+        JOIN uv_devs v ON v.developer_id = d.developer_id AND v.was_on_board AND NOT v.on_board
+        EXCEPT SELECT developer_id, day FROM uv_cand
+        $sql$, s, r_credits, r_days);
+    CREATE INDEX ON uv_cand (developer_id, day);
+    ANALYZE uv_cand;
+
+    -- 3. The candidate days' new contents: per bucket the usage read (or, for a day not re-read,
+    --    the tokens of its stored series) and the credit; per day the summary of its buckets in
+    --    time order and their series.
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_new_days ON COMMIT DROP AS
+        WITH c AS (
+            SELECT c.developer_id, c.day, %6$s AS reread
+            FROM uv_cand c JOIN uv_devs v ON v.developer_id = c.developer_id AND v.on_board
+            CROSS JOIN LATERAL (SELECT c.day) d),
+        hours AS (
+            SELECT c.developer_id, c.day, r.bucket, r.tokens, 0::bigint AS merged_changes, NULL::float8 AS value,
+                   NULL::float8 AS authored_value, r.usage_rows
+            FROM c JOIN %1$I.%3$I r ON r.developer_id = c.developer_id AND r.day = c.day
+            WHERE c.reread
+            UNION ALL
+            SELECT c.developer_id, c.day, b.bucket, b.tokens, 0, NULL, NULL, 0
+            FROM c JOIN %1$I.%2$I d ON d.developer_id = c.developer_id AND d.day = c.day
+            CROSS JOIN LATERAL %5$I.buckets(d.series) b
+            WHERE NOT c.reread AND b.tokens > 0
+            UNION ALL   -- a day not re-read keeps its usage rows
+            SELECT c.developer_id, c.day, NULL, 0, 0, NULL, NULL, d.usage_rows
+            FROM c JOIN %1$I.%2$I d ON d.developer_id = c.developer_id AND d.day = c.day
+            WHERE NOT c.reread
+            UNION ALL
+            SELECT c.developer_id, c.day, k.bucket, 0, k.merged_changes, k.value, k.authored_value, 0
+            FROM c JOIN %1$I.%4$I k ON k.developer_id = c.developer_id
+                                   AND k.bucket >= c.day::timestamp AT TIME ZONE 'UTC'
+                                   AND k.bucket < (c.day + 1)::timestamp AT TIME ZONE 'UTC'),
+        buckets AS (   -- each bucket has at most one usage row and one credit row: these sums are exact
+            SELECT developer_id, day, bucket, sum(tokens)::bigint AS tokens, sum(merged_changes)::bigint AS merged_changes,
+                   coalesce(sum(value), 0)::float8 AS value, coalesce(sum(authored_value), 0)::float8 AS authored_value,
+                   sum(usage_rows)::bigint AS usage_rows
+            FROM hours GROUP BY developer_id, day, bucket),
+        days AS (
+            SELECT developer_id, day, sum(usage_rows)::bigint AS usage_rows,
+                   -- the buckets with something in them: what a day not re-read still has
+                   %5$I.usage_agg(tokens, merged_changes, value ORDER BY bucket)
+                       FILTER (WHERE bucket IS NOT NULL AND (tokens > 0 OR merged_changes > 0 OR value > 0)) AS summary,
+                   %5$I.burst_series(bucket, tokens, merged_changes, authored_value, %7$L::interval)
+                       FILTER (WHERE bucket IS NOT NULL AND (tokens > 0 OR merged_changes > 0)) AS series
+            FROM buckets GROUP BY developer_id, day
+            HAVING count(bucket) > 0 OR sum(usage_rows) > 0)
+        SELECT developer_id, day, %5$I.tokens(summary) AS tokens, %5$I.merged_changes(summary) AS merged_changes,
+               %5$I.value(summary) AS value, usage_rows, summary, series
+        FROM (SELECT developer_id, day, usage_rows,
+                     coalesce(summary, (SELECT %5$I.usage_agg(0::bigint, 0::bigint, 0::float8))) AS summary, series
+              FROM days) x
+        $sql$, s, r_days, r_read, r_credits, ext, reread, entry.bucket_width);
+
+    -- 4. Write the days that differ.
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_changed ON COMMIT DROP AS
+        SELECT developer_id, day, n.developer_id IS NOT NULL AS present,
+               coalesce(n.series OPERATOR(%3$I.<>) o.series, (n.series IS NULL) <> (o.series IS NULL))
+               OR (n.developer_id IS NULL) <> (o.developer_id IS NULL) AS series_changed
+        FROM uv_new_days n
+        FULL JOIN (SELECT d.* FROM %1$I.%2$I d JOIN uv_cand c USING (developer_id, day)) o USING (developer_id, day)
+        WHERE n.developer_id IS NULL OR o.developer_id IS NULL OR n.usage_rows <> o.usage_rows
+           OR n.summary OPERATOR(%3$I.<>) o.summary
+           OR coalesce(n.series OPERATOR(%3$I.<>) o.series, (n.series IS NULL) <> (o.series IS NULL))
+        $sql$, s, r_days, ext);
+    EXECUTE format('DELETE FROM %I.%I d USING uv_changed c WHERE d.developer_id = c.developer_id AND d.day = c.day AND NOT c.present',
+                   s, r_days);
+    EXECUTE format($sql$
+        INSERT INTO %1$I.%2$I AS d
+        SELECT n.* FROM uv_new_days n JOIN uv_changed c USING (developer_id, day)
+        ON CONFLICT (developer_id, day) DO UPDATE
+        SET tokens = excluded.tokens, merged_changes = excluded.merged_changes, value = excluded.value,
+            usage_rows = excluded.usage_rows, summary = excluded.summary, series = excluded.series
+        $sql$, s, r_days);
+    ANALYZE uv_changed;
+    SELECT count(*) INTO n_days FROM uv_cand;
+    SELECT count(*) INTO n_changed FROM uv_changed;
+
+    -- 5. Re-analyse the developers whose series changed (full: every developer), writing the
+    --    episodes that differ.
+    IF rebuild THEN
+        EXECUTE format('CREATE TEMP TABLE uv_re ON COMMIT DROP AS SELECT developer_id FROM %1$I.%2$I UNION SELECT developer_id FROM %1$I.%3$I',
+                       s, r_days, r_episodes);
+    ELSE
+        CREATE TEMP TABLE uv_re ON COMMIT DROP AS SELECT DISTINCT developer_id FROM uv_changed WHERE series_changed;
+    END IF;
+    ANALYZE uv_re;
+    SELECT count(*) INTO n_devs FROM uv_re;
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_new_episodes ON COMMIT DROP AS
+        SELECT developer_id, (e).start_at, (e).end_at, (e).tokens, (e).baseline_tokens, (e).merged_changes,
+               (e).merged_value, (e).expected_merged_value, (e).expected_merged_changes, (e).excess_tokens,
+               (e).inflated_tokens, (e).p_value, (e).is_inflation, %3$I.episode_verdict(e) AS verdict
+        FROM (SELECT d.developer_id, unnest(%3$I.burst_episodes(%3$I.rollup(d.series))) AS e
+              FROM %1$I.%2$I d JOIN uv_re USING (developer_id)
+              GROUP BY d.developer_id) x
+        $sql$, s, r_days, ext);
+    EXECUTE format($sql$
+        DELETE FROM %1$I.%2$I e USING (SELECT * FROM %1$I.%2$I WHERE developer_id IN (SELECT developer_id FROM uv_re)
+                                       EXCEPT SELECT * FROM uv_new_episodes) g
+        WHERE e.developer_id = g.developer_id AND e.start_at = g.start_at
+        $sql$, s, r_episodes);
+    EXECUTE format($sql$
+        INSERT INTO %1$I.%2$I
+        SELECT * FROM uv_new_episodes EXCEPT SELECT * FROM %1$I.%2$I WHERE developer_id IN (SELECT developer_id FROM uv_re)
+        $sql$, s, r_episodes);
+
+    -- 6. Periods: those holding a changed day are rebuilt (full: all), and the inflated tokens of
+    --    the re-analysed developers spread again over their periods.
+    IF rebuild THEN
+        EXECUTE format($sql$
+            CREATE TEMP TABLE uv_dirty ON COMMIT DROP AS
+            SELECT DISTINCT developer_id, date_trunc(%3$L, day)::date AS period_start FROM %1$I.%2$I
+            UNION SELECT developer_id, period_start FROM %1$I.%4$I
+            $sql$, s, r_days, entry.period, r_totals);
+    ELSE
+        CREATE TEMP TABLE uv_dirty ON COMMIT DROP AS
+        SELECT DISTINCT developer_id, date_trunc(entry.period, day)::date AS period_start FROM uv_changed;
+    END IF;
+    ANALYZE uv_dirty;
+    SELECT count(*) INTO n_periods FROM uv_dirty;
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_new_totals ON COMMIT DROP AS
+        SELECT p.developer_id, p.period_start, %3$I.rollup(d.summary ORDER BY d.day) AS summary, sum(d.usage_rows)::bigint AS usage_rows
+        FROM uv_dirty p JOIN %1$I.%2$I d ON d.developer_id = p.developer_id AND d.day >= p.period_start
+                                         AND d.day < (p.period_start + %4$L::interval)::date
+        GROUP BY p.developer_id, p.period_start
+        $sql$, s, r_days, ext, period_length);
+    -- An episode's inflated tokens over the buckets it covers ([start_at, end_at)), in
+    -- proportion to their tokens; a period's share summed in episode order.
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_inflated ON COMMIT DROP AS
+        WITH spent AS (
+            SELECT e.developer_id, e.start_at, e.inflated_tokens,
+                   date_trunc(%4$L, b.bucket AT TIME ZONE 'UTC')::date AS period_start, sum(b.tokens)::float8 AS tokens
+            FROM %1$I.%3$I e JOIN uv_re USING (developer_id)
+            JOIN %1$I.%2$I d ON d.developer_id = e.developer_id AND d.day >= (e.start_at AT TIME ZONE 'UTC')::date
+                            AND d.day <= ((e.end_at - interval '1 microsecond') AT TIME ZONE 'UTC')::date
+            CROSS JOIN LATERAL %5$I.buckets(d.series) b
+            WHERE e.inflated_tokens > 0 AND b.bucket >= e.start_at AND b.bucket < e.end_at
+            GROUP BY 1, 2, 3, 4)
+        SELECT developer_id, period_start, sum(share ORDER BY start_at) AS inflated_tokens
+        FROM (SELECT developer_id, period_start, start_at,
+                     inflated_tokens * tokens / nullif(sum(tokens) OVER (PARTITION BY developer_id, start_at), 0) AS share
+              FROM spent) s
+        GROUP BY developer_id, period_start
+        $sql$, s, r_days, r_episodes, entry.period, ext);
+    EXECUTE format($sql$
+        DELETE FROM %1$I.%2$I t USING uv_dirty p
+        WHERE t.developer_id = p.developer_id AND t.period_start = p.period_start
+          AND NOT EXISTS (SELECT 1 FROM uv_new_totals n WHERE n.developer_id = p.developer_id AND n.period_start = p.period_start)
+        $sql$, s, r_totals);
+    EXECUTE format($sql$
+        INSERT INTO %1$I.%2$I AS t
+        SELECT n.developer_id, n.period_start, n.summary, n.usage_rows,
+               CASE WHEN r.developer_id IS NOT NULL THEN coalesce(i.inflated_tokens, 0) ELSE coalesce(o.inflated_tokens, 0) END
+        FROM uv_new_totals n
+        LEFT JOIN %1$I.%2$I o ON o.developer_id = n.developer_id AND o.period_start = n.period_start
+        LEFT JOIN uv_re r ON r.developer_id = n.developer_id
+        LEFT JOIN uv_inflated i ON i.developer_id = n.developer_id AND i.period_start = n.period_start
+        WHERE o.developer_id IS NULL OR o.summary OPERATOR(%3$I.<>) n.summary OR o.usage_rows <> n.usage_rows
+           OR o.inflated_tokens IS DISTINCT FROM CASE WHEN r.developer_id IS NOT NULL THEN coalesce(i.inflated_tokens, 0) ELSE o.inflated_tokens END
+        ON CONFLICT (developer_id, period_start) DO UPDATE
+        SET summary = excluded.summary, usage_rows = excluded.usage_rows, inflated_tokens = excluded.inflated_tokens
+        $sql$, s, r_totals, ext);
+    EXECUTE format($sql$
+        UPDATE %1$I.%2$I t SET inflated_tokens = x.inflated_tokens
+        FROM (SELECT o.developer_id, o.period_start, coalesce(i.inflated_tokens, 0) AS inflated_tokens
+              FROM %1$I.%2$I o JOIN uv_re r ON r.developer_id = o.developer_id
+              LEFT JOIN uv_inflated i ON i.developer_id = o.developer_id AND i.period_start = o.period_start) x
+        WHERE t.developer_id = x.developer_id AND t.period_start = x.period_start
+          AND t.inflated_tokens IS DISTINCT FROM x.inflated_tokens
+        $sql$, s, r_totals);
+
+    -- The work tables go now: a later refresh in this transaction may run as another role.
+    EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I WITH NO DATA', s, r_read);   -- the staging area, emptied
+    DROP TABLE uv_old_changes, uv_credit_periods, uv_credit_days, uv_late, uv_cand, uv_devs, uv_new_days, uv_changed, uv_re, uv_new_episodes,
+               uv_dirty, uv_new_totals, uv_inflated;
+    UPDATE @extschema@.leaderboards l
+    SET watermark = CASE WHEN rebuild THEN newest ELSE greatest(l.watermark, newest) END,
+        ingested_watermark = CASE WHEN rebuild THEN ingested ELSE greatest(l.ingested_watermark, ingested) END,
+        refresh_kind = CASE WHEN rebuild THEN 'full' ELSE 'incremental' END,
+        days_recomputed = n_days, days_changed = n_changed, developers_reanalysed = n_devs, periods_rebuilt = n_periods
+    WHERE l.target_schema = schema_name AND l.name = refresh_days.name;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.refresh_days(name, text, boolean) IS
+    'refreshes a board of the per developer-day layout (0.5.0): recomputes the days that new, late or deleted rows touch (everything when full), re-analyses the developers whose series changed, rebuilds the periods of the changed days; writes only what differs and records what it did; call usage_value.refresh_leaderboard';
+
+CREATE FUNCTION usage_value_internal.refresh_leaderboard(schema_name name, name text, rebuild boolean DEFAULT false) RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
@@ -1999,37 +2468,43 @@ DECLARE
     entry record;
     relation text;
 BEGIN
-    -- The row lock orders concurrent refreshes of one board (their REFRESHes would wait anyway).
+    -- The row lock orders concurrent refreshes of one board: the second waits for the first
+    -- to commit, then reads what it wrote.
     SELECT * INTO entry FROM @extschema@.leaderboards l
     WHERE l.target_schema = schema_name AND l.name = refresh_leaderboard.name FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
     END IF;
-    -- Dependency order; CONCURRENTLY so that readers are never blocked. One transaction: a
-    -- refresh that fails leaves every view as it was.
-    FOREACH relation IN ARRAY coalesce(entry.objects, usage_value_internal.board_objects(name)) LOOP
-        IF EXISTS (SELECT 1 FROM pg_matviews WHERE schemaname = schema_name AND matviewname = relation) THEN
-            EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', schema_name, relation);
-        END IF;
-    END LOOP;
+    IF rebuild IS NULL THEN
+        RAISE EXCEPTION 'full must be true or false' USING ERRCODE = '22004';
+    END IF;
+    IF name || '_days' = ANY (coalesce(entry.objects, '{}')) THEN
+        PERFORM usage_value_internal.refresh_days(schema_name, name, rebuild);
+    ELSE
+        FOREACH relation IN ARRAY coalesce(entry.objects, usage_value_internal.board_objects(name)) LOOP
+            IF EXISTS (SELECT 1 FROM pg_matviews WHERE schemaname = schema_name AND matviewname = relation) THEN
+                EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', schema_name, relation);
+            END IF;
+        END LOOP;
+        UPDATE @extschema@.leaderboards l SET refresh_kind = 'full'
+        WHERE l.target_schema = schema_name AND l.name = refresh_leaderboard.name;
+    END IF;
     PERFORM usage_value_internal.record_refresh(schema_name, name, started);
 END
 $function$;
-COMMENT ON FUNCTION usage_value_internal.refresh_leaderboard(name, text) IS
-    'refreshes a board''s materialized views concurrently, in dependency order, and records its freshness; call usage_value.refresh_leaderboard';
+COMMENT ON FUNCTION usage_value_internal.refresh_leaderboard(name, text, boolean) IS
+    'refreshes a board in one transaction: incrementally (the days new, late or deleted rows touch) or, with full, everything; boards made before 0.5.0 refresh every materialized view concurrently; records its freshness; call usage_value.refresh_leaderboard';
 
--- Thin wrappers with SQL-standard bodies: bound when created (no search_path at run time), and
--- current_schema() is the caller's (inside a function with SET search_path it is pg_catalog).
-CREATE FUNCTION @extschema@.refresh_leaderboard(name text, target_schema name DEFAULT NULL)
+CREATE FUNCTION @extschema@.refresh_leaderboard(name text, target_schema name DEFAULT NULL, full boolean DEFAULT false)
 RETURNS @extschema@.leaderboard_freshness
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC
-    SELECT usage_value_internal.refresh_leaderboard(coalesce(target_schema, current_schema()), name);
+    SELECT usage_value_internal.refresh_leaderboard(coalesce(target_schema, current_schema()), name, refresh_leaderboard.full);
     SELECT f.* FROM @extschema@.leaderboard_freshness f
     WHERE f.schema = coalesce(target_schema, current_schema()) AND f.name = refresh_leaderboard.name;
 END;
-COMMENT ON FUNCTION @extschema@.refresh_leaderboard(text, name) IS
-    'refreshes a leaderboard''s materialized views concurrently, in dependency order, in one transaction (a failure leaves the previous data), and returns its row of leaderboard_freshness; target_schema defaults to the current schema';
+COMMENT ON FUNCTION @extschema@.refresh_leaderboard(text, name, boolean) IS
+    'refreshes a leaderboard in one transaction (a failure leaves the previous data; readers are never blocked) and returns its row of leaderboard_freshness: only the days that new rows, or rows late or deleted within late_window, touch; full => true rebuilds everything (after deleting or back-filling rows older than that). Boards made before 0.5.0 are always rebuilt whole. target_schema defaults to the current schema';
 
 -- drop_leaderboard drops what the board lists, newest first (a relation depends only on those
 -- made before it), so that the relations added here (and any added later) go with the board.
@@ -2054,14 +2529,15 @@ BEGIN
     LOOP
         SELECT c.relkind INTO kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = schema_name AND c.relname = relation;
-        CONTINUE WHEN kind IS NULL OR kind NOT IN ('v', 'm');   -- gone, or not the board's any more: left alone
-        EXECUTE format('DROP %s %I.%I', CASE kind WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, schema_name, relation);
+        CONTINUE WHEN kind IS NULL OR kind NOT IN ('v', 'm', 'r');   -- gone, or not the board's any more: left alone
+        EXECUTE format('DROP %s %I.%I', CASE kind WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END,
+                       schema_name, relation);
     END LOOP;
     DELETE FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = drop_leaderboard.name;
 END
 $function$;
 COMMENT ON FUNCTION usage_value_internal.drop_leaderboard(name, text) IS
-    'drops every relation create_leaderboard made for a board (newest first), and its pg_cron job; call usage_value.drop_leaderboard';
+    'drops every relation create_leaderboard made for a board (newest first; tables too), and its pg_cron job; call usage_value.drop_leaderboard';
 
 CREATE FUNCTION @extschema@.drop_leaderboard(name text, target_schema name DEFAULT NULL) RETURNS void
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
@@ -2152,9 +2628,9 @@ GRANT SELECT ON usage_value_internal.relation_comments, usage_value_internal.col
 
 INSERT INTO usage_value_internal.relation_comments VALUES
 ('_changes', 'every merged change and what it is worth, with the reason (materialized view: refresh_leaderboard refreshes it)'),
-('_buckets', 'one row per developer and bucket: raw tokens, merged changes and their value, zero-filled across each developer''s span (materialized view)'),
-('_episodes', 'burst episodes per developer over the whole history: significant excursions of token use above the developer''s own baseline, and how much of them the merged output explains (materialized view)'),
-('_periods', 'one row per developer and period: a usage_summary, raw tokens, merged changes, value and burst inflation, with team and cohort (materialized view; per-person: grant it to no BI role)'),
+('_buckets', 'one row per developer and bucket: raw tokens, merged changes and their value (materialized view, zero-filled across each developer''s span, for boards made before 0.5.0; from 0.5.0 on a view over the series stored in <name>_days: non-empty buckets only)'),
+('_episodes', 'burst episodes per developer over the whole history: significant excursions of token use above the developer''s own baseline, and how much of them the merged output explains (from 0.5.0 on a table: refresh_leaderboard re-analyses only the developers whose series changed)'),
+('_periods', 'one row per developer and period: a usage_summary, raw tokens, merged changes, value and burst inflation, with team and cohort (per-person: grant it to no BI role; from 0.5.0 on a view over <name>_period_totals: a period in which a developer has no data has no row)'),
 ('_suspects', 'suspected split identities (a token sink whose hours move with a teammate''s), identities with value but hardly any tokens, and identities that are no known person, per period (view, security_invoker)'),
 ('_leaderboard', 'the fair leaderboard: one row per developer and period, ranked within the cohort (or the whole company) on value per million tokens, cautiously (fair_score, the 10% posterior quantile); read the rank interval fair_rank_lower..fair_rank_upper before fair_rank: ranks whose intervals overlap are not told apart by the data (view, security_invoker: readers need SELECT on _periods too)'),
 ('_team_leaderboard', 'the fair leaderboard of teams: one row per team and period, teams with fewer than min_group_size developers not shown (view with its owner''s rights: the object to GRANT to BI roles, no per-person rows)');
@@ -2185,7 +2661,7 @@ INSERT INTO usage_value_internal.column_comments VALUES
 ('*', 'effective_changes', 'Kish effective number of changes, value^2 / sum of squared change values: how many equally weighted changes carry the same information (one large change is less certain than many small ones); 0 with no value'),
 ('*', 'summary', 'usage_summary of the developer''s period (tokens, merged changes, value): roll it up exactly across developers or periods with usage_value.rollup, read it with tokens(), value(), tokens_per_value_lower() ...'),
 ('*', 'usage_rows', 'source usage rows (events) of the developer in the period; their sum is the usage part of the board''s rows_read'),
-('_buckets', 'usage_rows', 'source usage rows (events) of the developer in the bucket'),
+('_buckets', 'usage_rows', 'source usage rows (events) of the developer in the bucket; NULL in boards made from 0.5.0 on, which count them per day (<name>_days.usage_rows)'),
 ('*', 'inflated_tokens', 'raw tokens of burst episodes that the merged output does not explain, attributed to the period''s buckets; burst_inflation = inflated_tokens / tokens'),
 ('_episodes', 'inflated_tokens', 'the part of excess_tokens that the merged output does not explain, in raw tokens; 0 for a sprint whose output kept pace'),
 ('*', 'burst_inflation', 'share of the tokens that were inflated, a fraction 0-1: tokens of burst episodes above the developer''s own baseline with no matching merged output; lower is better; 0 with no tokens'),
@@ -2473,7 +2949,9 @@ USING (usage_value_internal.acts_as_owner(owner));
 -- elsewhere.
 GRANT SELECT, INSERT, DELETE ON @extschema@.leaderboards TO PUBLIC;
 GRANT UPDATE (refreshed_at, refresh_seconds, rows_read, data_from, data_through, last_failed_at, last_error,
-              rejected_rows, developer_coverage, min_coverage, multiple_teams)
+              rejected_rows, developer_coverage, min_coverage, multiple_teams,
+              watermark, ingested_watermark, read_from, ingested_from, refresh_kind, days_recomputed, days_changed,
+              developers_reanalysed, periods_rebuilt)
     ON @extschema@.leaderboards TO PUBLIC;
 
 -- leaderboard_freshness is readable by every role (refresh_leaderboard returns its row) and, from
@@ -2579,6 +3057,34 @@ COMMENT ON FUNCTION usage_value_internal.unschedule_refresh(text) IS
 ------------------------------------------------------------------------------------------------
 -- Bindings: per developer-day storage and incremental refresh
 ------------------------------------------------------------------------------------------------
+
+-- What 0.5.0 changes in the binding (issue 13). A board made by create_leaderboard from 0.5.0 on
+-- stores, in ordinary tables updated in place, per developer and UTC day a usage_summary and a
+-- burst_series (<name>_days), per developer its burst episodes (<name>_episodes), and per
+-- developer and period its totals (<name>_period_totals); no zero-filled rows. A refresh
+-- recomputes only the days that new, late or deleted rows touch (refresh_days below says how),
+-- re-analyses only the developers whose series changed and rebuilds only the periods whose days
+-- changed; refresh_leaderboard(name, full => true) rebuilds everything. <name>_buckets is a view
+-- over the stored series (non-empty buckets only) and <name>_periods a view over the totals that
+-- adds teams and coverage when read. Boards made by 0.4.0 and before keep their layout and their
+-- refresh (every materialized view, concurrently): re-create them to get the new one.
+
+-- The comments of the relations and columns of this layout.
+INSERT INTO usage_value_internal.relation_comments VALUES
+('_credits', 'what each developer earned per bucket from merged changes: merged changes, their value with review credit (value) and without (authored_value); recomputed by refresh_leaderboard for the periods whose changes changed, and from the late window on (table; per-person)'),
+('_credits_read', 'staging area of refresh_leaderboard: the credit of the periods it recomputes, compared with <name>_credits; empty between refreshes (materialized view, refreshed non-concurrently)'),
+('_usage_read', 'staging area of refresh_leaderboard: the usage a refresh re-reads, per developer and bucket (the days from the watermark less late_window on, and the days of rows ingested late); empty between refreshes (materialized view, refreshed non-concurrently)'),
+('_days', 'one row per developer and UTC day with data: the day''s usage_summary and burst_series, kept up to date in place by refresh_leaderboard, which recomputes only the days that new, late or deleted rows touch (table; per-person: grant it to no BI role)'),
+('_period_totals', 'one row per developer and period: the period''s summary (its days rolled up), usage rows and inflated tokens, rebuilt by refresh_leaderboard for the periods whose days changed; <name>_periods adds teams and coverage (table; per-person)');
+
+INSERT INTO usage_value_internal.column_comments VALUES
+('*', 'day', 'the UTC day'),
+('*', 'series', 'burst_series of the developer''s day: tokens, merged changes and their authored value per bucket, non-empty buckets only (NULL: no tokens and no merged change that day); roll a developer''s days up with usage_value.rollup and read it with burst_inflation(), burst_episodes(), buckets()'),
+('_days', 'usage_rows', 'source usage rows (events) of the developer that day'),
+('_days', 'value', 'value of the day''s merged changes, in typical changes, with review credit (value(summary))'),
+('_usage_read', 'usage_rows', 'source usage rows of the developer in the bucket, as re-read by the last refresh'),
+('_usage_read', 'newest', 'the latest usage time in the bucket (the refresh''s watermark is the latest of them)'),
+('_usage_read', 'ingested', 'the latest ingested_column value in the bucket; NULL: the board has no ingested_column');
 
 ------------------------------------------------------------------------------------------------
 -- Sources: presets that bind real tables with no hand-written SQL (issue 12)
