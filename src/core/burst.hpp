@@ -33,9 +33,9 @@ namespace uv::burst {
 // (10 million buckets is 1,100 years of hourly data; the dense analysis needs ~60 bytes a bucket.)
 constexpr uint64_t kMaxBuckets = 10'000'000;
 
-// Version byte that starts the WindowScore form; the accumulator's form has its own (2 since
-// merged value was added; version 1 states are refused, they only ever live within one query).
-constexpr uint8_t kFormatVersion = 1;
+// Version byte that starts the accumulator's byte form (2 since merged value was added; version 1
+// states are refused, they only ever lived within one query). The SQL types use burst_series'
+// encoding (burst_series.hpp); this form is kept for the unit tests' byte-exact comparisons.
 constexpr uint8_t kAccumulatorFormatVersion = 2;
 
 // Largest merged value of one row (a typical change is worth ~1): far beyond any honest sum,
@@ -306,12 +306,6 @@ public:
     void remove(int64_t tokens);
     double score() const;
     uint64_t size() const noexcept { return zeros_ + active_.size(); }
-
-    // Format v1, little-endian: u8 version = 1, u8 kind = 'W', u8 has_current (0/1),
-    // i64 current (0 when has_current is 0), u64 zeros, u64 n, n x (i64 value > 0, u64 count >= 1)
-    // strictly ascending by value; zeros + sum of counts <= kMaxBuckets.
-    std::vector<uint8_t> serialize() const;
-    static WindowScore deserialize(const uint8_t* data, size_t size);
 
 private:
     OrderStatMultiset active_;  // positive token values in the frame

@@ -1,5 +1,5 @@
 // Internals of the burst-inflation analysis shared by its files (burst_accumulator, burst_baseline,
-// burst_scan, burst_decision, burst_window): byte codec helpers, interrupt ticks, the robust
+// burst_scan, burst_decision, burst_window): the accumulator's byte codec helpers, the robust
 // statistics and hurdle model, the dense series, the baseline, the scan. Not a public interface:
 // only the core's burst_*.cpp include it. The method is in docs/burst-method.md.
 #pragma once
@@ -93,19 +93,6 @@ private:
 inline bool add_overflows(int64_t a, int64_t b, int64_t* out) { return __builtin_add_overflow(a, b, out); }
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return a / b + (a % b != 0 ? 1 : 0); }
-
-// Calls uv::check_interrupts() every 4096 calls; for loops whose length comes from input.
-class InterruptTicker {
-public:
-    void tick()
-    {
-        if ((++n_ & 4095u) == 0)
-            check_interrupts();
-    }
-
-private:
-    uint32_t n_ = 0;
-};
 
 // ---------------------------------------------------------------------------------------------
 // Robust statistics and the hurdle model (burst_baseline.cpp).

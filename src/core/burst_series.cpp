@@ -52,19 +52,6 @@ void put_varint(std::vector<uint8_t>& out, u128 v)
 uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
 int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
 
-// Calls uv::check_interrupts() every 4096 calls; for loops whose length comes from input.
-class Ticker {
-public:
-    void tick()
-    {
-        if ((++n_ & 4095u) == 0)
-            check_interrupts();
-    }
-
-private:
-    uint32_t n_ = 0;
-};
-
 int64_t gcd64(int64_t a, int64_t b)
 {
     while (b != 0) {
@@ -257,7 +244,7 @@ private:
     }
     BurstSeries series_;
     ErrorKind kind_;
-    Ticker ticker_;
+    InterruptTicker ticker_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -285,7 +272,7 @@ void BurstSeries::for_each_bucket(F f) const
     flush();
     BodyReader r(body_.data(), body_.size(), has_values_);
     SeriesBucket b;
-    Ticker ticker;
+    InterruptTicker ticker;
     while (r.next(b)) {
         f(b);
         ticker.tick();
@@ -483,7 +470,7 @@ void BurstSeries::fold_sorted(const SeriesBucket* sorted, size_t n, bool other_v
     size_t i = 0;
     uint64_t written = 0;
     int64_t previous = 0, first = 0;
-    Ticker ticker;
+    InterruptTicker ticker;
     while (have || i < n) {
         SeriesBucket b;
         if (have && (i == n || mine.bucket < sorted[i].bucket)) {

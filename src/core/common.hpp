@@ -42,4 +42,18 @@ using InterruptHook = void (*)();
 void set_interrupt_hook(InterruptHook hook) noexcept;
 void check_interrupts();
 
+// Calls check_interrupts() every 4096 ticks: for loops whose length comes from input, where a
+// check per iteration would cost more than the counter.
+class InterruptTicker {
+public:
+    void tick()
+    {
+        if ((++n_ & 4095u) == 0)
+            check_interrupts();
+    }
+
+private:
+    uint32_t n_ = 0;
+};
+
 }  // namespace uv

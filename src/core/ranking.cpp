@@ -53,15 +53,14 @@ void for_each_index(std::size_t n, Body&& body)
     }
 }
 
-// Sorts with an interrupt check every 64k comparisons; std::sort leaves the range valid (in some
-// order) if the check throws, and the caller discards it.
+// Sorts with an interrupt check every few thousand comparisons; std::sort leaves the range valid
+// (in some order) if the check throws, and the caller discards it.
 template <typename It, typename Less>
 void interruptible_sort(It first, It last, Less less)
 {
-    std::size_t comparisons = 0;
+    InterruptTicker ticker;
     std::sort(first, last, [&](const auto& a, const auto& b) {
-        if ((++comparisons & 0xFFFF) == 0)
-            check_interrupts();
+        ticker.tick();
         return less(a, b);
     });
 }

@@ -1,6 +1,6 @@
 // libFuzzer harness for the serialised burst forms: BurstAccumulator (the former aggregate
-// state), WindowScore (burst_score's window state), and BurstSeries (the burst_series type and
-// the state of every burst aggregate), in its stored/wire form and its text form. Every input
+// state, kept for the unit tests) and BurstSeries (the burst_series type and the state of every
+// burst aggregate), in its stored/wire form and its text form. Every input
 // goes to every decoder; corpus files are plain states, stored series or series text.
 // Contract: a decoder either returns a valid state or throws uv::Error; a decoded state
 // re-serialises to exactly the input bytes, and using it (analyze, merge, score) never crashes
@@ -20,7 +20,6 @@ namespace {
 
 using uv::burst::BurstAccumulator;
 using uv::burst::BurstSeries;
-using uv::burst::WindowScore;
 
 // analyze() costs O(n log n) in the span of buckets (up to kMaxBuckets by design); beyond this
 // span the harness skips it so that each input stays fast. UV_FUZZ_MAX_SPAN overrides it.
@@ -31,51 +30,6 @@ uint64_t max_analyze_span()
         return v != nullptr ? std::strtoull(v, nullptr, 10) : 1500;
     }();
     return span;
-}
-
-// WindowScore::deserialize inserts each value once per multiplicity, so a 43-byte state can cost
-// up to kMaxBuckets (1e7) tree insertions, about 0.5 s here: within the documented limit, but it
-// would starve the fuzzer. When UV_FUZZ_MAX_FRAME is set (scripts/fuzz sets it), the harness
-// skips well-formed states that would make the decoder insert more than that many rows. Unset
-// (replaying a file by hand), nothing is skipped.
-uint64_t max_frame_rows()
-{
-    static const uint64_t rows = [] {
-        const char* v = std::getenv("UV_FUZZ_MAX_FRAME");
-        return v != nullptr ? std::strtoull(v, nullptr, 10) : UINT64_MAX;
-    }();
-    return rows;
-}
-
-uint64_t le64(const uint8_t* p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i)
-        v |= static_cast<uint64_t>(p[i]) << (8 * i);
-    return v;
-}
-
-// Rows the decoder would insert before it accepts the state or refuses it (layout in burst.hpp:
-// 27-byte header, then n x (i64 value, u64 count)); 0 for anything it rejects up front.
-uint64_t frame_rows_to_insert(const uint8_t* data, size_t size)
-{
-    if (size < 27 || data[1] != 'W')
-        return 0;
-    const uint64_t n = le64(data + 19);
-    if (n > uv::burst::kMaxBuckets || size - 27 != 16 * n)
-        return 0;
-    uint64_t total = le64(data + 11);
-    if (total > uv::burst::kMaxBuckets)
-        return 0;
-    uint64_t rows = 0;
-    for (uint64_t i = 0; i < n; ++i) {
-        const uint64_t c = le64(data + 27 + 16 * i + 8);
-        if (c > uv::burst::kMaxBuckets - total)
-            break;  // the decoder stops here with LimitExceeded
-        total += c;
-        rows += c;
-    }
-    return rows;
 }
 
 [[noreturn]] void fail(const char* what)
@@ -206,14 +160,6 @@ void check_series(const BurstSeries& s, const uint8_t* data, size_t size, bool f
     }
 }
 
-void check_window(const WindowScore& ws, const uint8_t* data, size_t size)
-{
-    same_bytes(ws.serialize(), data, size, "WindowScore re-serialises to different bytes");
-    const double s = ws.score();
-    if (!(s >= -8.0 && s <= 8.0))
-        fail("WindowScore::score() outside [-8, 8] or NaN");
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
@@ -253,18 +199,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             if (ok)
                 check_series(series, p, size, true);
         }
-
-        if (frame_rows_to_insert(p, size) > max_frame_rows())
-            return 0;
-        decoded = false;
-        WindowScore ws;
-        try {
-            ws = WindowScore::deserialize(p, size);
-            decoded = true;
-        } catch (const uv::Error&) {
-        }
-        if (decoded)
-            check_window(ws, p, size);
     } catch (const uv::Error& e) {
         std::fprintf(stderr, "burst_fuzz: uv::Error outside a decoder: %s\n", e.what());
         std::abort();

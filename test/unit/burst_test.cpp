@@ -1228,61 +1228,6 @@ TEST(WindowScore, BadInput)
     EXPECT_EQ(ws.size(), 0u);
 }
 
-TEST(WindowScore, SerializationRoundTripAndValidation)
-{
-    WindowScore ws;
-    for (int64_t v : {0, 5, 5, 9, 0, 1000, 3})
-        ws.add(v);
-    auto bytes = ws.serialize();
-    ASSERT_EQ(bytes[0], kFormatVersion);
-    WindowScore back = WindowScore::deserialize(bytes.data(), bytes.size());
-    EXPECT_EQ(back.serialize(), bytes);
-    EXPECT_EQ(back.score(), ws.score());
-    EXPECT_EQ(back.size(), 7u);
-    back.remove(5);
-    back.remove(0);
-
-    auto bad = [&](std::vector<uint8_t> v) { return kind_of([&] { WindowScore::deserialize(v.data(), v.size()); }); };
-    for (size_t cut = 0; cut < bytes.size(); ++cut)
-        EXPECT_EQ(bad(std::vector<uint8_t>(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(cut))),
-                  ErrorKind::InvalidBinary);
-    auto v = bytes;
-    v[1] = 'A';
-    EXPECT_EQ(bad(v), ErrorKind::InvalidBinary);
-    v = bytes;
-    v[2] = 2;  // flag
-    EXPECT_EQ(bad(v), ErrorKind::InvalidBinary);
-    v = bytes;
-    v[3 + 7] = 0x80;  // negative current
-    EXPECT_EQ(bad(v), ErrorKind::InvalidBinary);
-    // Layout: 3 header bytes, current (8), zeros (8), n (8), then (value, count) pairs.
-    v = bytes;
-    std::fill(v.begin() + 27 + 8, v.begin() + 27 + 16, 0);  // zero multiplicity of the first value
-    EXPECT_EQ(bad(v), ErrorKind::InvalidBinary);
-    v = bytes;
-    std::swap_ranges(v.begin() + 27, v.begin() + 35, v.begin() + 43);  // unsorted values
-    EXPECT_EQ(bad(v), ErrorKind::InvalidBinary);
-    v = bytes;
-    auto big = le64(uint64_t{1} << 62);
-    std::copy(big.begin(), big.end(), v.begin() + 11);  // forged zero count
-    EXPECT_EQ(bad(v), ErrorKind::LimitExceeded);
-    v = bytes;
-    std::copy(big.begin(), big.end(), v.begin() + 27 + 8);  // forged multiplicity
-    EXPECT_EQ(bad(v), ErrorKind::LimitExceeded);
-
-    sim::Rng r(8);
-    for (int trial = 0; trial < 20000; ++trial) {
-        auto w = bytes;
-        w[r.next() % w.size()] = static_cast<uint8_t>(r.next());
-        try {
-            WindowScore x = WindowScore::deserialize(w.data(), w.size());
-            EXPECT_TRUE(std::isfinite(x.score()));
-        } catch (const Error& e) {
-            EXPECT_TRUE(e.kind() == ErrorKind::InvalidBinary || e.kind() == ErrorKind::LimitExceeded);
-        }
-    }
-}
-
 }  // namespace
 
 // ------------------------------------------------------------------------------------------
