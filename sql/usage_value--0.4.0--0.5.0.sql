@@ -1887,7 +1887,9 @@ UPDATE usage_value_internal.column_comments SET comment = 'what is suspected: to
 WHERE relation = '*' AND column_name = 'kind';
 UPDATE usage_value_internal.column_comments SET comment = 'what the board does about it: ranked jointly, reported, ranked in the whole company, or not ranked (rows_set_aside)'
 WHERE relation = '*' AND column_name = 'action';
-UPDATE usage_value_internal.column_comments SET comment = 'why the row is not ranked (no tokens, ranked jointly with a suspected split identity, too few identities, too many usage rows set aside as unusable (N of M usage rows; fair_rank and its interval NULL), or the data cannot tell the group apart: fair_rank NULL), or is ranked in the whole company instead of its cohort, and whether the period is incomplete (data covers N of M days), separated by ''; ''; NULL: ranked in its cohort as usual over a complete period''
+UPDATE usage_value_internal.column_comments SET comment = 'why the row is not ranked (no tokens, ranked jointly with a suspected split identity, too few identities, too many usage rows set aside as unusable (N of M usage rows; fair_rank and its interval NULL), or the data cannot tell the group apart: fair_rank NULL), or is ranked in the whole company instead of its cohort, and whether the period is incomplete (data covers N of M days), separated by ''; ''; NULL: ranked in its cohort as usual over a complete period'
 WHERE relation = '*' AND column_name = 'rank_note';
+UPDATE usage_value_internal.relation_comments SET comment = 'suspected split identities (a token sink whose hours move with a teammate''s), identities with value but hardly any tokens, identities that are no known person, and identities not ranked because too many of their usage rows were set aside (rows_set_aside), per period (view, security_invoker)'
+WHERE suffix = '_suspects';
 
 -- (end of the incremental bindings section)
