@@ -995,7 +995,9 @@ BEGIN
     --    min_group_size (or an identity without one) is ranked in the whole company of the
     --    period; a period with fewer identities than that ranks nobody. A suspected split pair is
     --    ranked as one (split_identities = rank_jointly): the source on the pair's tokens and
-    --    value, the sink not separately.
+    --    value, the sink not separately. An identity with too many usage rows set aside in the
+    --    period (above set_aside_share) is left out of the ranking and of the prior fit, like a
+    --    sink: its rate is untrusted, and kept in it would push the honest ranks after it down.
     --    No strict rank where the data cannot order the group. When the prior fit finds no spread
     --    between the group's rates beyond Poisson noise (prior_method no_spread: the likelihood
     --    keeps rising towards complete pooling, shape capped at 1e7), every posterior is the
@@ -1031,9 +1033,9 @@ BEGIN
             WHERE kind = 'split_pair' AND %7$L = 'rank_jointly'),
         entities AS (
             SELECT p.*, coalesce(j.sinks, sk.other_developer_id) AS ranked_jointly_with,
-                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 THEN p.tokens + coalesce(j.tokens, 0) END AS rank_tokens,
-                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 THEN p.value + coalesce(j.value, 0) END AS rank_value,
-                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 THEN
+                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 AND NOT %9$s THEN p.tokens + coalesce(j.tokens, 0) END AS rank_tokens,
+                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 AND NOT %9$s THEN p.value + coalesce(j.value, 0) END AS rank_value,
+                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 AND NOT %9$s THEN
                         CASE WHEN p.value + coalesce(j.value, 0) > 0
                              THEN (p.value + coalesce(j.value, 0)) ^ 2
                                   / (coalesce(p.value ^ 2 / nullif(p.effective_changes, 0), 0) + coalesce(j.value_squares, 0))
@@ -1068,21 +1070,19 @@ BEGIN
                nullif(%5$I.tokens_per_value_upper(summary), 'Infinity') AS tokens_per_value_upper,
                burst_inflation,
                (d).score AS fair_score,
-               CASE WHEN (d).prior_method NOT IN ('no_spread', 'no_exposure') AND NOT %9$s THEN (d).rank END AS fair_rank,
-               CASE WHEN NOT %9$s THEN (d).rank_lower END AS fair_rank_lower,
-               CASE WHEN NOT %9$s THEN (d).rank_upper END AS fair_rank_upper,
+               CASE WHEN (d).prior_method NOT IN ('no_spread', 'no_exposure') THEN (d).rank END AS fair_rank,
+               (d).rank_lower AS fair_rank_lower, (d).rank_upper AS fair_rank_upper,
                rank() OVER (PARTITION BY period_start, coalesce(ranked_in, cohort, 'all') ORDER BY tokens DESC) AS token_rank,
                ranked_jointly_with, is_person,
                nullif(concat_ws('; ',
                    CASE WHEN tokens = 0 THEN 'no tokens in the period'
+                        WHEN %9$s THEN format('%%s of %%s usage rows set aside as unusable: not ranked; see %%s',
+                                              rejected_rows, usage_rows + rejected_rows, %10$L)
                         WHEN rank_tokens IS NULL THEN 'ranked jointly with ' || ranked_jointly_with || ' (suspected split identity)'
                         WHEN ranked_in IS NULL THEN format('fewer than %%s identities in the period', %8$s)
                         WHEN ranked_in = 'all' AND cohort IS NOT NULL THEN format('cohort %%s has fewer than %%s identities: ranked in the whole company', cohort, %8$s)
                         WHEN ranked_in = 'all' AND NOT is_person THEN 'not in the team table: ranked in the whole company'
                    END,
-                   CASE WHEN %9$s
-                        THEN format('%%s of %%s usage rows set aside as unusable: not ranked; see %%s',
-                                    rejected_rows, usage_rows + rejected_rows, %10$L) END,
                    CASE WHEN (d).prior_method IN ('no_spread', 'no_exposure')
                         THEN 'not ranked: the data cannot tell these developers apart in this period' END,
                    CASE WHEN days_covered < period_days
@@ -1879,7 +1879,7 @@ INSERT INTO usage_value_internal.column_comments VALUES
 ('_usage_read', 'newest', 'the latest usage time in the bucket (the refresh''s watermark is the latest of them)'),
 ('_usage_read', 'ingested', 'the latest ingested_column value in the bucket; NULL: the board has no ingested_column'),
 ('*', 'rejected_rows', 'usage rows set aside (<name>_rejects) that name the developer (after identity_table): those with a time in the period, plus those without a (finite) time, which count in every period of the developer'),
-('*', 'rejected_share', 'rejected_rows / (usage_rows + rejected_rows), 0 to 1; above 0.05 with at least 3 rows the developer is not ranked in the period (fair_rank NULL, see rank_note) and is reported in <name>_suspects as rows_set_aside');
+('*', 'rejected_share', 'rejected_rows / (usage_rows + rejected_rows), 0 to 1; above 0.05 with at least 3 rows the developer is not ranked in the period (left out of the ranking and its prior fit: fair_score and fair_rank NULL, see rank_note) and is reported in <name>_suspects as rows_set_aside');
 UPDATE usage_value_internal.column_comments SET comment = 'source usage rows (events) of the developer in the bucket; NULL in boards made from 0.5.0 on, which count them per day (<name>_days.usage_rows)'
 WHERE relation = '_buckets' AND column_name = 'usage_rows';
 -- Rows set aside: a new kind of suspect and a new reason not to rank.
@@ -1887,7 +1887,7 @@ UPDATE usage_value_internal.column_comments SET comment = 'what is suspected: to
 WHERE relation = '*' AND column_name = 'kind';
 UPDATE usage_value_internal.column_comments SET comment = 'what the board does about it: ranked jointly, reported, ranked in the whole company, or not ranked (rows_set_aside)'
 WHERE relation = '*' AND column_name = 'action';
-UPDATE usage_value_internal.column_comments SET comment = 'why the row is not ranked (no tokens, ranked jointly with a suspected split identity, too few identities, too many usage rows set aside as unusable (N of M usage rows; fair_rank and its interval NULL), or the data cannot tell the group apart: fair_rank NULL), or is ranked in the whole company instead of its cohort, and whether the period is incomplete (data covers N of M days), separated by ''; ''; NULL: ranked in its cohort as usual over a complete period'
+UPDATE usage_value_internal.column_comments SET comment = 'why the row is not ranked (no tokens, ranked jointly with a suspected split identity, too few identities, too many usage rows set aside as unusable (N of M usage rows), all with fair_score and fair_rank NULL, or the data cannot tell the group apart: fair_rank NULL), or is ranked in the whole company instead of its cohort, and whether the period is incomplete (data covers N of M days), separated by ''; ''; NULL: ranked in its cohort as usual over a complete period'
 WHERE relation = '*' AND column_name = 'rank_note';
 UPDATE usage_value_internal.relation_comments SET comment = 'suspected split identities (a token sink whose hours move with a teammate''s), identities with value but hardly any tokens, identities that are no known person, and identities not ranked because too many of their usage rows were set aside (rows_set_aside), per period (view, security_invoker)'
 WHERE suffix = '_suspects';
