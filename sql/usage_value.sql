@@ -1149,6 +1149,14 @@ DECLARE
     obj_rejects text := name || '_rejects';
     obj_coverage text := name || '_coverage';
     obj_unmatched text := name || '_unmatched';
+    -- Rows set aside: a developer with more than set_aside_share of their usage rows in a period
+    -- set aside (<name>_rejects), and at least set_aside_min_rows of them, is not ranked in it
+    -- (README, "Rows set aside"): the tokens of those rows count for nobody.
+    set_aside_share constant float8 := 0.05;
+    set_aside_min_rows constant integer := 3;
+    withheld text;        -- is a row of _periods withheld from ranking? (SQL over rejected_rows, rejected_share)
+    who_rejected text := 'r.developer_id';   -- the person a row r of <name>_rejects names
+    map_rejected text := '';
     token_args text;      -- the arguments of billable_tokens for one usage row u
     usage_reject text;    -- why a usage row u is left out; NULL: it is counted
     identity_sql text;    -- the identity map, one person per identity
@@ -1297,6 +1305,8 @@ BEGIN
         map_author := replace(map_usage, who_usage, who_author);
         who_usage := format('coalesce(im.person, %s)', who_usage);
         who_author := format('coalesce(im.person, %s)', who_author);
+        map_rejected := format('LEFT JOIN %s im ON im.identity = r.developer_id', identity_sql);
+        who_rejected := 'coalesce(im.person, r.developer_id)';
     ELSIF identity_column IS NOT NULL OR identity_person_column IS NOT NULL THEN
         RAISE EXCEPTION 'identity_column and identity_person_column are columns of identity_table; give identity_table too' USING ERRCODE = '22023';
     END IF;
@@ -1668,12 +1678,29 @@ BEGIN
                CASE WHEN cv.first_day IS NULL THEN 0
                     ELSE greatest(0, least((p.period_start + %11$L::interval)::date - 1, cv.last_day)
                                      - greatest(p.period_start, cv.first_day) + 1) END::integer AS days_covered,
-               p.usage_rows, %12$s AS teams
+               p.usage_rows, %12$s AS teams,
+               (coalesce(rt.n, 0) + coalesce(rn.n, 0))::bigint AS rejected_rows,
+               coalesce((coalesce(rt.n, 0) + coalesce(rn.n, 0))::float8
+                        / nullif(p.usage_rows + coalesce(rt.n, 0) + coalesce(rn.n, 0), 0), 0)::float8 AS rejected_share
         FROM %1$I.%3$I p
         CROSS JOIN (SELECT min(day) AS first_day, max(day) AS last_day FROM %1$I.%5$I WHERE tokens > 0) cv
         %9$s
+        -- Usage rows set aside (<name>_rejects) that name the developer: those with a time in the
+        -- period, and those without a (finite) time, which could belong to any period and so
+        -- count in each of the developer's periods.
+        LEFT JOIN (SELECT %14$s AS developer_id, date_trunc(%15$L, r.row_time AT TIME ZONE 'UTC')::date AS period_start, count(*) AS n
+                   FROM %1$I.%13$I r %16$s
+                   WHERE r.source = 'usage' AND r.developer_id IS NOT NULL AND isfinite(r.row_time) GROUP BY 1, 2) rt
+               ON rt.developer_id = p.developer_id AND rt.period_start = p.period_start
+        LEFT JOIN (SELECT %14$s AS developer_id, count(*) AS n
+                   FROM %1$I.%13$I r %16$s
+                   WHERE r.source = 'usage' AND r.developer_id IS NOT NULL AND (r.row_time IS NULL OR NOT isfinite(r.row_time))
+                   GROUP BY 1) rn
+               ON rn.developer_id = p.developer_id
         $sql$, schema_name, obj_periods, obj_totals, ext, obj_days, NULL,
-        team_expr, cohort_expr, team_join, person_expr, period_length, teams_expr);
+        team_expr, cohort_expr, team_join, person_expr, period_length, teams_expr,
+        obj_rejects, who_rejected, period, map_rejected);
+    withheld := format('(rejected_rows >= %s AND rejected_share > %s)', set_aside_min_rows, set_aside_share);
 
     -- 5. Suspected split identities, per period (the thresholds are documented in the README).
     --    A token sink delivers under 5% of what the period's median value per token predicts, where
@@ -1746,17 +1773,26 @@ BEGIN
             UNION ALL SELECT 'split_pair', pr.source, pr.combined_ratio, pr.hourly_correlation FROM pairs pr
                       WHERE pr.period_start = s.period_start AND pr.sink = s.developer_id
             UNION ALL SELECT 'no_person', NULL, NULL, NULL WHERE NOT s.is_person) k
+        UNION ALL
+        -- Not ranked because too many of the identity's usage rows were set aside: reported, so
+        -- that withholding one's rows is visible, not a quiet way off the board.
+        SELECT r.period_start, 'rows_set_aside', r.developer_id, NULL, r.team, r.tokens, r.value, NULL, NULL, NULL, NULL,
+               format('not ranked: %%s of %%s usage rows set aside as unusable; see %%s', r.rejected_rows,
+                      r.usage_rows + r.rejected_rows, %9$L)
+        FROM %1$I.%4$I r WHERE %10$s
         $sql$, schema_name, obj_suspects, invoker, obj_periods,
         CASE split_identities WHEN 'rank_jointly' THEN 'ranked jointly: the source is ranked on the pair''s tokens and value'
                               ELSE 'reported (split_identities = report_only)' END,
-        obj_days, period_length, ext);
+        obj_days, period_length, ext, obj_rejects, withheld);
 
     -- 6. The fair leaderboard: plain column types for BI tools, ranked on value per million
     --    tokens with the value's effective count, within period and cohort. A cohort smaller than
     --    min_group_size (or an identity without one) is ranked in the whole company of the
     --    period; a period with fewer identities than that ranks nobody. A suspected split pair is
     --    ranked as one (split_identities = rank_jointly): the source on the pair's tokens and
-    --    value, the sink not separately.
+    --    value, the sink not separately. An identity with too many usage rows set aside in the
+    --    period (above set_aside_share) is left out of the ranking and of the prior fit, like a
+    --    sink: its rate is untrusted, and kept in it would push the honest ranks after it down.
     --    No strict rank where the data cannot order the group. When the prior fit finds no spread
     --    between the group's rates beyond Poisson noise (prior_method no_spread: the likelihood
     --    keeps rising towards complete pooling, shape capped at 1e7), every posterior is the
@@ -1792,9 +1828,9 @@ BEGIN
             WHERE kind = 'split_pair' AND %7$L = 'rank_jointly'),
         entities AS (
             SELECT p.*, coalesce(j.sinks, sk.other_developer_id) AS ranked_jointly_with,
-                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 THEN p.tokens + coalesce(j.tokens, 0) END AS rank_tokens,
-                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 THEN p.value + coalesce(j.value, 0) END AS rank_value,
-                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 THEN
+                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 AND NOT %9$s THEN p.tokens + coalesce(j.tokens, 0) END AS rank_tokens,
+                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 AND NOT %9$s THEN p.value + coalesce(j.value, 0) END AS rank_value,
+                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 AND NOT %9$s THEN
                         CASE WHEN p.value + coalesce(j.value, 0) > 0
                              THEN (p.value + coalesce(j.value, 0)) ^ 2
                                   / (coalesce(p.value ^ 2 / nullif(p.effective_changes, 0), 0) + coalesce(j.value_squares, 0))
@@ -1835,6 +1871,8 @@ BEGIN
                ranked_jointly_with, is_person,
                nullif(concat_ws('; ',
                    CASE WHEN tokens = 0 THEN 'no tokens in the period'
+                        WHEN %9$s THEN format('%%s of %%s usage rows set aside as unusable: not ranked; see %%s',
+                                              rejected_rows, usage_rows + rejected_rows, %10$L)
                         WHEN rank_tokens IS NULL THEN 'ranked jointly with ' || ranked_jointly_with || ' (suspected split identity)'
                         WHEN ranked_in IS NULL THEN format('fewer than %%s identities in the period', %8$s)
                         WHEN ranked_in = 'all' AND cohort IS NOT NULL THEN format('cohort %%s has fewer than %%s identities: ranked in the whole company', cohort, %8$s)
@@ -1852,9 +1890,12 @@ BEGIN
                -- how much of the period the data covers, and the plain ratios
                period_days, days_covered, days_covered = period_days AS is_complete,
                merged_changes / nullif(tokens / 1e6, 0)::float8 AS merged_changes_per_million_tokens,
-               value / nullif(tokens / 1e6, 0)::float8 AS value_per_million_tokens
+               value / nullif(tokens / 1e6, 0)::float8 AS value_per_million_tokens,
+               -- usage rows set aside: above the threshold the row is not ranked (see rank_note)
+               rejected_rows, rejected_share
         FROM ranked
-        $sql$, schema_name, obj_board, invoker, obj_periods, ext, obj_suspects, split_identities, min_group_size);
+        $sql$, schema_name, obj_board, invoker, obj_periods, ext, obj_suspects, split_identities, min_group_size,
+        withheld, obj_rejects);
 
     -- 7. Teams, with groups smaller than min_group_size suppressed (not shown, not ranked; each
     --    row counts the teams of its period suppressed). What the developer board has: the fair
@@ -2631,7 +2672,7 @@ INSERT INTO usage_value_internal.relation_comments VALUES
 ('_buckets', 'one row per developer and bucket: raw tokens, merged changes and their value (materialized view, zero-filled across each developer''s span, for boards made before 0.5.0; from 0.5.0 on a view over the series stored in <name>_days: non-empty buckets only)'),
 ('_episodes', 'burst episodes per developer over the whole history: significant excursions of token use above the developer''s own baseline, and how much of them the merged output explains (from 0.5.0 on a table: refresh_leaderboard re-analyses only the developers whose series changed)'),
 ('_periods', 'one row per developer and period: a usage_summary, raw tokens, merged changes, value and burst inflation, with team and cohort (per-person: grant it to no BI role; from 0.5.0 on a view over <name>_period_totals: a period in which a developer has no data has no row)'),
-('_suspects', 'suspected split identities (a token sink whose hours move with a teammate''s), identities with value but hardly any tokens, and identities that are no known person, per period (view, security_invoker)'),
+('_suspects', 'suspected split identities (a token sink whose hours move with a teammate''s), identities with value but hardly any tokens, identities that are no known person, and identities not ranked because too many of their usage rows were set aside (rows_set_aside), per period (view, security_invoker)'),
 ('_leaderboard', 'the fair leaderboard: one row per developer and period, ranked within the cohort (or the whole company) on value per million tokens, cautiously (fair_score, the 10% posterior quantile); read the rank interval fair_rank_lower..fair_rank_upper before fair_rank: ranks whose intervals overlap are not told apart by the data (view, security_invoker: readers need SELECT on _periods too)'),
 ('_team_leaderboard', 'the fair leaderboard of teams: one row per team and period, teams with fewer than min_group_size developers not shown (view with its owner''s rights: the object to GRANT to BI roles, no per-person rows)');
 
@@ -2688,13 +2729,13 @@ INSERT INTO usage_value_internal.column_comments VALUES
 ('*', 'is_inflation', 'true when inflated_tokens > 0; false: a burst whose merged output kept pace (a sprint, not inflation)'),
 ('*', 'verdict', 'what the episode is charged: ''inflation'' (no matching output), ''partly paid'' (output explains part of the excess), ''not charged: output kept pace'' or ''not charged: output above baseline'''),
 -- suspects
-('*', 'kind', 'what is suspected: tokens_without_value (a token sink), value_without_tokens, split_pair (a sink whose hourly tokens move with a teammate''s) or no_person (an identity not in the team table)'),
+('*', 'kind', 'what is suspected: tokens_without_value (a token sink), value_without_tokens, split_pair (a sink whose hourly tokens move with a teammate''s), no_person (an identity not in the team table) or rows_set_aside (too many of the identity''s usage rows set aside in <name>_rejects: not ranked in the period)'),
 ('*', 'other_developer_id', 'for a split_pair: the teammate with value whose tokens move with this identity''s (the suspected owner); NULL otherwise'),
 ('*', 'expected_value', 'value the period''s median value per token predicts for these tokens, in typical changes'),
 ('*', 'value_ratio', 'value / expected_value: under 0.05 for a token sink; NULL when nothing is expected'),
 ('*', 'combined_ratio', 'for a split_pair: the pair''s joint value per token over the period''s median (near 1: together they look like one ordinary developer); NULL otherwise'),
 ('*', 'hourly_correlation', 'for a split_pair: correlation (-1 to 1) of the pair''s hourly log tokens less the pair''s hour-of-day means, over their shared active buckets (0.6 or more is reported); NULL otherwise'),
-('*', 'action', 'what the board does about it: ranked jointly, reported, or ranked in the whole company'),
+('*', 'action', 'what the board does about it: ranked jointly, reported, ranked in the whole company, or not ranked (rows_set_aside)'),
 -- rates, intervals and ranks
 ('*', 'tokens_per_merged_change', 'raw tokens per merged change, tokens / merged_changes (a count, not weighed by value); lower is better; NULL with no merged change'),
 ('*', 'tokens_per_merged_change_lower', 'lower end of the 95% exact Poisson (Garwood) interval of tokens per merged change, in raw tokens'),
@@ -2712,7 +2753,7 @@ INSERT INTO usage_value_internal.column_comments VALUES
 ('*', 'fair_rank_upper', 'worst plausible rank (80% rank interval fair_rank_lower..fair_rank_upper): the group size less the number of rows whose 80% posterior interval lies entirely below this one''s; NULL: not ranked'),
 ('*', 'token_rank', 'the rank a raw-token board would give (most tokens = 1) in the same group, for comparison only: tokens are a cost, not value'),
 ('*', 'ranked_jointly_with', 'a suspected split identity ranked as one (split_identities = rank_jointly): for the sink its owner, for the owner its sinks; NULL otherwise'),
-('*', 'rank_note', 'why the row is not ranked (no tokens, ranked jointly with a suspected split identity, too few identities, or the data cannot tell the group apart: fair_rank NULL), or is ranked in the whole company instead of its cohort, and whether the period is incomplete (data covers N of M days), separated by ''; ''; NULL: ranked in its cohort as usual over a complete period'),
+('*', 'rank_note', 'why the row is not ranked (no tokens, ranked jointly with a suspected split identity, too few identities, too many usage rows set aside as unusable (N of M usage rows), all with fair_score and fair_rank NULL, or the data cannot tell the group apart: fair_rank NULL), or is ranked in the whole company instead of its cohort, and whether the period is incomplete (data covers N of M days), separated by ''; ''; NULL: ranked in its cohort as usual over a complete period'),
 ('*', 'rank_tokens', 'raw tokens the rank is computed on: the row''s, plus those of split identities ranked jointly with it; NULL: not ranked'),
 ('*', 'rank_value', 'value the rank is computed on, in typical changes (with that of split identities ranked jointly); NULL: not ranked'),
 ('*', 'rank_effective', 'effective number of changes of rank_value (Kish); NULL: not ranked'),
@@ -3084,7 +3125,9 @@ INSERT INTO usage_value_internal.column_comments VALUES
 ('_days', 'value', 'value of the day''s merged changes, in typical changes, with review credit (value(summary))'),
 ('_usage_read', 'usage_rows', 'source usage rows of the developer in the bucket, as re-read by the last refresh'),
 ('_usage_read', 'newest', 'the latest usage time in the bucket (the refresh''s watermark is the latest of them)'),
-('_usage_read', 'ingested', 'the latest ingested_column value in the bucket; NULL: the board has no ingested_column');
+('_usage_read', 'ingested', 'the latest ingested_column value in the bucket; NULL: the board has no ingested_column'),
+('*', 'rejected_rows', 'usage rows set aside (<name>_rejects) that name the developer (after identity_table): those with a time in the period, plus those without a (finite) time, which count in every period of the developer'),
+('*', 'rejected_share', 'rejected_rows / (usage_rows + rejected_rows), 0 to 1; above 0.05 with at least 3 rows the developer is not ranked in the period (left out of the ranking and its prior fit: fair_score and fair_rank NULL, see rank_note) and is reported in <name>_suspects as rows_set_aside');
 
 ------------------------------------------------------------------------------------------------
 -- Sources: presets that bind real tables with no hand-written SQL (issue 12)

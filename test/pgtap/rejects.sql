@@ -102,8 +102,10 @@ SELECT is((SELECT count(*) FROM rj.usage u JOIN rj.rj_rejects r ON r.row_id = u.
           '... each usage row identified by its ctid');
 SELECT is((SELECT array_agg(row_id ORDER BY reject_id) FROM rj.rj_rejects WHERE source = 'changes'), ARRAY['orphan', 'forever'],
           '... a change by its id');
-SELECT results_eq($$SELECT * FROM rj.rj_leaderboard ORDER BY period_start, developer_id$$,
-                  $$SELECT * FROM rj.clean_leaderboard ORDER BY period_start, developer_id$$,
+-- (rejected_rows and rejected_share count the bad rows, test/pgtap/rejected_rows.sql; one or
+-- two a developer is below the 3 that withhold a rank)
+SELECT results_eq($$SELECT to_jsonb(l) - 'rejected_rows' - 'rejected_share' FROM rj.rj_leaderboard l ORDER BY period_start, developer_id$$,
+                  $$SELECT to_jsonb(l) - 'rejected_rows' - 'rejected_share' FROM rj.clean_leaderboard l ORDER BY period_start, developer_id$$,
                   'the developer board equals the board over the data without the bad rows');
 SELECT results_eq($$SELECT * FROM rj.rj_team_leaderboard ORDER BY period_start, team$$,
                   $$SELECT * FROM rj.clean_team_leaderboard ORDER BY period_start, team$$,
