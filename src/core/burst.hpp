@@ -42,6 +42,11 @@ constexpr uint8_t kAccumulatorFormatVersion = 2;
 // and it keeps every sum of values and of their squares finite.
 constexpr double kMaxRowValue = 1e15;
 
+// The one check of a row's merged value, for the accumulator and the series (which allows less:
+// kMaxSeriesRowValue): InvalidParameter for NaN or infinity, OutOfRange outside [0, limit], both
+// naming merged_value.
+void check_row_value(double merged_value, double limit);
+
 struct BucketTotals {
     int64_t bucket;          // bucket start / bucket width (the glue computes it from epoch seconds)
     int64_t tokens;          // >= 0

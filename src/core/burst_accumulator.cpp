@@ -22,6 +22,18 @@ constexpr uint64_t kEntryBytes = 40;
 // ---------------------------------------------------------------------------------------------
 // BurstAccumulator
 
+void check_row_value(double merged_value, double limit)
+{
+    if (merged_value >= 0 && merged_value <= limit)
+        return;
+    char got[32], most[32];  // formatted only on the error path
+    std::snprintf(got, sizeof got, "%g", merged_value);
+    std::snprintf(most, sizeof most, "%g", limit);
+    if (std::isnan(merged_value) || std::isinf(merged_value))
+        throw Error(ErrorKind::InvalidParameter, std::string("burst: merged_value must be a finite number, got ") + got);
+    throw Error(ErrorKind::OutOfRange, std::string("burst: merged_value must be in [0, ") + most + "] per row, got " + got);
+}
+
 void BurstAccumulator::add(int64_t bucket, int64_t tokens, int64_t merged_changes)
 {
     add_row(bucket, tokens, merged_changes, static_cast<double>(merged_changes), static_cast<double>(merged_changes), false);
@@ -29,13 +41,7 @@ void BurstAccumulator::add(int64_t bucket, int64_t tokens, int64_t merged_change
 
 void BurstAccumulator::add(int64_t bucket, int64_t tokens, int64_t merged_changes, double merged_value)
 {
-    if (!(merged_value >= 0 && merged_value <= kMaxRowValue)) {  // formatted only on the error path
-        char got[32];
-        std::snprintf(got, sizeof got, "%g", merged_value);
-        if (std::isnan(merged_value) || std::isinf(merged_value))
-            throw Error(ErrorKind::InvalidParameter, std::string("burst: merged_value must be a finite number, got ") + got);
-        throw Error(ErrorKind::OutOfRange, std::string("burst: merged_value must be in [0, 1e+15], got ") + got);
-    }
+    check_row_value(merged_value, kMaxRowValue);
     // value^2 / max(changes, 1): the square of one change's value, the equal-split lower bound for
     // several, one unit for value with no counted change. value == changes (weights of 1) gives
     // exactly changes, as on the counted-only path; a positive value never squares to 0.

@@ -291,13 +291,7 @@ void BurstSeries::add(int64_t bucket, int64_t tokens, int64_t merged_changes)
 
 void BurstSeries::add(int64_t bucket, int64_t tokens, int64_t merged_changes, double merged_value)
 {
-    if (!(merged_value >= 0 && merged_value <= kMaxSeriesRowValue)) {  // formatted only on the error path
-        char got[32];
-        std::snprintf(got, sizeof got, "%g", merged_value);
-        if (std::isnan(merged_value) || std::isinf(merged_value))
-            throw Error(ErrorKind::InvalidParameter, std::string("burst: merged_value must be a finite number, got ") + got);
-        throw Error(ErrorKind::OutOfRange, std::string("burst: merged_value must be in [0, 1e+06] per row, got ") + got);
-    }
+    check_row_value(merged_value, kMaxSeriesRowValue);
     if (tokens < 0 || merged_changes < 0) {
         add_row(bucket, tokens, merged_changes, 0, 0);  // throws, naming the argument
         return;
