@@ -204,6 +204,13 @@ private:
     int64_t step_ = 0;
 };
 
+// A period the developer's own record excuses (on-call, incident, training): [start, end) in
+// seconds since 1970-01-01 UTC.
+struct ExcusedSpan {
+    int64_t start_seconds;
+    int64_t end_seconds;
+};
+
 // Analysis parameters. Get them from default_params(bucket_seconds), then override.
 struct BurstParams {
     // Width of a bucket in seconds; the bucket index times this is seconds since
@@ -231,6 +238,10 @@ struct BurstParams {
     // bucket width divides one day.
     // Otherwise, or when false, one level for all buckets.
     bool seasonal = true;
+    // Periods the developer's own record excuses (on-call, incident, training), as
+    // [start, end) seconds since 1970-01-01 UTC: an episode's inflated tokens inside them are
+    // reported as excused_tokens and not charged. Any order; overlaps allowed.
+    std::vector<ExcusedSpan> excused;
 };
 
 // Defaults for a bucket width; throws InvalidParameter for a width outside its range.
@@ -249,7 +260,9 @@ struct Episode {
     double merged_value;             // value of those merges (= merged_changes when counted only)
     double expected_merged_value;    // usual value per token * tokens over the same range
     double excess_tokens;            // max(0, tokens - baseline_tokens)
-    double inflated_tokens;          // the part of excess_tokens that merges do not explain
+    double inflated_tokens;          // the part of excess_tokens that merges do not explain,
+                                     // less excused_tokens
+    double excused_tokens;           // inflated tokens inside excused periods (BurstParams::excused)
     // Combined p-value of excess AND shortfall: k (1 + ln(tau / k)) at k = scan_p_value *
     // merge_p_value (truncated product, see docs/burst-method.md); episodes are reported iff it is <= alpha.
     double p_value;
