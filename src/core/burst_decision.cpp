@@ -155,6 +155,46 @@ double binomial_upper_tail_real(double k, double n, double pi)
     return std::isnan(v) ? 1.0 : std::min(1.0, std::max(0.0, v));
 }
 
+// Truncated-product cut (Zaykin, Zhivotovsky, Westfall & Weir 2002): for scan p-values u
+// (Bonferroni-adjusted, so that P(u_w <= t) <= t / m for each of m effective windows) and merge
+// p-values v that are super-uniform given the token series, the event "some window has
+// u <= tau and u * v <= k" has probability at most
+//   sum_w P(u_w <= tau, u_w v_w <= k) = m * (1/m) * int_0^tau min(1, k / u) du = k (1 + ln(tau / k))
+// (for k <= tau). This returns the k with k (1 + ln(tau / k)) = alpha (k = tau when tau <= alpha).
+double truncated_product_cut(double alpha, double tau)
+{
+    if (tau <= alpha)
+        return tau;
+    double lo = 0.0, hi = alpha;  // f(k) = k (1 + ln(tau / k)) is increasing on (0, tau], f(alpha) > alpha
+    for (int it = 0; it < 100; ++it) {
+        double mid = 0.5 * (lo + hi);
+        (mid * (1.0 + std::log(tau / mid)) > alpha ? hi : lo) = mid;
+    }
+    return lo;
+}
+
+// The error bound above for a product x = u * v <= tau: the combined p-value of an episode.
+double truncated_product_p(double x, double tau)
+{
+    if (!(x > 0))
+        return 0.0;
+    if (x >= tau)
+        return std::min(1.0, x);
+    return std::min(1.0, x * (1.0 + std::log(tau / x)));
+}
+
+// Scan level tau: the corner of the rejection region {u <= tau, u v <= k} is put at the merge
+// test's own level, k = tau * merge_alpha, so that an episode whose output shortfall is
+// significant at merge_alpha needs no more token evidence than tau, and one with no output
+// evidence at all (v = 1) needs u <= k. Solving k (1 + ln(tau / k)) = alpha for tau:
+//   tau = alpha / (merge_alpha (1 + ln(1 / merge_alpha))),  clamped to [alpha, 1].
+// Defaults (alpha 0.01, merge_alpha 0.05): tau = 0.050, k = 0.0025.
+double scan_level(double alpha, double merge_alpha)
+{
+    double tau = alpha / (merge_alpha * (1.0 - std::log(merge_alpha)));
+    return std::min(1.0, std::max(alpha, tau));
+}
+
 }  // namespace detail
 
 using namespace detail;
@@ -202,50 +242,6 @@ BurstParams default_params(int64_t bucket_seconds)
 
 // ---------------------------------------------------------------------------------------------
 // Analysis
-
-namespace {
-
-// Truncated-product cut (Zaykin, Zhivotovsky, Westfall & Weir 2002): for scan p-values u
-// (Bonferroni-adjusted, so that P(u_w <= t) <= t / m for each of m effective windows) and merge
-// p-values v that are super-uniform given the token series, the event "some window has
-// u <= tau and u * v <= k" has probability at most
-//   sum_w P(u_w <= tau, u_w v_w <= k) = m * (1/m) * int_0^tau min(1, k / u) du = k (1 + ln(tau / k))
-// (for k <= tau). This returns the k with k (1 + ln(tau / k)) = alpha (k = tau when tau <= alpha).
-double truncated_product_cut(double alpha, double tau)
-{
-    if (tau <= alpha)
-        return tau;
-    double lo = 0.0, hi = alpha;  // f(k) = k (1 + ln(tau / k)) is increasing on (0, tau], f(alpha) > alpha
-    for (int it = 0; it < 100; ++it) {
-        double mid = 0.5 * (lo + hi);
-        (mid * (1.0 + std::log(tau / mid)) > alpha ? hi : lo) = mid;
-    }
-    return lo;
-}
-
-// The error bound above for a product x = u * v <= tau: the combined p-value of an episode.
-double truncated_product_p(double x, double tau)
-{
-    if (!(x > 0))
-        return 0.0;
-    if (x >= tau)
-        return std::min(1.0, x);
-    return std::min(1.0, x * (1.0 + std::log(tau / x)));
-}
-
-// Scan level tau: the corner of the rejection region {u <= tau, u v <= k} is put at the merge
-// test's own level, k = tau * merge_alpha, so that an episode whose output shortfall is
-// significant at merge_alpha needs no more token evidence than tau, and one with no output
-// evidence at all (v = 1) needs u <= k. Solving k (1 + ln(tau / k)) = alpha for tau:
-//   tau = alpha / (merge_alpha (1 + ln(1 / merge_alpha))),  clamped to [alpha, 1].
-// Defaults (alpha 0.01, merge_alpha 0.05): tau = 0.050, k = 0.0025.
-double scan_level(double alpha, double merge_alpha)
-{
-    double tau = alpha / (merge_alpha * (1.0 - std::log(merge_alpha)));
-    return std::min(1.0, std::max(alpha, tau));
-}
-
-}  // namespace
 
 BurstResult analyze(const BurstAccumulator& acc, const BurstParams& params)
 {

@@ -295,5 +295,9 @@ double poisson_lower_tail(double k, double lambda);
 double binomial_lower_tail(int64_t k, int64_t n, double pi);
 double binomial_lower_tail_real(double k, double n, double pi);
 double binomial_upper_tail_real(double k, double n, double pi);
+// The combined (truncated-product) decision: scan level tau, cut k and the combined p-value.
+double scan_level(double alpha, double merge_alpha);
+double truncated_product_cut(double alpha, double tau);
+double truncated_product_p(double x, double tau);
 
 }  // namespace uv::burst::detail

@@ -1,20 +1,692 @@
-// Efficiency drift: see burst_drift.hpp and docs/drift-method.md. (In development: returns no
-// findings yet.)
+// Efficiency drift (burst_drift.hpp): periods of days to weeks in which a developer used
+// significantly more tokens than their own past predicts and delivered significantly less value
+// per token than that past. The method and its assumptions are in docs/drift-method.md; the
+// derivations are next to the code.
 #include "burst_drift.hpp"
+
+#include "burst_detail.hpp"
+#include "math.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <cstdio>
+#include <cstdlib>
 
 namespace uv::burst {
 
-void validate(const DriftParams&) {}
+using namespace detail;
 
-CohortEfficiency cohort_efficiency(const std::vector<double>&) { return {}; }
+// ---------------------------------------------------------------------------------------------
+// Parameters
 
-DriftResult analyze_drift(const BucketsView& buckets, int64_t, const DriftParams& params, const CohortEfficiency&,
-                          const std::vector<ExcusedSpan>&)
+namespace {
+void check_range(const char* name, int64_t v, int64_t lo, int64_t hi)
+{
+    if (v < lo || v > hi)
+        throw Error(ErrorKind::InvalidParameter, std::string("efficiency_drift: ") + name + " must be in [" +
+                                                     std::to_string(lo) + ", " + std::to_string(hi) + "] days, got " +
+                                                     std::to_string(v));
+}
+void check_level(const char* name, double v)
+{
+    if (!(v > 0.0 && v <= 0.5))
+        throw Error(ErrorKind::InvalidParameter,
+                    std::string("efficiency_drift: ") + name + " must be in (0, 0.5], got " + std::to_string(v));
+}
+}  // namespace
+
+void validate(const DriftParams& p)
+{
+    check_level("significance", p.alpha);
+    check_level("merge_alpha", p.merge_alpha);
+    check_range("reference", p.reference_days, 7, 3660);
+    check_range("min_history", p.min_history_days, 7, p.reference_days);
+    check_range("credit_window", p.credit_days, 0, 60);
+    check_range("max_period", p.max_period_days, 1, 3660);
+}
+
+CohortEfficiency cohort_efficiency(const std::vector<double>& value_per_token)
+{
+    std::vector<double> logs;
+    for (double r : value_per_token)
+        if (std::isfinite(r) && r > 0)
+            logs.push_back(std::log(r));
+    CohortEfficiency c;
+    if (logs.size() < 5)
+        return c;
+    std::vector<double> tmp = logs;
+    c.log_median = median_inplace(tmp);
+    c.log_sd = robust_sigma(logs);
+    c.developers = tmp.size();
+    return c;
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// The developer's history in days (units): tokens, value and the buckets of each day.
+
+struct Days {
+    int64_t unit_seconds = kDay;
+    int64_t first_unit = 0;           // unit index of day 0 (unit start = index * unit_seconds)
+    size_t n = 0;
+    std::vector<double> tokens, value;
+    std::vector<size_t> bucket_begin;  // buckets of day t: [bucket_begin[t], bucket_begin[t + 1])
+    std::vector<uint8_t> type;         // 0 weekday, 1 weekend (UTC); 0 for units other than a day
+    std::vector<uint8_t> excused;      // the day overlaps an excused span
+};
+
+int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0); }
+
+Days to_days(const Series& s, int64_t width, const std::vector<ExcusedSpan>& excused)
+{
+    Days d;
+    // A day, or the bucket itself when buckets are a day or wider.
+    d.unit_seconds = width >= kDay ? width : kDay;
+    auto unit_of = [&](size_t i) {
+        const int64_t b = s.first_bucket + static_cast<int64_t>(i);
+        return width >= kDay ? b : floor_div(b * width, kDay);
+    };
+    d.first_unit = unit_of(0);
+    d.n = static_cast<size_t>(unit_of(s.n - 1) - d.first_unit + 1);
+    d.tokens.assign(d.n, 0.0);
+    d.value.assign(d.n, 0.0);
+    d.bucket_begin.assign(d.n + 1, s.n);
+    d.type.assign(d.n, 0);
+    d.excused.assign(d.n, 0);
+    InterruptTicker ticker;
+    for (size_t i = s.n; i-- > 0;) {
+        const size_t t = static_cast<size_t>(unit_of(i) - d.first_unit);
+        d.tokens[t] += static_cast<double>(s.tokens[i]);
+        d.value[t] += s.value_at(i);
+        d.bucket_begin[t] = i;
+        ticker.tick();
+    }
+    for (size_t t = d.n; t-- > 0;)  // days without buckets (only with units wider than buckets) are empty
+        if (d.bucket_begin[t] > d.bucket_begin[t + 1])
+            d.bucket_begin[t] = d.bucket_begin[t + 1];
+    for (size_t t = 0; t < d.n; ++t) {
+        const int64_t start = (d.first_unit + static_cast<int64_t>(t)) * d.unit_seconds;
+        if (d.unit_seconds == kDay)  // 1970-01-01 was a Thursday
+            d.type[t] = ((d.first_unit + static_cast<int64_t>(t)) % 7 + 7 + 3) % 7 >= 5 ? 1 : 0;
+        for (const ExcusedSpan& e : excused)
+            if (e.start_seconds < start + d.unit_seconds && e.end_seconds > start)
+                d.excused[t] = 1;
+    }
+    return d;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The frozen past-only reference: the hurdle model of every seasonal slot (as burst_baseline's,
+// without its centred window), fitted on the reference days only, and the distribution of the
+// resulting day scores on those days.
+
+struct Reference {
+    std::vector<double> p, level, sigma;  // per slot
+    std::vector<std::vector<double>> logs;  // per slot, sorted active ln tokens (for leave-one-out)
+    std::vector<double> count;              // per slot, buckets used
+    double p_all = 0.5, level_all = 0;
+    double rho = 0;                         // lag-1 correlation of its day scores
+    double day_mean[2] = {0, 0}, day_sigma[2] = {1, 1};
+    double days[2] = {0, 0};              // reference days per type
+    double mean_tokens[2] = {0, 0};       // plain mean tokens of a day per type
+    double tokens = 0, value = 0;         // totals over the reference days
+};
+
+// Day score: the sum of the day's bucket scores (mid-distribution normal scores minus their null
+// mean, as in the burst scan). It rises with more active buckets and with more tokens per active
+// bucket, so a level shift inside usual hours moves it as much as new hours do.
+double day_score(const Series& s, const Days& d, const Reference& ref, size_t t)
+{
+    double sum = 0.0;
+    for (size_t i = d.bucket_begin[t]; i < d.bucket_begin[t + 1]; ++i) {
+        const size_t k = s.slot[i];
+        sum += hurdle_score(s.tokens[i], ref.p[k], ref.level[k], ref.sigma[k], ref.sigma[k], kMaxDf) - hurdle_mean(ref.p[k]);
+    }
+    return sum;
+}
+
+// The same for a reference day, each bucket scored leave-one-out (against its slot without
+// itself), so that the reference's day scores are distributed like those of the days after it.
+// In-sample, an ordinary day after the reference scored +0.2 to +0.5 standard deviations above
+// the reference's days: the score is bounded below (an idle bucket) and not above, so the extra
+// spread of an out-of-sample score raises its mean.
+double day_score_loo(const Series& s, const Days& d, const Reference& ref, size_t t)
+{
+    double sum = 0.0;
+    for (size_t i = d.bucket_begin[t]; i < d.bucket_begin[t + 1]; ++i) {
+        const size_t k = s.slot[i];
+        const auto& logs = ref.logs[k];
+        const bool act = s.tokens[i] > 0;
+        const double a = static_cast<double>(logs.size());
+        const double p = (a - (act ? 1.0 : 0.0) + kShrink * ref.p_all) / (ref.count[k] - 1.0 + kShrink);
+        double level = ref.level[k];
+        if (act) {
+            const double l = std::log(static_cast<double>(s.tokens[i]));
+            const size_t at = static_cast<size_t>(std::lower_bound(logs.begin(), logs.end(), l) - logs.begin());
+            level = shrunk_level(logs, logs.size(), std::min(at, logs.size() - 1), ref.level_all);
+        }
+        sum += hurdle_score(s.tokens[i], p, level, ref.sigma[k], ref.sigma[k], kMaxDf) - hurdle_mean(p);
+    }
+    return sum;
+}
+
+// Slot model from the days in `use` (reference days that are neither excused nor in a finding of
+// the first pass). Per slot: activity rate and median ln tokens shrunk towards the reference-wide
+// values (kShrink pseudo-observations), scale the winsorised SD of in-slot residuals shrunk towards
+// the pooled one with 8 pseudo-observations (a slot with a handful of active buckets keeps little
+// of its own).
+void fit_slots(const Series& s, const Days& d, const std::vector<size_t>& use, Reference& ref)
+{
+    const size_t K = s.n_slots;
+    std::vector<std::vector<double>> logs(K);
+    std::vector<double> count(K, 0.0), all;
+    for (size_t t : use)
+        for (size_t i = d.bucket_begin[t]; i < d.bucket_begin[t + 1]; ++i) {
+            count[s.slot[i]] += 1;
+            if (s.tokens[i] > 0) {
+                const double l = std::log(static_cast<double>(s.tokens[i]));
+                logs[s.slot[i]].push_back(l);
+                all.push_back(l);
+            }
+        }
+    double used = 0;
+    for (double c : count)
+        used += c;
+    const double p_all = (static_cast<double>(all.size()) + 0.5) / (used + 1.0);
+    const double level_all = all.empty() ? 0.0 : median_inplace(all);
+    ref.p.assign(K, p_all);
+    ref.level.assign(K, level_all);
+    ref.sigma.assign(K, kPriorSigma);
+    std::vector<double> resid, own(K, 0.0);
+    for (size_t k = 0; k < K; ++k) {
+        auto& x = logs[k];
+        std::sort(x.begin(), x.end());
+        ref.p[k] = (static_cast<double>(x.size()) + kShrink * p_all) / (count[k] + kShrink);
+        ref.level[k] = shrunk_level(x, x.size(), x.size(), level_all);
+        if (x.size() >= 3) {
+            std::vector<double> r(x.size());
+            for (size_t j = 0; j < x.size(); ++j)
+                r[j] = x[j] - ref.level[k];
+            resid.insert(resid.end(), r.begin(), r.end());
+            own[k] = robust_sigma(r);
+        }
+    }
+    const double pooled = shrunk_sigma(resid.empty() ? 0.0 : robust_sigma(resid), static_cast<double>(resid.size()));
+    for (size_t k = 0; k < K; ++k) {
+        const double a = static_cast<double>(logs[k].size());
+        const double o = own[k] > 0 ? own[k] : pooled;
+        ref.sigma[k] = std::sqrt((a * o * o + 8.0 * pooled * pooled) / (a + 8.0));
+    }
+    ref.logs = std::move(logs);
+    ref.count = std::move(count);
+    ref.p_all = p_all;
+    ref.level_all = level_all;
+}
+
+// Mean and SD of day scores clipped at 3.5 MAD-scales around their median: the window sums test
+// against the mean (the scores of a day are skewed: their median sits below their mean, and
+// centring on it gave ordinary windows a mean z of +0.5), and one huge day in the reference
+// should not hide the weeks after it.
+std::pair<double, double> clipped_moments(std::vector<double> x)
+{
+    std::vector<double> tmp = x;
+    const double med = median_inplace(tmp);
+    for (double& v : tmp)
+        v = std::fabs(v - med);
+    const double s0 = kMadScale * median_inplace(tmp);
+    double sum = 0, sum2 = 0;
+    for (double v : x) {
+        const double c = s0 > 0 ? std::clamp(v, med - 3.5 * s0, med + 3.5 * s0) : v;
+        sum += c;
+        sum2 += c * c;
+    }
+    const double n = static_cast<double>(x.size());
+    const double mean = sum / n;
+    return {mean, std::sqrt(std::max(0.0, sum2 / n - mean * mean) * n / std::max(1.0, n - 1))};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value: the effective units of the rate-ratio test and the developer's lag.
+
+// Overdispersion of weekly value against tokens, beyond the compound-Poisson dispersion c: each
+// week against the value per token of the two weeks either side of it (so a step or a ramp is not
+// read as noise), phi = median Pearson X^2 / 0.4549 (the median of chi-square(1)), in [1, 10];
+// 1 with fewer than 5 usable weeks. Value per token that wanders from month to month is real
+// and must widen the test, or honest variation would read as drift.
+double overdispersion(const Days& d, double c)
+{
+    const size_t week = std::max<size_t>(1, static_cast<size_t>(7 * kDay / d.unit_seconds));
+    std::vector<double> wt, wv;
+    for (size_t a = 0; a < d.n; a += week) {
+        double t = 0, v = 0;
+        for (size_t i = a; i < std::min(d.n, a + week); ++i) {
+            t += d.tokens[i];
+            v += d.value[i];
+        }
+        wt.push_back(t);
+        wv.push_back(v);
+    }
+    std::vector<double> x2;
+    for (size_t w = 0; w < wt.size(); ++w) {
+        double t = 0, v = 0;
+        for (size_t j = w >= 2 ? w - 2 : 0; j <= std::min(wt.size() - 1, w + 2); ++j)
+            if (j != w) {
+                t += wt[j];
+                v += wv[j];
+            }
+        if (!(t > 0) || !(v > 0))
+            continue;
+        const double expected = v / t * wt[w];
+        if (expected < 1.0 * c)
+            continue;
+        x2.push_back((wv[w] - expected) * (wv[w] - expected) / (c * expected));
+    }
+    if (x2.size() < 5)
+        return 1.0;
+    return std::min(10.0, std::max(1.0, median_inplace(x2) / 0.4549));
+}
+
+// The developer's lag from tokens to merged value: the peak of the cross-covariance of daily
+// tokens and the value of k days later, k = 0..28, smoothed over three lags, when it stands out
+// (correlation above 2 / sqrt(days)); 0 otherwise.
+int64_t measured_lag(const Days& d)
+{
+    if (d.unit_seconds != kDay || d.n < 42)
+        return 0;
+    double mt = 0, mv = 0;
+    for (size_t t = 0; t < d.n; ++t) {
+        mt += d.tokens[t];
+        mv += d.value[t];
+    }
+    mt /= static_cast<double>(d.n);
+    mv /= static_cast<double>(d.n);
+    double st = 0, sv = 0;
+    for (size_t t = 0; t < d.n; ++t) {
+        st += (d.tokens[t] - mt) * (d.tokens[t] - mt);
+        sv += (d.value[t] - mv) * (d.value[t] - mv);
+    }
+    if (!(st > 0) || !(sv > 0))
+        return 0;
+    constexpr size_t kMaxLag = 28;
+    std::vector<double> corr(kMaxLag + 1, 0.0);
+    for (size_t k = 0; k <= kMaxLag && k + 14 < d.n; ++k) {
+        double c = 0;
+        for (size_t t = 0; t + k < d.n; ++t)
+            c += (d.tokens[t] - mt) * (d.value[t + k] - mv);
+        corr[k] = c / std::sqrt(st * sv);
+    }
+    size_t best = 0;
+    double best_c = -1;
+    for (size_t k = 0; k <= kMaxLag; ++k) {
+        double c = corr[k] + (k > 0 ? corr[k - 1] : corr[k]) + (k < kMaxLag ? corr[k + 1] : corr[k]);
+        if (c > best_c) {
+            best_c = c;
+            best = k;
+        }
+    }
+    return best_c / 3.0 > 2.0 / std::sqrt(static_cast<double>(d.n)) ? static_cast<int64_t>(best) : 0;
+}
+
+// Lower tail of the binomial rate-ratio test in effective units (see burst_decision.cpp):
+// k of n units fell in the tested range, whose share of the tokens is pi.
+double rate_ratio_p(double value_in, double value_out, double units, double pi, bool whole)
+{
+    const double k = value_in / units, n = (value_in + value_out) / units;
+    if (whole && k == std::floor(k) && n == std::floor(n) && n < 9.0e15)
+        return binomial_lower_tail(static_cast<int64_t>(k), static_cast<int64_t>(n), pi);
+    return binomial_lower_tail_real(k, n, pi);
+}
+
+// P(value <= observed) for a newcomer whose efficiency is a draw from the cohort's log-normal:
+// the Poisson lower tail (in effective units) averaged over ln r ~ N(log_median, log_sd^2)
+// (121-point rule over +-6 sd).
+double cohort_p(double value, double tokens, double units, const CohortEfficiency& c)
+{
+    if (!(c.log_sd > 0))
+        return poisson_lower_tail(value / units, std::exp(c.log_median) * tokens / units);
+    double sum = 0, wsum = 0;
+    for (int j = -60; j <= 60; ++j) {
+        const double z = j / 10.0, w = std::exp(-0.5 * z * z);
+        sum += w * poisson_lower_tail(value / units, std::exp(c.log_median + c.log_sd * z) * tokens / units);
+        wsum += w;
+    }
+    return std::min(1.0, sum / wsum);
+}
+
+// Tokens of a period and its credit window whose value had time to land, and the value merged
+// over the same range (up to the end of the data). Near the end of the data the tokens of the last
+// `credit` days are left out while their value still counts: a recent period is judged on what has
+// matured, in the developer's favour. Periods with less than min(len, week) matured days are not
+// judged yet (valid() is false).
+struct Credited {
+    double tokens = 0, value = 0;
+    size_t matured_end = 0;  // days before it had their credit window
+    bool valid = false;
+};
+Credited credited(const Days& d, size_t start, size_t len, size_t credit, size_t week)
+{
+    Credited c;
+    if (start + len > d.n)
+        return c;
+    const size_t end = std::min(d.n, start + len + credit);
+    const size_t matured_end = start + len + credit <= d.n ? end : (d.n > credit ? std::max(start, d.n - credit) : start);
+    if (matured_end < start + std::min(len, week))
+        return c;
+    for (size_t t = start; t < end; ++t) {
+        if (t < matured_end)
+            c.tokens += d.tokens[t];
+        c.value += d.value[t];
+    }
+    c.matured_end = matured_end;
+    c.valid = true;
+    return c;
+}
+
+// The waste of an own-past period: its excess over the reference's expected tokens, less the
+// fraction f of it that its value pays for - the maximum-likelihood f of
+// value ~ Poisson(E_base + f (E_all - E_base)), E_all = r * matured tokens, E_base = r * (matured
+// tokens - their excess), clamped to [0, 1] (as the burst decision buys back a burst's excess).
+// Returns the inflated tokens and the expected tokens of the period.
+std::pair<double, double> inflated_estimate(const Days& d, const Reference& ref, size_t start, size_t len, size_t credit,
+                                            size_t week)
+{
+    double expected = 0, tokens = 0;
+    for (size_t t = start; t < start + len; ++t) {
+        expected += ref.mean_tokens[d.type[t]];
+        tokens += d.tokens[t];
+    }
+    const double excess = std::max(0.0, tokens - expected);
+    const Credited a = credited(d, start, len, credit, week);
+    const double r = ref.tokens > 0 ? ref.value / ref.tokens : 0.0;
+    double matured_excess = 0;
+    for (size_t t = start; t < std::min(start + len, a.matured_end); ++t)
+        matured_excess += d.tokens[t] - ref.mean_tokens[d.type[t]];
+    matured_excess = std::clamp(matured_excess, 0.0, a.tokens);
+    const double e_all = r * a.tokens, e_base = r * (a.tokens - matured_excess);
+    const double f = e_all > e_base ? std::clamp((a.value - e_base) / (e_all - e_base), 0.0, 1.0) : 0.0;
+    return {excess * (1.0 - f), expected};
+}
+
+// P(U V <= x) for independent uniforms U, V: the null distribution of Fisher's product of two.
+double product_p(double x)
+{
+    if (!(x > 0))
+        return 0.0;
+    return x >= 1 ? 1.0 : x * (1.0 - std::log(x));
+}
+
+struct Candidate {
+    size_t start, len;  // days [start, start + len)
+    double p, u, v;     // combined, token, value
+    bool cohort;
+    size_t ref;         // index of its reference (own past only)
+    double inflated = 0;
+};
+
+}  // namespace
+
+DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, const DriftParams& params,
+                          const CohortEfficiency& cohort, const std::vector<ExcusedSpan>& excused)
 {
     validate(params);
-    DriftResult r;
-    r.total_tokens = buckets.total_tokens;
-    return r;
+    BurstParams bp = default_params(bucket_seconds);  // validates the width
+    DriftResult res;
+    res.total_tokens = buckets.total_tokens;
+    if (buckets.size == 0 || buckets.total_tokens == 0)
+        return res;
+    const Series s = densify(buckets, bp);
+    const Days d = to_days(s, bucket_seconds, excused);
+    const double unit_days = static_cast<double>(d.unit_seconds) / kDay;
+    auto days_to_units = [&](int64_t days) { return static_cast<size_t>(std::ceil(static_cast<double>(days) / unit_days - 1e-9)); };
+    const size_t R = std::max<size_t>(1, days_to_units(params.reference_days));
+    const size_t H = std::max<size_t>(1, days_to_units(params.min_history_days));
+    const size_t max_len = std::max<size_t>(1, days_to_units(params.max_period_days));
+    const size_t week = std::max<size_t>(1, days_to_units(7));
+    const int64_t lag = measured_lag(d);
+    const size_t credit = days_to_units(std::max<int64_t>(params.credit_days, 2 * lag));
+    res.credit_seconds = static_cast<int64_t>(credit) * d.unit_seconds;
+
+    // Periods of one week, two, four, ... up to max_period (one unit when units are a week or more).
+    std::vector<size_t> lengths;
+    for (size_t L = week; L <= max_len; L *= 2)
+        lengths.push_back(L);
+    if (lengths.empty())
+        lengths.push_back(max_len);
+
+    const double dispersion = s.valued && s.total_value > 0 ? s.total_squares / s.total_value : 1.0;
+    const double units = dispersion * overdispersion(d, dispersion);
+    const bool whole = !s.valued && units == 1.0;
+
+    // Error budget: the own-past windows and the cohort windows are two families; each gets the
+    // share of alpha its effective window count has (union bound), so the developer-level
+    // false-alarm rate stays at most alpha.
+    auto effective = [&](size_t starts, size_t L) { return std::max(1.0, 2.0 * static_cast<double>(starts) / static_cast<double>(L)); };
+    double m_own = 0, m_cohort = 0;
+    for (size_t L : lengths) {
+        size_t starts = 0;
+        for (size_t a = H; a < d.n; ++a)
+            starts += credited(d, a, L, credit, week).valid ? 1 : 0;
+        if (starts > 0)
+            m_own += effective(starts, L);
+        if (cohort.developers > 0)
+            for (size_t a = 0; a + L <= std::min(H, d.n); a += L)
+                m_cohort += credited(d, a, L, credit, week).valid ? 1 : 0;
+    }
+    if (m_own + m_cohort == 0)
+        return res;
+    const double alpha_own = params.alpha * m_own / (m_own + m_cohort);
+    const double alpha_cohort = params.alpha - alpha_own;
+
+    std::vector<uint8_t> in_finding(d.n, 0);
+    std::vector<Candidate> chosen;
+    std::vector<Reference> refs;
+    std::vector<size_t> ref_start;
+    InterruptTicker ticker;
+    for (int pass = 0; pass < 2; ++pass) {
+        std::vector<Candidate> cands;
+        refs.clear();
+        ref_start.clear();
+        for (size_t b = H; b < d.n; b += week) {
+            Reference ref;
+            std::vector<size_t> use;
+            for (size_t t = b > R ? b - R : 0; t < b; ++t)
+                if (!d.excused[t] && !in_finding[t])
+                    use.push_back(t);
+            if (use.size() < H / 2 + 1) {
+                refs.emplace_back();
+                ref_start.push_back(b);
+                continue;
+            }
+            fit_slots(s, d, use, ref);
+            std::vector<double> by_type[2], score(use.size());
+            double tok[2] = {0, 0};
+            for (size_t j = 0; j < use.size(); ++j) {
+                const size_t t = use[j];
+                score[j] = day_score_loo(s, d, ref, t);
+                by_type[d.type[t]].push_back(score[j]);
+                tok[d.type[t]] += d.tokens[t];
+                ref.tokens += d.tokens[t];
+                ref.value += d.value[t];
+                ticker.tick();
+            }
+            for (int k = 0; k < 2; ++k) {
+                ref.days[k] = static_cast<double>(by_type[k].size());
+                if (by_type[k].size() >= 3) {
+                    const auto [mean, sd] = clipped_moments(by_type[k]);
+                    ref.day_mean[k] = mean;
+                    ref.day_sigma[k] = std::max(0.25, sd);
+                    ref.mean_tokens[k] = tok[k] / ref.days[k];
+                } else {  // too few days of this type: the other type's
+                    ref.days[k] = 0;
+                }
+            }
+            for (int k = 0; k < 2; ++k)
+                if (ref.days[k] == 0) {
+                    ref.day_mean[k] = ref.day_mean[1 - k];
+                    ref.day_sigma[k] = ref.day_sigma[1 - k];
+                    ref.mean_tokens[k] = ref.mean_tokens[1 - k];
+                }
+            // Persistence of busy and quiet spells: the lag-1 correlation of the reference's own
+            // day scores (consecutive days, standardised per day type, clipped at 3), as an
+            // AR(1) that inflates the variance of a sum of L days by
+            // VIF(L) = 1 + 2 sum_k (1 - k/L) rho^k. From the reference only, like everything
+            // else: measured over all days, a burn's own run of high days raised it to 0.3-0.5
+            // and hid the burn behind it.
+            double num = 0, den = 0;
+            for (size_t j = 0; j + 1 < use.size(); ++j) {
+                if (use[j + 1] != use[j] + 1)
+                    continue;
+                auto z = [&](size_t i) {
+                    const uint8_t k = d.type[use[i]];
+                    return std::clamp((score[i] - ref.day_mean[k]) / ref.day_sigma[k], -3.0, 3.0);
+                };
+                const double x = z(j), y = z(j + 1);
+                num += x * y;
+                den += 0.5 * (x * x + y * y);
+            }
+            ref.rho = den > 0 ? std::clamp(num / den, 0.0, 0.8) : 0.0;
+            refs.push_back(std::move(ref));
+            ref_start.push_back(b);
+        }
+        auto vif = [&](size_t L, double rho) {
+            double v = 1.0, r = rho;
+            for (size_t k = 1; k < L && r > 1e-6; ++k, r *= rho)
+                v += 2.0 * (1.0 - static_cast<double>(k) / static_cast<double>(L)) * r;
+            return v;
+        };
+
+        // Own-past windows: every start day from min_history on, scored against the reference
+        // frozen at the start of its week; judged once their credit window has passed.
+        for (size_t j = 0; j < refs.size() && alpha_own > 0; ++j) {
+            const Reference& ref = refs[j];
+            if (ref.p.empty())
+                continue;
+            const size_t b = ref_start[j];
+            const size_t span_end = std::min(d.n, b + week + max_len);
+            std::vector<double> dev(span_end - b), tokens_prefix(span_end - b + 1, 0.0);
+            for (size_t t = b; t < span_end; ++t) {
+                dev[t - b] = day_score(s, d, ref, t) - ref.day_mean[d.type[t]];
+                ticker.tick();
+            }
+            const double r_ref = ref.tokens > 0 ? ref.value / ref.tokens : 0.0;
+            for (size_t start = b; start < std::min(d.n, b + week); ++start) {
+                for (size_t L : lengths) {
+                    const Credited a = credited(d, start, L, credit, week);
+                    if (!a.valid)
+                        break;
+                    double sum = 0, n_type[2] = {0, 0};
+                    for (size_t t = start; t < start + L; ++t) {
+                        sum += dev[t - b];
+                        n_type[d.type[t]] += 1;
+                    }
+                    // Two-sample variance: the window's days and the reference's mean, per day type.
+                    double var = 0;
+                    for (int k = 0; k < 2; ++k) {
+                        const double sg2 = ref.day_sigma[k] * ref.day_sigma[k];
+                        const double nref = std::max(1.0, ref.days[k] > 0 ? ref.days[k] : ref.days[1 - k]);
+                        var += sg2 * (n_type[k] + n_type[k] * n_type[k] / nref);
+                    }
+                    var *= vif(L, ref.rho);
+                    // Student's t: the day scores' scale is estimated from the reference's days.
+                    const double z = t_to_normal(sum / std::sqrt(std::max(var, 1e-12)),
+                                                 std::max(1.0, ref.days[0] + ref.days[1] - 2.0));
+                    const double u = math::normal_upper_tail(z);
+                    const double v =
+                        r_ref > 0 ? rate_ratio_p(a.value, ref.value, units, a.tokens / (a.tokens + ref.tokens), whole) : 1.0;
+                    // Excess AND shortfall: Fisher's product of the two (independent given the
+                    // tokens, see docs/drift-method.md), whose null distribution is
+                    // P(u v <= x) = x (1 - ln x), Bonferroni-adjusted over the m_own effective
+                    // periods. Also required: tokens above the past (z > 0) and the shortfall
+                    // significant on its own at merge_alpha - a period whose value kept pace is
+                    // not drift, however many tokens.
+                    const double combined = std::min(1.0, m_own * product_p(u * v));
+                    if (z > 0 && v <= params.merge_alpha && combined <= alpha_own)
+                        cands.push_back(Candidate{start, L, combined * params.alpha / alpha_own, u, v, false, j});
+                }
+            }
+        }
+
+        // Newcomers: the first min_history days against the cohort's efficiency, on a grid of
+        // disjoint periods (Bonferroni over them); there is no past to measure an excess against,
+        // so the value test alone decides, at the cohort family's share of alpha.
+        if (cohort.developers > 0 && m_cohort > 0)
+            for (size_t L : lengths)
+                for (size_t a = 0; a + L <= std::min(H, d.n); a += L) {
+                    const Credited c = credited(d, a, L, credit, week);
+                    if (!c.valid)
+                        continue;
+                    const double v = cohort_p(c.value, c.tokens, units, cohort);
+                    if (v * m_cohort <= alpha_cohort)
+                        cands.push_back(Candidate{a, L, std::min(1.0, v * m_cohort * params.alpha / alpha_cohort), 1.0, v, true, 0});
+                }
+
+        // Greedy: the period whose value pays for the least of its excess first (every candidate
+        // is significant at the developer level on its own, so choosing among them by size keeps
+        // the error control and explains as much as the evidence supports), then disjoint others.
+        for (auto& c : cands)
+            c.inflated = c.cohort ? 0.0 : inflated_estimate(d, refs[c.ref], c.start, c.len, credit, week).first;
+        std::sort(cands.begin(), cands.end(), [](const Candidate& x, const Candidate& y) {
+            return x.inflated != y.inflated ? x.inflated > y.inflated : x.p < y.p;
+        });
+        chosen.clear();
+        for (auto& c : cands) {
+            bool overlaps = false;
+            for (const auto& o : chosen)
+                overlaps = overlaps || (c.start < o.start + o.len && o.start < c.start + c.len);
+            if (!overlaps)
+                chosen.push_back(c);
+        }
+        if (pass == 0) {
+            // Second pass: the references leave out the first pass's findings, so a burn that
+            // lasts cannot become the reference of the windows after its start.
+            if (chosen.empty())
+                break;
+            for (const auto& c : chosen)
+                std::fill(in_finding.begin() + static_cast<std::ptrdiff_t>(c.start),
+                          in_finding.begin() + static_cast<std::ptrdiff_t>(c.start + c.len), 1);
+        }
+    }
+
+    std::sort(chosen.begin(), chosen.end(), [](const Candidate& x, const Candidate& y) { return x.start < y.start; });
+    const double r_cohort = std::exp(cohort.log_median);
+    for (const auto& c : chosen) {
+        DriftFinding f{};
+        f.start_seconds = (d.first_unit + static_cast<int64_t>(c.start)) * d.unit_seconds;
+        f.end_seconds = (d.first_unit + static_cast<int64_t>(c.start + c.len)) * d.unit_seconds;
+        double tw = 0, tw_excused = 0, expected = 0, ta = 0, va = 0;
+        for (size_t t = c.start; t < c.start + c.len; ++t) {
+            tw += d.tokens[t];
+            if (d.excused[t])
+                tw_excused += d.tokens[t];
+            if (!c.cohort)
+                expected += refs[c.ref].mean_tokens[d.type[t]];
+        }
+        const Credited a = credited(d, c.start, c.len, credit, week);
+        ta = a.tokens;
+        va = a.value;
+        const double r_ref = c.cohort ? r_cohort : (refs[c.ref].tokens > 0 ? refs[c.ref].value / refs[c.ref].tokens : 0.0);
+        // Tokens the value does not pay for at the reference efficiency, and for the own past at
+        // most the excess over what the reference expects: the drift's waste.
+        const double unpaid = r_ref > 0 ? ta - va / r_ref : ta;
+        if (c.cohort)
+            expected = r_ref > 0 ? std::min(tw, va / r_ref) : 0.0;
+        f.tokens = static_cast<int64_t>(std::llround(tw));
+        f.expected_tokens = expected;
+        f.merged_value = va;
+        f.expected_value = r_ref * ta;
+        f.ratio = r_ref > 0 && ta > 0 ? (va / ta) / r_ref : 0.0;
+        f.inflated_tokens = c.cohort ? std::clamp(unpaid, 0.0, tw) : std::min(tw, c.inflated);
+        f.excused_tokens = tw > 0 ? f.inflated_tokens * tw_excused / tw : 0.0;
+        f.p_value = c.p;
+        f.token_p_value = c.u;
+        f.value_p_value = c.v;
+        f.cohort_reference = c.cohort;
+        res.inflated_tokens += f.inflated_tokens - f.excused_tokens;
+        res.findings.push_back(f);
+    }
+    return res;
 }
 
 }  // namespace uv::burst
