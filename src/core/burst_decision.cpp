@@ -195,6 +195,154 @@ double scan_level(double alpha, double merge_alpha)
     return std::min(1.0, std::max(alpha, tau));
 }
 
+// The developer's lag from tokens to merged value: the peak of the cross-covariance of daily
+// tokens and the value of k days later, k = 0..28, smoothed over three lags, when it stands out
+// (correlation above 2 / sqrt(days)); 0 otherwise.
+int64_t measured_lag_days(const std::vector<double>& tokens, const std::vector<double>& value)
+{
+    const size_t n = tokens.size();
+    if (n < 42)
+        return 0;
+    double mt = 0, mv = 0;
+    for (size_t t = 0; t < n; ++t) {
+        mt += tokens[t];
+        mv += value[t];
+    }
+    mt /= static_cast<double>(n);
+    mv /= static_cast<double>(n);
+    double st = 0, sv = 0;
+    for (size_t t = 0; t < n; ++t) {
+        st += (tokens[t] - mt) * (tokens[t] - mt);
+        sv += (value[t] - mv) * (value[t] - mv);
+    }
+    if (!(st > 0) || !(sv > 0))
+        return 0;
+    constexpr size_t kMaxLag = 28;
+    std::vector<double> corr(kMaxLag + 1, 0.0);
+    for (size_t k = 0; k <= kMaxLag && k + 14 < n; ++k) {
+        double c = 0;
+        for (size_t t = 0; t + k < n; ++t)
+            c += (tokens[t] - mt) * (value[t + k] - mv);
+        corr[k] = c / std::sqrt(st * sv);
+    }
+    size_t best = 0;
+    double best_c = -1;
+    for (size_t k = 0; k <= kMaxLag; ++k) {
+        double c = corr[k] + (k > 0 ? corr[k - 1] : corr[k]) + (k < kMaxLag ? corr[k + 1] : corr[k]);
+        if (c > best_c) {
+            best_c = c;
+            best = k;
+        }
+    }
+    return best_c / 3.0 > 2.0 / std::sqrt(static_cast<double>(n)) ? static_cast<int64_t>(best) : 0;
+}
+
+// The credit window of the verdict, in buckets: the longest of the horizon, 7 days and twice the
+// developer's measured lag (measured on UTC days, when the bucket width divides a day).
+size_t credit_buckets(const Series& s, const BurstParams& params)
+{
+    int64_t lag_days = 0;
+    if (params.bucket_seconds <= kDay && kDay % params.bucket_seconds == 0) {
+        const int64_t per_day = kDay / params.bucket_seconds;
+        const int64_t first_day = s.first_bucket >= 0 ? s.first_bucket / per_day : -((-s.first_bucket + per_day - 1) / per_day);
+        std::vector<double> tokens, value;
+        for (size_t i = 0; i < s.n; ++i) {
+            const int64_t b = s.first_bucket + static_cast<int64_t>(i);
+            const int64_t day = (b >= 0 ? b / per_day : -((-b + per_day - 1) / per_day)) - first_day;
+            if (static_cast<size_t>(day) >= tokens.size()) {
+                tokens.resize(static_cast<size_t>(day) + 1, 0.0);
+                value.resize(static_cast<size_t>(day) + 1, 0.0);
+            }
+            tokens[static_cast<size_t>(day)] += static_cast<double>(s.tokens[i]);
+            value[static_cast<size_t>(day)] += s.value_at(i);
+        }
+        lag_days = measured_lag_days(tokens, value);
+    }
+    const int64_t days = std::max<int64_t>(7, 2 * lag_days);
+    const int64_t buckets = std::max(params.horizon_buckets, ceil_div(days * kDay, params.bucket_seconds));
+    return static_cast<size_t>(std::min<int64_t>(buckets, static_cast<int64_t>(kMaxBuckets)));
+}
+
+// The output test of a group of episodes (see "Output test" in docs/burst-method.md): tokens,
+// baseline tokens and horizon tokens of the group, the value (and count) merged in its
+// attribution window, and the same outside every attribution window.
+struct OutputCounts {
+    double tokens, baseline, horizon, value;
+    int64_t count;
+    double out_tokens, out_value;
+    int64_t out_count;
+};
+struct OutputTest {
+    double merge_p;   // P(value <= observed) under proportional output
+    double extra_p;   // P(value >= observed) under baseline-only output
+    bool delivered;   // extra output significant and no significant shortfall (a sprint)
+    bool explained;   // not charged: delivered, or no evidence of a shortfall
+    double f;         // the fraction of the excess excused: 1 when explained, else paid
+    double paid;      // the maximum-likelihood fraction of the excess the value pays for
+};
+
+OutputTest output_test(const OutputCounts& c, double rate, double dispersion, bool valued, double merge_alpha)
+{
+    const double tok = c.tokens, base_tok = c.baseline, hor = c.horizon, m = c.value;
+    const int64_t m_count = c.count, out_merge_count = c.out_count;
+    const double out_tokens = c.out_tokens, out_merges = c.out_value;
+    // Sprint hypothesis: every token was spent at usual efficiency. Inflation hypothesis:
+    // only the baseline part produced output.
+    const double expected_all = rate * (tok + hor);
+    const double expected_base = rate * (base_tok + hor);
+    // Conditional on the total of merges in and out (the exact test for a ratio of Poisson
+    // rates); the plain Poisson test when nothing lies outside the episodes. Given the token
+    // series (which alone chose the windows) merges are independent Poisson at a rate
+    // proportional to tokens under the null, so merge_p is super-uniform given scan_p:
+    // the independence the truncated product needs. With no merges at all it is 1.
+    // In effective units of value (value / c, see docs/burst-method.md); whole counts with c = 1 (every
+    // counted-only series) take the exact integer sum, the rest its continuous extension.
+    double k_units = static_cast<double>(m_count), n_units = 0;
+    int64_t k_int = m_count, n_int = saturating_add(m_count, out_merge_count);
+    bool whole = true;
+    if (valued) {
+        k_units = m / dispersion;
+        n_units = (m + out_merges) / dispersion;
+        whole = dispersion == 1.0 && n_units < 9007199254740992.0 && k_units == std::floor(k_units) &&
+                n_units == std::floor(n_units);
+        k_int = whole ? static_cast<int64_t>(k_units) : 0;
+        n_int = whole ? static_cast<int64_t>(n_units) : 0;
+    }
+    const double share = (tok + hor) / (tok + hor + out_tokens);
+    const double merge_p =
+        out_tokens > 0 ? (whole ? binomial_lower_tail(k_int, n_int, share) : binomial_lower_tail_real(k_units, n_units, share))
+                       : poisson_lower_tail(whole ? static_cast<double>(k_int) : k_units, expected_all / dispersion);
+    // Explained (a sprint) when the episode demonstrably delivered extra output - its
+    // merges significantly above what the baseline tokens alone predict, by the same
+    // conditional binomial test at merge_alpha - and no significant shortfall against
+    // proportional output. The burden is on the output: with few merges a drip and a
+    // sprint predict nearly the same count, and excusing every excursion whose merges
+    // merely leaned towards proportional excused one 1.5-2x drip in four. Otherwise the
+    // fraction f of the excess that the extra merges pay for is excused: the maximum-
+    // likelihood f of merges ~ Poisson(E_base + f (E - E_base)), clamped to [0, 1]. A
+    // developer with no usual output (rate 0) is excused by merges in the window only when
+    // they are significant by the same test (e.g. two when the baseline part of the window
+    // holds a tenth of the tokens).
+    const double base_share = out_tokens > 0 ? (base_tok + hor) / (base_tok + hor + out_tokens) : 0.0;
+    const double extra_p =
+        out_tokens > 0 && (whole ? k_int > 0 : k_units > 0)
+            ? (whole ? 1.0 - binomial_lower_tail(k_int - 1, n_int, base_share)
+                     : binomial_upper_tail_real(k_units, n_units, base_share))
+            : 1.0;
+    // Nothing is charged either without some evidence of a shortfall: when the developer has
+    // usual output, an excursion whose merges fall short of proportional only by noise (merge_p
+    // above kShortfallGate) is reported but not charged - an intersection-union test at the level
+    // of the excursion: given the tokens, an excursion with proportional output (a sprint, or a
+    // busy spell the baseline model underrates) is charged with probability at most the gate,
+    // however the token scan is calibrated.
+    const bool delivered = merge_p >= merge_alpha && extra_p <= merge_alpha;
+    const bool explained = delivered ||
+                           (rate > 0 && merge_p > kShortfallGate);
+    double paid = expected_all > expected_base ? (m - expected_base) / (expected_all - expected_base) : 0.0;
+    paid = std::min(1.0, std::max(0.0, paid));
+    return OutputTest{merge_p, extra_p, delivered, explained, explained ? 1.0 : paid, paid};
+}
+
 }  // namespace detail
 
 using namespace detail;
@@ -328,6 +476,7 @@ BurstResult analyze(const BucketsView& acc, const BurstParams& params)
         std::vector<Window> kept;
         // Attribution windows: episode plus horizon, cut at the next episode so no merge counts twice.
         const size_t horizon = static_cast<size_t>(params.horizon_buckets);
+        const size_t credit = credit_buckets(s, params);
         std::vector<size_t> attr_end(episodes.size());
         std::vector<uint8_t> in_attr(n, 0);
         for (size_t k = 0; k < episodes.size(); ++k) {
@@ -419,57 +568,43 @@ BurstResult analyze(const BucketsView& acc, const BurstParams& params)
                 m_count = saturating_add(m_count, ep.merged_changes);
                 scan_p = std::min(scan_p, ep.scan_p_value);
             }
-            // Sprint hypothesis: every token was spent at usual efficiency. Inflation hypothesis:
-            // only the baseline part produced output.
-            const double expected_all = rate * (tok + hor);
-            const double expected_base = rate * (base_tok + hor);
-            // Conditional on the total of merges in and out (the exact test for a ratio of Poisson
-            // rates); the plain Poisson test when nothing lies outside the episodes. Given the token
-            // series (which alone chose the windows) merges are independent Poisson at a rate
-            // proportional to tokens under the null, so merge_p is super-uniform given scan_p:
-            // the independence the truncated product needs. With no merges at all it is 1.
-            // In effective units of value (value / c, see docs/burst-method.md); whole counts with c = 1 (every
-            // counted-only series) take the exact integer sum, the rest its continuous extension.
-            double k_units = static_cast<double>(m_count), n_units = 0;
-            int64_t k_int = m_count, n_int = saturating_add(m_count, out_merge_count);
-            bool whole = true;
-            if (s.valued) {
-                k_units = m / dispersion;
-                n_units = (m + out_merges) / dispersion;
-                whole = dispersion == 1.0 && n_units < 9007199254740992.0 && k_units == std::floor(k_units) &&
-                        n_units == std::floor(n_units);
-                k_int = whole ? static_cast<int64_t>(k_units) : 0;
-                n_int = whole ? static_cast<int64_t>(n_units) : 0;
+            OutputTest t = output_test(OutputCounts{tok, base_tok, hor, m, m_count, out_tokens, out_merges, out_merge_count},
+                                       rate, dispersion, s.valued, merge_alpha);
+            // The credit window for the verdict (not for the decision, whose error control is
+            // about the horizon): output may land later than the horizon - a crunch's changes
+            // merged four to six days after it, a developer whose changes usually take a week -
+            // so the group is also judged with its window extended to the credit window (the
+            // longer of 7 days and twice the developer's measured lag, cut at the next group)
+            // when it then demonstrably delivered and its value pays for at least half its
+            // excess (a sprint whose output came late), nothing is charged (one ordinary change
+            // of a developer who merges five in two months, landing in the longer window, is not
+            // a delivery). Only that rule, not the shortfall gate: over a longer window the shortfall
+            // of a spike with no output is diluted by ordinary days and would often pass the gate.
+            // It can only excuse, never accuse.
+            const size_t last_end = attr_end[g1 - 1];
+            size_t ext_end = std::min(n - 1, episodes[g1 - 1].end + credit);
+            if (g1 < episodes.size())
+                ext_end = std::min(ext_end, episodes[g1].start - 1);
+            if (ext_end > last_end && !t.explained && t.f < 1.0) {
+                OutputCounts c{tok, base_tok, hor, m, m_count, out_tokens, out_merges, out_merge_count};
+                for (size_t i = last_end + 1; i <= ext_end; ++i) {
+                    const double ti = static_cast<double>(s.tokens[i]), vi = s.value_at(i);
+                    c.horizon += ti;
+                    c.value += vi;
+                    c.count = saturating_add(c.count, s.merges[i]);
+                    if (!in_attr[i]) {
+                        c.out_tokens -= ti;
+                        c.out_value -= vi;
+                        c.out_count -= s.merges[i];
+                    }
+                }
+                const OutputTest later = output_test(c, rate, dispersion, s.valued, merge_alpha);
+                if (later.delivered && later.paid >= 0.5)
+                    t.explained = true;
             }
-            const double share = (tok + hor) / (tok + hor + out_tokens);
-            const double merge_p =
-                out_tokens > 0 ? (whole ? binomial_lower_tail(k_int, n_int, share) : binomial_lower_tail_real(k_units, n_units, share))
-                               : poisson_lower_tail(whole ? static_cast<double>(k_int) : k_units, expected_all / dispersion);
+            const double merge_p = t.merge_p, f = t.explained ? 1.0 : t.f;
             const double combined_p =
                 stage == 0 ? truncated_product_p(scan_p * merge_p, tau) : decided_p[episodes[g0].start];
-            // Explained (a sprint) when the episode demonstrably delivered extra output - its
-            // merges significantly above what the baseline tokens alone predict, by the same
-            // conditional binomial test at merge_alpha - and no significant shortfall against
-            // proportional output. The burden is on the output: with few merges a drip and a
-            // sprint predict nearly the same count, and excusing every excursion whose merges
-            // merely leaned towards proportional excused one 1.5-2x drip in four. Otherwise the
-            // fraction f of the excess that the extra merges pay for is excused: the maximum-
-            // likelihood f of merges ~ Poisson(E_base + f (E - E_base)), clamped to [0, 1]. A
-            // developer with no usual output (rate 0) is excused by merges in the window only when
-            // they are significant by the same test (e.g. two when the baseline part of the window
-            // holds a tenth of the tokens).
-            const double base_share = out_tokens > 0 ? (base_tok + hor) / (base_tok + hor + out_tokens) : 0.0;
-            const double extra_p =
-                out_tokens > 0 && (whole ? k_int > 0 : k_units > 0)
-                    ? (whole ? 1.0 - binomial_lower_tail(k_int - 1, n_int, base_share)
-                             : binomial_upper_tail_real(k_units, n_units, base_share))
-                    : 1.0;
-            const bool explained = merge_p >= merge_alpha && extra_p <= merge_alpha;
-            double f = 1.0;
-            if (!explained) {
-                f = expected_all > expected_base ? (m - expected_base) / (expected_all - expected_base) : 0.0;
-                f = std::min(1.0, std::max(0.0, f));
-            }
             // Decision: excess tokens (scan) AND missing output (merges), combined by the truncated
             // product; groups that fail it are not episodes at all (not even explained ones).
             if (stage == 1 || scan_p * merge_p <= cut) {
@@ -490,6 +625,27 @@ BurstResult analyze(const BucketsView& acc, const BurstParams& params)
             break;
         episodes.swap(kept);
     }
+    // Excused periods (on-call, incidents, training): the inflated tokens of an episode's buckets
+    // inside them are reported as excused and not charged, in proportion to those buckets' share
+    // of the episode's tokens.
+    if (!params.excused.empty())
+        for (Episode& ep : res.episodes) {
+            if (!(ep.inflated_tokens > 0) || ep.tokens <= 0)
+                continue;
+            double covered = 0;
+            for (int64_t b = ep.start_bucket; b <= ep.end_bucket; ++b) {
+                const int64_t start = b * params.bucket_seconds;
+                for (const ExcusedSpan& e : params.excused)
+                    if (e.start_seconds < start + params.bucket_seconds && e.end_seconds > start) {
+                        covered += static_cast<double>(s.tokens[static_cast<size_t>(b - s.first_bucket)]);
+                        break;
+                    }
+            }
+            ep.excused_tokens = ep.inflated_tokens * std::min(1.0, covered / static_cast<double>(ep.tokens));
+            ep.inflated_tokens -= ep.excused_tokens;
+            res.inflated_tokens -= ep.excused_tokens;
+        }
+    res.inflated_tokens = std::max(0.0, res.inflated_tokens);
     if (res.episodes.empty())  // nothing reported: every token is ordinary use
         res.usual_merges_per_token =
             (s.valued ? s.total_value : static_cast<double>(acc.total_merged_changes)) / static_cast<double>(acc.total_tokens);

@@ -10,8 +10,6 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
-#include <cstdio>
-#include <cstdlib>
 
 namespace uv::burst {
 
@@ -288,47 +286,6 @@ double overdispersion(const Days& d, double c)
     return std::min(10.0, std::max(1.0, median_inplace(x2) / 0.4549));
 }
 
-// The developer's lag from tokens to merged value: the peak of the cross-covariance of daily
-// tokens and the value of k days later, k = 0..28, smoothed over three lags, when it stands out
-// (correlation above 2 / sqrt(days)); 0 otherwise.
-int64_t measured_lag(const Days& d)
-{
-    if (d.unit_seconds != kDay || d.n < 42)
-        return 0;
-    double mt = 0, mv = 0;
-    for (size_t t = 0; t < d.n; ++t) {
-        mt += d.tokens[t];
-        mv += d.value[t];
-    }
-    mt /= static_cast<double>(d.n);
-    mv /= static_cast<double>(d.n);
-    double st = 0, sv = 0;
-    for (size_t t = 0; t < d.n; ++t) {
-        st += (d.tokens[t] - mt) * (d.tokens[t] - mt);
-        sv += (d.value[t] - mv) * (d.value[t] - mv);
-    }
-    if (!(st > 0) || !(sv > 0))
-        return 0;
-    constexpr size_t kMaxLag = 28;
-    std::vector<double> corr(kMaxLag + 1, 0.0);
-    for (size_t k = 0; k <= kMaxLag && k + 14 < d.n; ++k) {
-        double c = 0;
-        for (size_t t = 0; t + k < d.n; ++t)
-            c += (d.tokens[t] - mt) * (d.value[t + k] - mv);
-        corr[k] = c / std::sqrt(st * sv);
-    }
-    size_t best = 0;
-    double best_c = -1;
-    for (size_t k = 0; k <= kMaxLag; ++k) {
-        double c = corr[k] + (k > 0 ? corr[k - 1] : corr[k]) + (k < kMaxLag ? corr[k + 1] : corr[k]);
-        if (c > best_c) {
-            best_c = c;
-            best = k;
-        }
-    }
-    return best_c / 3.0 > 2.0 / std::sqrt(static_cast<double>(d.n)) ? static_cast<int64_t>(best) : 0;
-}
-
 // Lower tail of the binomial rate-ratio test in effective units (see burst_decision.cpp):
 // k of n units fell in the tested range, whose share of the tokens is pi.
 double rate_ratio_p(double value_in, double value_out, double units, double pi, bool whole)
@@ -355,31 +312,24 @@ double cohort_p(double value, double tokens, double units, const CohortEfficienc
     return std::min(1.0, sum / wsum);
 }
 
-// Tokens of a period and its credit window whose value had time to land, and the value merged
-// over the same range (up to the end of the data). Near the end of the data the tokens of the last
-// `credit` days are left out while their value still counts: a recent period is judged on what has
-// matured, in the developer's favour. Periods with less than min(len, week) matured days are not
-// judged yet (valid() is false).
+// Tokens and value of a period and its credit window. A period is judged once its credit window
+// has passed (valid): near the end of the data the value of its last days has not landed yet,
+// and counting the value that has landed against only the tokens that had time to pay back read
+// a fortnight of 1.8x use as ordinary (and judging it on tokens whose value cannot have landed
+// would read every recent period as a shortfall).
 struct Credited {
     double tokens = 0, value = 0;
-    size_t matured_end = 0;  // days before it had their credit window
     bool valid = false;
 };
-Credited credited(const Days& d, size_t start, size_t len, size_t credit, size_t week)
+Credited credited(const Days& d, size_t start, size_t len, size_t credit)
 {
     Credited c;
-    if (start + len > d.n)
+    if (start + len + credit > d.n)
         return c;
-    const size_t end = std::min(d.n, start + len + credit);
-    const size_t matured_end = start + len + credit <= d.n ? end : (d.n > credit ? std::max(start, d.n - credit) : start);
-    if (matured_end < start + std::min(len, week))
-        return c;
-    for (size_t t = start; t < end; ++t) {
-        if (t < matured_end)
-            c.tokens += d.tokens[t];
+    for (size_t t = start; t < start + len + credit; ++t) {
+        c.tokens += d.tokens[t];
         c.value += d.value[t];
     }
-    c.matured_end = matured_end;
     c.valid = true;
     return c;
 }
@@ -389,8 +339,7 @@ Credited credited(const Days& d, size_t start, size_t len, size_t credit, size_t
 // value ~ Poisson(E_base + f (E_all - E_base)), E_all = r * matured tokens, E_base = r * (matured
 // tokens - their excess), clamped to [0, 1] (as the burst decision buys back a burst's excess).
 // Returns the inflated tokens and the expected tokens of the period.
-std::pair<double, double> inflated_estimate(const Days& d, const Reference& ref, size_t start, size_t len, size_t credit,
-                                            size_t week)
+std::pair<double, double> inflated_estimate(const Days& d, const Reference& ref, size_t start, size_t len, size_t credit)
 {
     double expected = 0, tokens = 0;
     for (size_t t = start; t < start + len; ++t) {
@@ -398,12 +347,9 @@ std::pair<double, double> inflated_estimate(const Days& d, const Reference& ref,
         tokens += d.tokens[t];
     }
     const double excess = std::max(0.0, tokens - expected);
-    const Credited a = credited(d, start, len, credit, week);
+    const Credited a = credited(d, start, len, credit);
     const double r = ref.tokens > 0 ? ref.value / ref.tokens : 0.0;
-    double matured_excess = 0;
-    for (size_t t = start; t < std::min(start + len, a.matured_end); ++t)
-        matured_excess += d.tokens[t] - ref.mean_tokens[d.type[t]];
-    matured_excess = std::clamp(matured_excess, 0.0, a.tokens);
+    const double matured_excess = std::min(excess, a.tokens);
     const double e_all = r * a.tokens, e_base = r * (a.tokens - matured_excess);
     const double f = e_all > e_base ? std::clamp((a.value - e_base) / (e_all - e_base), 0.0, 1.0) : 0.0;
     return {excess * (1.0 - f), expected};
@@ -444,14 +390,17 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
     const size_t H = std::max<size_t>(1, days_to_units(params.min_history_days));
     const size_t max_len = std::max<size_t>(1, days_to_units(params.max_period_days));
     const size_t week = std::max<size_t>(1, days_to_units(7));
-    const int64_t lag = measured_lag(d);
+    const int64_t lag = d.unit_seconds == kDay ? measured_lag_days(d.tokens, d.value) : 0;
     const size_t credit = days_to_units(std::max<int64_t>(params.credit_days, 2 * lag));
     res.credit_seconds = static_cast<int64_t>(credit) * d.unit_seconds;
 
-    // Periods of one week, two, four, ... up to max_period (one unit when units are a week or more).
+    // Periods from a week up to max_period in steps of sqrt(2) (7, 10, 14, 20, 28, 40, 56, 79,
+    // 112 days): a burn of any length is covered to within a factor 1.2 by some period, at the
+    // cost of counting each scale in the Bonferroni sum (which grows with ln(max / week)).
     std::vector<size_t> lengths;
-    for (size_t L = week; L <= max_len; L *= 2)
-        lengths.push_back(L);
+    for (double L = static_cast<double>(week); std::llround(L) <= static_cast<long long>(max_len); L *= std::sqrt(2.0))
+        if (lengths.empty() || static_cast<size_t>(std::llround(L)) > lengths.back())
+            lengths.push_back(static_cast<size_t>(std::llround(L)));
     if (lengths.empty())
         lengths.push_back(max_len);
 
@@ -467,12 +416,12 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
     for (size_t L : lengths) {
         size_t starts = 0;
         for (size_t a = H; a < d.n; ++a)
-            starts += credited(d, a, L, credit, week).valid ? 1 : 0;
+            starts += credited(d, a, L, credit).valid ? 1 : 0;
         if (starts > 0)
             m_own += effective(starts, L);
         if (cohort.developers > 0)
             for (size_t a = 0; a + L <= std::min(H, d.n); a += L)
-                m_cohort += credited(d, a, L, credit, week).valid ? 1 : 0;
+                m_cohort += credited(d, a, L, credit).valid ? 1 : 0;
     }
     if (m_own + m_cohort == 0)
         return res;
@@ -573,7 +522,7 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
             const double r_ref = ref.tokens > 0 ? ref.value / ref.tokens : 0.0;
             for (size_t start = b; start < std::min(d.n, b + week); ++start) {
                 for (size_t L : lengths) {
-                    const Credited a = credited(d, start, L, credit, week);
+                    const Credited a = credited(d, start, L, credit);
                     if (!a.valid)
                         break;
                     double sum = 0, n_type[2] = {0, 0};
@@ -595,40 +544,24 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
                     const double u = math::normal_upper_tail(z);
                     const double v =
                         r_ref > 0 ? rate_ratio_p(a.value, ref.value, units, a.tokens / (a.tokens + ref.tokens), whole) : 1.0;
-                    // Excess AND shortfall: Fisher's product of the two (independent given the
-                    // tokens, see docs/drift-method.md), whose null distribution is
-                    // P(u v <= x) = x (1 - ln x), Bonferroni-adjusted over the m_own effective
-                    // periods. Also required: tokens above the past (z > 0) and the shortfall
-                    // significant on its own at merge_alpha - a period whose value kept pace is
-                    // not drift, however many tokens.
-                    const double combined = std::min(1.0, m_own * product_p(u * v));
-                    if (z > 0 && v <= params.merge_alpha && combined <= alpha_own)
-                        cands.push_back(Candidate{start, L, combined * params.alpha / alpha_own, u, v, false, j});
+                    // Token candidates: tokens above the past with some evidence (m_own u <= 1).
+                    if (z > 0 && m_own * u <= 1.0)
+                        cands.push_back(Candidate{start, L, 1.0, u, v, false, j});
                 }
             }
         }
-
-        // Newcomers: the first min_history days against the cohort's efficiency, on a grid of
-        // disjoint periods (Bonferroni over them); there is no past to measure an excess against,
-        // so the value test alone decides, at the cohort family's share of alpha.
-        if (cohort.developers > 0 && m_cohort > 0)
-            for (size_t L : lengths)
-                for (size_t a = 0; a + L <= std::min(H, d.n); a += L) {
-                    const Credited c = credited(d, a, L, credit, week);
-                    if (!c.valid)
-                        continue;
-                    const double v = cohort_p(c.value, c.tokens, units, cohort);
-                    if (v * m_cohort <= alpha_cohort)
-                        cands.push_back(Candidate{a, L, std::min(1.0, v * m_cohort * params.alpha / alpha_cohort), 1.0, v, true, 0});
-                }
-
-        // Greedy: the period whose value pays for the least of its excess first (every candidate
-        // is significant at the developer level on its own, so choosing among them by size keeps
-        // the error control and explains as much as the evidence supports), then disjoint others.
-        for (auto& c : cands)
-            c.inflated = c.cohort ? 0.0 : inflated_estimate(d, refs[c.ref], c.start, c.len, credit, week).first;
+        // The periods are chosen by their token evidence alone (the most significant first, the
+        // longer on ties, then disjoint others), and only then is their value tested: given the
+        // tokens the value p-value is super-uniform, so a period whose value kept pace (a role
+        // change: twice the tokens, twice the changes) is reported with probability at most
+        // merge_alpha, instead of the smallest of dozens of overlapping value tests. Reported when
+        // excess AND shortfall are significant together - Fisher's product of the two, whose null
+        // distribution is P(u v <= x) = x (1 - ln x), Bonferroni-adjusted over the m_own effective
+        // periods (a union bound over every period, so choosing among them keeps it) - and the
+        // shortfall on its own at merge_alpha: a period whose value kept pace is not drift,
+        // however many tokens.
         std::sort(cands.begin(), cands.end(), [](const Candidate& x, const Candidate& y) {
-            return x.inflated != y.inflated ? x.inflated > y.inflated : x.p < y.p;
+            return x.u != y.u ? x.u < y.u : x.len > y.len;
         });
         chosen.clear();
         for (auto& c : cands) {
@@ -638,14 +571,40 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
             if (!overlaps)
                 chosen.push_back(c);
         }
+        std::vector<uint8_t> conclusive(d.n, 0);  // token evidence alone conclusive: trimmed below
+        cands.clear();
+        for (auto& c : chosen) {
+            if (m_own * c.u <= alpha_own)
+                std::fill(conclusive.begin() + static_cast<std::ptrdiff_t>(c.start),
+                          conclusive.begin() + static_cast<std::ptrdiff_t>(c.start + c.len), 1);
+            c.p = std::min(1.0, m_own * product_p(c.u * c.v)) * params.alpha / alpha_own;
+            if (c.v <= params.merge_alpha && c.p <= params.alpha)
+                cands.push_back(c);
+        }
+
+        // Newcomers: the first min_history days against the cohort's efficiency, on a grid of
+        // disjoint periods (Bonferroni over them); there is no past to measure an excess against,
+        // so the value test alone decides, at the cohort family's share of alpha.
+        if (cohort.developers > 0 && m_cohort > 0)
+            for (size_t L : lengths)
+                for (size_t a = 0; a + L <= std::min(H, d.n); a += L) {
+                    const Credited c = credited(d, a, L, credit);
+                    if (!c.valid)
+                        continue;
+                    const double v = cohort_p(c.value, c.tokens, units, cohort);
+                    if (v * m_cohort <= alpha_cohort)
+                        cands.push_back(Candidate{a, L, std::min(1.0, v * m_cohort * params.alpha / alpha_cohort), 1.0, v, true, 0});
+                }
+
+        chosen = std::move(cands);
+        for (auto& c : chosen)
+            c.inflated = c.cohort ? 0.0 : inflated_estimate(d, refs[c.ref], c.start, c.len, credit).first;
         if (pass == 0) {
             // Second pass: the references leave out the first pass's findings, so a burn that
             // lasts cannot become the reference of the windows after its start.
-            if (chosen.empty())
+            if (std::find(conclusive.begin(), conclusive.end(), 1) == conclusive.end())
                 break;
-            for (const auto& c : chosen)
-                std::fill(in_finding.begin() + static_cast<std::ptrdiff_t>(c.start),
-                          in_finding.begin() + static_cast<std::ptrdiff_t>(c.start + c.len), 1);
+            in_finding = conclusive;
         }
     }
 
@@ -655,15 +614,19 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
         DriftFinding f{};
         f.start_seconds = (d.first_unit + static_cast<int64_t>(c.start)) * d.unit_seconds;
         f.end_seconds = (d.first_unit + static_cast<int64_t>(c.start + c.len)) * d.unit_seconds;
-        double tw = 0, tw_excused = 0, expected = 0, ta = 0, va = 0;
+        // The excused part of the waste: the excess of the excused days over the reference (the
+        // tokens of the days for a newcomer) as a share of the period's.
+        double tw = 0, expected = 0, ta = 0, va = 0, excess_all = 0, excess_excused = 0;
         for (size_t t = c.start; t < c.start + c.len; ++t) {
             tw += d.tokens[t];
+            const double day_expected = c.cohort ? 0.0 : refs[c.ref].mean_tokens[d.type[t]];
+            expected += day_expected;
+            const double excess = std::max(0.0, d.tokens[t] - day_expected);
+            excess_all += excess;
             if (d.excused[t])
-                tw_excused += d.tokens[t];
-            if (!c.cohort)
-                expected += refs[c.ref].mean_tokens[d.type[t]];
+                excess_excused += excess;
         }
-        const Credited a = credited(d, c.start, c.len, credit, week);
+        const Credited a = credited(d, c.start, c.len, credit);
         ta = a.tokens;
         va = a.value;
         const double r_ref = c.cohort ? r_cohort : (refs[c.ref].tokens > 0 ? refs[c.ref].value / refs[c.ref].tokens : 0.0);
@@ -678,7 +641,7 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
         f.expected_value = r_ref * ta;
         f.ratio = r_ref > 0 && ta > 0 ? (va / ta) / r_ref : 0.0;
         f.inflated_tokens = c.cohort ? std::clamp(unpaid, 0.0, tw) : std::min(tw, c.inflated);
-        f.excused_tokens = tw > 0 ? f.inflated_tokens * tw_excused / tw : 0.0;
+        f.excused_tokens = excess_all > 0 ? f.inflated_tokens * excess_excused / excess_all : 0.0;
         f.p_value = c.p;
         f.token_p_value = c.u;
         f.value_p_value = c.v;

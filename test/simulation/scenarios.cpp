@@ -52,7 +52,7 @@ constexpr int64_t kBucketSeconds = 3600;
 constexpr double kMinLevel = 2e3, kMaxLevel = 4e4;
 constexpr double kDaySd = 0.35, kHourSd = 0.7, kJobSd = 0.2, kEfficiencySd = 0.3;
 constexpr double kJobShare = 0.25;
-constexpr double kChangesPerWorkingDay = 1.5;
+double kChangesPerWorkingDay = std::getenv("UV_SIM_CHANGES") ? std::atof(std::getenv("UV_SIM_CHANGES")) : 1.5;
 
 // ---------------------------------------------------------------------------------------------
 // Random numbers: SplitMix64 and our own samplers, so a seed means the same developer on every
@@ -342,14 +342,16 @@ std::vector<Scenario> scenarios()
     std::vector<Scenario> s;
     auto scaled = [](double factor) {
         return [factor](Life& l, Rng&) {
-            scale_usual(l, kDays - 28, 28, factor);
+            // Weeks 10-13, like the other burns of a few weeks: a period is judged once its credit
+            // window (a week) has passed, so a burn in the last days is judged a week later.
+            scale_usual(l, kWeek10, 28, factor);
             return 0;
         };
     };
-    s.push_back({1, "scaled-x1.2", "usual hours x1.2, last 4 weeks", Kind::Burning, false, scaled(1.2)});
-    s.push_back({2, "scaled-x1.3", "usual hours x1.3, last 4 weeks", Kind::Burning, false, scaled(1.3)});
-    s.push_back({3, "scaled-x1.5", "usual hours x1.5, last 4 weeks", Kind::Burning, true, scaled(1.5)});
-    s.push_back({4, "scaled-x2", "usual hours x2, last 4 weeks", Kind::Burning, true, scaled(2.0)});
+    s.push_back({1, "scaled-x1.2", "usual hours x1.2, weeks 10-13", Kind::Burning, false, scaled(1.2)});
+    s.push_back({2, "scaled-x1.3", "usual hours x1.3, weeks 10-13", Kind::Burning, false, scaled(1.3)});
+    s.push_back({3, "scaled-x1.5", "usual hours x1.5, weeks 10-13", Kind::Burning, true, scaled(1.5)});
+    s.push_back({4, "scaled-x2", "usual hours x2, weeks 10-13", Kind::Burning, true, scaled(2.0)});
     s.push_back({5, "step-x2", "step to x2, last 8 weeks", Kind::Burning, true, [](Life& l, Rng&) {
                      scale_usual(l, kDays - 56, 56, 2.0);
                      return 0;
