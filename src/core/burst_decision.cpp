@@ -434,8 +434,11 @@ BurstResult analyze(const BucketsView& acc, const BurstParams& params)
         base = estimate_baseline(s, excluded, window, pass == 1);
         for (size_t i = 0; i < n; ++i) {
             ticker.tick();
-            e[i] = hurdle_score(s.tokens[i], base.p[i], base.level[i], base.sigma[i], base.sigma_up[i], base.df[i]) - hurdle_mean(base.p[i]);
-            var_exact[i] = hurdle_var(base.p[i]);
+            double p_mix;
+            e[i] = hurdle_score_mixed(s.tokens[i], base.p[i], base.level[i], base.sigma[i], base.sigma_up[i], base.df[i],
+                                      base.pool_w[i], base.pool_p[i], base.pool_level[i], base.pool_sigma[i], &p_mix) -
+                   hurdle_mean(p_mix);
+            var_exact[i] = hurdle_var(p_mix);
             var[i] = std::max(1.0, var_exact[i]);  // unit floor: slack for misfit of p and the t tails
         }
         const WindowVariance wvar(var, var_exact, base.p, e, excluded, corr_len, phase);

@@ -139,6 +139,12 @@ double shrunk_sigma(double mad_sigma, double active);
 double t_to_normal(double t, double df);
 double hurdle_score(int64_t tokens, double p, double level, double sigma, double sigma_up, double df);
 double hurdle_mean(double p);
+// The slot's hurdle model mixed with the window-wide one, weight w on the latter: the slot's
+// distribution predicted from its own buckets plus kShrink pseudo-buckets of the developer's
+// ordinary use anywhere. Returns the score and, in *p_mix, the mixture's activity rate (for
+// hurdle_mean and hurdle_var).
+double hurdle_score_mixed(int64_t tokens, double p, double level, double sigma, double sigma_up, double df, double w,
+                          double pool_p, double pool_level, double pool_sigma, double* p_mix);
 double hurdle_var(double p);
 
 // ---------------------------------------------------------------------------------------------
@@ -170,6 +176,10 @@ Series densify(const BucketsView& acc, const BurstParams& params);
 
 struct Baseline {
     std::vector<double> p, level, sigma;
+    // The window-wide hurdle model each bucket's slot is mixed with, with weight
+    // w = kShrink / (slot buckets + kShrink) (see hurdle_score_mixed): activity rate, level and
+    // scale of the window, and w, per bucket.
+    std::vector<double> pool_p, pool_level, pool_sigma, pool_w;
     std::vector<double> sigma_up;  // scale above the level (two-piece normal), >= sigma
     std::vector<double> df;    // Student-t degrees of freedom of the log-scale
     std::vector<double> mean;  // expected tokens of the bucket
@@ -301,7 +311,7 @@ double binomial_upper_tail_real(double k, double n, double pi);
 // 0-1 in 10, while the drips of the unit tests kept their rates (14d x1.5 158/200, 10d x2 169/200;
 // at 0.1 they fell to 132 and 154: a light developer's drip with two or three merges expected
 // cannot be told from a sprint).
-constexpr double kShortfallGate = 0.25;
+constexpr double kShortfallGate = 0.3;
 
 // The developer's lag from tokens to merged value in days (0 when it does not stand out), from
 // day totals.

@@ -571,14 +571,18 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
             if (!overlaps)
                 chosen.push_back(c);
         }
+        // The value tests of the chosen periods share merge_alpha (Bonferroni over how many were
+        // chosen, a number fixed by the tokens): after a role change every later week is chosen
+        // for its tokens, and each tested at merge_alpha flagged one such developer in four.
         std::vector<uint8_t> conclusive(d.n, 0);  // token evidence alone conclusive: trimmed below
+        const double value_level = params.merge_alpha / static_cast<double>(std::max<size_t>(1, chosen.size()));
         cands.clear();
         for (auto& c : chosen) {
             if (m_own * c.u <= alpha_own)
                 std::fill(conclusive.begin() + static_cast<std::ptrdiff_t>(c.start),
                           conclusive.begin() + static_cast<std::ptrdiff_t>(c.start + c.len), 1);
             c.p = std::min(1.0, m_own * product_p(c.u * c.v)) * params.alpha / alpha_own;
-            if (c.v <= params.merge_alpha && c.p <= params.alpha)
+            if (c.v <= value_level && c.p <= params.alpha)
                 cands.push_back(c);
         }
 
