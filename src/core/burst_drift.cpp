@@ -63,47 +63,47 @@ CohortEfficiency cohort_efficiency(const std::vector<double>& value_per_token)
 namespace {
 
 // ---------------------------------------------------------------------------------------------
-// The developer's history in days (units): tokens, value and the buckets of each day.
+// The developer's history in days (units): tokens and value per day, read from the sparse buckets.
 
 struct Days {
     int64_t unit_seconds = kDay;
-    int64_t first_unit = 0;           // unit index of day 0 (unit start = index * unit_seconds)
+    int64_t first_unit = 0;       // unit index of day 0 (unit start = index * unit_seconds)
     size_t n = 0;
     std::vector<double> tokens, value;
-    std::vector<size_t> bucket_begin;  // buckets of day t: [bucket_begin[t], bucket_begin[t + 1])
-    std::vector<uint8_t> type;         // 0 weekday, 1 weekend (UTC); 0 for units other than a day
-    std::vector<uint8_t> excused;      // the day overlaps an excused span
+    std::vector<uint8_t> type;     // 0 weekday, 1 weekend (UTC); 0 for units other than a day
+    std::vector<uint8_t> excused;  // the day overlaps an excused span
+    double total_value = 0, total_squares = 0;
 };
 
 int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0); }
 
-Days to_days(const Series& s, int64_t width, const std::vector<ExcusedSpan>& excused)
+// A day, or the bucket itself when buckets are a day or wider; LimitExceeded beyond kMaxBuckets
+// days (the buckets' span was checked by the same limit).
+Days to_days(const BucketsView& v, int64_t width, const std::vector<ExcusedSpan>& excused)
 {
     Days d;
-    // A day, or the bucket itself when buckets are a day or wider.
     d.unit_seconds = width >= kDay ? width : kDay;
-    auto unit_of = [&](size_t i) {
-        const int64_t b = s.first_bucket + static_cast<int64_t>(i);
-        return width >= kDay ? b : floor_div(b * width, kDay);
-    };
-    d.first_unit = unit_of(0);
-    d.n = static_cast<size_t>(unit_of(s.n - 1) - d.first_unit + 1);
+    auto unit_of = [&](int64_t b) { return width >= kDay ? b : floor_div(b * width, kDay); };
+    d.first_unit = unit_of(v.data[0].bucket);
+    const uint64_t span = static_cast<uint64_t>(unit_of(v.data[v.size - 1].bucket) - d.first_unit) + 1;
+    if (span > kMaxBuckets)
+        throw Error(ErrorKind::LimitExceeded, "efficiency_drift: the span of days is " + std::to_string(span) +
+                                                  ", more than the limit of " + std::to_string(kMaxBuckets));
+    d.n = static_cast<size_t>(span);
     d.tokens.assign(d.n, 0.0);
     d.value.assign(d.n, 0.0);
-    d.bucket_begin.assign(d.n + 1, s.n);
     d.type.assign(d.n, 0);
     d.excused.assign(d.n, 0);
     InterruptTicker ticker;
-    for (size_t i = s.n; i-- > 0;) {
-        const size_t t = static_cast<size_t>(unit_of(i) - d.first_unit);
-        d.tokens[t] += static_cast<double>(s.tokens[i]);
-        d.value[t] += s.value_at(i);
-        d.bucket_begin[t] = i;
+    for (size_t i = 0; i < v.size; ++i) {
+        const BucketTotals& b = v.data[i];
+        const size_t t = static_cast<size_t>(unit_of(b.bucket) - d.first_unit);
+        d.tokens[t] += static_cast<double>(b.tokens);
+        d.value[t] += v.has_values ? b.value : static_cast<double>(b.merged_changes);
+        d.total_value += b.value;
+        d.total_squares += b.value_squares;
         ticker.tick();
     }
-    for (size_t t = d.n; t-- > 0;)  // days without buckets (only with units wider than buckets) are empty
-        if (d.bucket_begin[t] > d.bucket_begin[t + 1])
-            d.bucket_begin[t] = d.bucket_begin[t + 1];
     for (size_t t = 0; t < d.n; ++t) {
         const int64_t start = (d.first_unit + static_cast<int64_t>(t)) * d.unit_seconds;
         if (d.unit_seconds == kDay)  // 1970-01-01 was a Thursday
@@ -111,116 +111,93 @@ Days to_days(const Series& s, int64_t width, const std::vector<ExcusedSpan>& exc
         for (const ExcusedSpan& e : excused)
             if (e.start_seconds < start + d.unit_seconds && e.end_seconds > start)
                 d.excused[t] = 1;
+        ticker.tick();
     }
     return d;
 }
 
 // ---------------------------------------------------------------------------------------------
-// The frozen past-only reference: the hurdle model of every seasonal slot (as burst_baseline's,
-// without its centred window), fitted on the reference days only, and the distribution of the
-// resulting day scores on those days.
+// The frozen past-only reference: a hurdle model of the day's total tokens per day type (weekday,
+// weekend), fitted on the reference days only, and the distribution of the resulting day scores
+// on those days. Day totals, not hours: drift is about how much, and the hour a token is spent at
+// is the burst scan's business (scored by hour, a time-zone move made every later day look
+// unusual and left the value test to chance on a period chosen for it).
+
+struct DayModel {
+    double p = 0.5, level = 0, sigma = kPriorSigma, df = kMaxDf;
+    std::vector<double> logs;  // sorted active ln totals (for leave-one-out)
+    double count = 0;          // reference days of this type
+};
 
 struct Reference {
-    std::vector<double> p, level, sigma;  // per slot
-    std::vector<std::vector<double>> logs;  // per slot, sorted active ln tokens (for leave-one-out)
-    std::vector<double> count;              // per slot, buckets used
-    double p_all = 0.5, level_all = 0;
-    double rho = 0;                         // lag-1 correlation of its day scores
+    DayModel model[2];
+    double rho = 0;                       // lag-1 correlation of its day scores
     double day_mean[2] = {0, 0}, day_sigma[2] = {1, 1};
     double days[2] = {0, 0};              // reference days per type
     double mean_tokens[2] = {0, 0};       // plain mean tokens of a day per type
     double tokens = 0, value = 0;         // totals over the reference days
+    bool usable = false;
 };
 
-// Day score: the sum of the day's bucket scores (mid-distribution normal scores minus their null
-// mean, as in the burst scan). It rises with more active buckets and with more tokens per active
-// bucket, so a level shift inside usual hours moves it as much as new hours do.
-double day_score(const Series& s, const Days& d, const Reference& ref, size_t t)
+// Mid-distribution normal score of a day's total under the type's hurdle model, minus its null
+// mean (as the burst scan scores a bucket). `skip` leaves one active day out (leave-one-out, for
+// the reference's own days): in-sample, an ordinary day after the reference scored +0.2 to +0.5
+// standard deviations above the reference's days, because the score is bounded below (an idle
+// day) and not above, so the extra spread of an out-of-sample score raises its mean.
+double day_score(const DayModel& m, double tokens, bool leave_out)
 {
-    double sum = 0.0;
-    for (size_t i = d.bucket_begin[t]; i < d.bucket_begin[t + 1]; ++i) {
-        const size_t k = s.slot[i];
-        sum += hurdle_score(s.tokens[i], ref.p[k], ref.level[k], ref.sigma[k], ref.sigma[k], kMaxDf) - hurdle_mean(ref.p[k]);
+    const bool act = tokens > 0;
+    const double a = static_cast<double>(m.logs.size());
+    double p = m.p, level = m.level;
+    if (leave_out) {
+        p = std::clamp((a - (act ? 1.0 : 0.0) + 0.5) / std::max(1.0, m.count - 1.0 + 1.0), 1e-6, 1.0 - 1e-6);
+        if (act && m.logs.size() > 1) {
+            const double l = std::log(tokens);
+            const size_t at = static_cast<size_t>(std::lower_bound(m.logs.begin(), m.logs.end(), l) - m.logs.begin());
+            level = median_without(m.logs, std::min(at, m.logs.size() - 1));
+        }
     }
-    return sum;
+    const int64_t t = static_cast<int64_t>(std::min(tokens, 9.0e18));
+    return hurdle_score(t, p, level, m.sigma, m.sigma, m.df) - hurdle_mean(p);
 }
 
-// The same for a reference day, each bucket scored leave-one-out (against its slot without
-// itself), so that the reference's day scores are distributed like those of the days after it.
-// In-sample, an ordinary day after the reference scored +0.2 to +0.5 standard deviations above
-// the reference's days: the score is bounded below (an idle bucket) and not above, so the extra
-// spread of an out-of-sample score raises its mean.
-double day_score_loo(const Series& s, const Days& d, const Reference& ref, size_t t)
+// The day models from the days in `use` (reference days that are neither excused nor in a
+// finding of the first pass): activity rate (half a pseudo-day), median ln total, and the
+// winsorised SD of ln totals, a type with fewer than 8 active days shrunk towards the other's
+// scale (8 pseudo-days); Student-t degrees of freedom from the active days.
+void fit_days(const Days& d, const std::vector<size_t>& use, Reference& ref)
 {
-    double sum = 0.0;
-    for (size_t i = d.bucket_begin[t]; i < d.bucket_begin[t + 1]; ++i) {
-        const size_t k = s.slot[i];
-        const auto& logs = ref.logs[k];
-        const bool act = s.tokens[i] > 0;
-        const double a = static_cast<double>(logs.size());
-        const double p = (a - (act ? 1.0 : 0.0) + kShrink * ref.p_all) / (ref.count[k] - 1.0 + kShrink);
-        double level = ref.level[k];
-        if (act) {
-            const double l = std::log(static_cast<double>(s.tokens[i]));
-            const size_t at = static_cast<size_t>(std::lower_bound(logs.begin(), logs.end(), l) - logs.begin());
-            level = shrunk_level(logs, logs.size(), std::min(at, logs.size() - 1), ref.level_all);
-        }
-        sum += hurdle_score(s.tokens[i], p, level, ref.sigma[k], ref.sigma[k], kMaxDf) - hurdle_mean(p);
+    for (auto& m : ref.model) {
+        m.logs.clear();
+        m.count = 0;
     }
-    return sum;
-}
-
-// Slot model from the days in `use` (reference days that are neither excused nor in a finding of
-// the first pass). Per slot: activity rate and median ln tokens shrunk towards the reference-wide
-// values (kShrink pseudo-observations), scale the winsorised SD of in-slot residuals shrunk towards
-// the pooled one with 8 pseudo-observations (a slot with a handful of active buckets keeps little
-// of its own).
-void fit_slots(const Series& s, const Days& d, const std::vector<size_t>& use, Reference& ref)
-{
-    const size_t K = s.n_slots;
-    std::vector<std::vector<double>> logs(K);
-    std::vector<double> count(K, 0.0), all;
-    for (size_t t : use)
-        for (size_t i = d.bucket_begin[t]; i < d.bucket_begin[t + 1]; ++i) {
-            count[s.slot[i]] += 1;
-            if (s.tokens[i] > 0) {
-                const double l = std::log(static_cast<double>(s.tokens[i]));
-                logs[s.slot[i]].push_back(l);
-                all.push_back(l);
-            }
-        }
-    double used = 0;
-    for (double c : count)
-        used += c;
-    const double p_all = (static_cast<double>(all.size()) + 0.5) / (used + 1.0);
-    const double level_all = all.empty() ? 0.0 : median_inplace(all);
-    ref.p.assign(K, p_all);
-    ref.level.assign(K, level_all);
-    ref.sigma.assign(K, kPriorSigma);
-    std::vector<double> resid, own(K, 0.0);
-    for (size_t k = 0; k < K; ++k) {
-        auto& x = logs[k];
-        std::sort(x.begin(), x.end());
-        ref.p[k] = (static_cast<double>(x.size()) + kShrink * p_all) / (count[k] + kShrink);
-        ref.level[k] = shrunk_level(x, x.size(), x.size(), level_all);
-        if (x.size() >= 3) {
-            std::vector<double> r(x.size());
-            for (size_t j = 0; j < x.size(); ++j)
-                r[j] = x[j] - ref.level[k];
-            resid.insert(resid.end(), r.begin(), r.end());
-            own[k] = robust_sigma(r);
+    for (size_t t : use) {
+        DayModel& m = ref.model[d.type[t]];
+        m.count += 1;
+        if (d.tokens[t] > 0)
+            m.logs.push_back(std::log(d.tokens[t]));
+    }
+    double own[2] = {0, 0};
+    for (int k = 0; k < 2; ++k) {
+        DayModel& m = ref.model[k];
+        std::sort(m.logs.begin(), m.logs.end());
+        m.p = std::clamp((static_cast<double>(m.logs.size()) + 0.5) / (m.count + 1.0), 1e-6, 1.0 - 1e-6);
+        m.level = m.logs.empty() ? 0.0 : median_without(m.logs, m.logs.size());
+        if (m.logs.size() >= 3) {
+            std::vector<double> x = m.logs;
+            own[k] = robust_sigma(x);
         }
     }
-    const double pooled = shrunk_sigma(resid.empty() ? 0.0 : robust_sigma(resid), static_cast<double>(resid.size()));
-    for (size_t k = 0; k < K; ++k) {
-        const double a = static_cast<double>(logs[k].size());
-        const double o = own[k] > 0 ? own[k] : pooled;
-        ref.sigma[k] = std::sqrt((a * o * o + 8.0 * pooled * pooled) / (a + 8.0));
+    for (int k = 0; k < 2; ++k) {
+        DayModel& m = ref.model[k];
+        const double a = static_cast<double>(m.logs.size());
+        const double other = own[1 - k] > 0 ? own[1 - k] : kPriorSigma;
+        const double o = own[k] > 0 ? own[k] : other;
+        m.sigma = std::max(0.05, std::sqrt((a * o * o + 8.0 * other * other) / (a + 8.0)));
+        m.df = std::max(1.0, a - 1.0);
+        if (m.logs.empty())  // never active on this type of day: level from the other type
+            m.level = ref.model[1 - k].level;
     }
-    ref.logs = std::move(logs);
-    ref.count = std::move(count);
-    ref.p_all = p_all;
-    ref.level_all = level_all;
 }
 
 // Mean and SD of day scores clipped at 3.5 MAD-scales around their median: the window sums test
@@ -377,13 +354,12 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
                           const CohortEfficiency& cohort, const std::vector<ExcusedSpan>& excused)
 {
     validate(params);
-    BurstParams bp = default_params(bucket_seconds);  // validates the width
+    default_params(bucket_seconds);  // validates the width
     DriftResult res;
     res.total_tokens = buckets.total_tokens;
     if (buckets.size == 0 || buckets.total_tokens == 0)
         return res;
-    const Series s = densify(buckets, bp);
-    const Days d = to_days(s, bucket_seconds, excused);
+    const Days d = to_days(buckets, bucket_seconds, excused);
     const double unit_days = static_cast<double>(d.unit_seconds) / kDay;
     auto days_to_units = [&](int64_t days) { return static_cast<size_t>(std::ceil(static_cast<double>(days) / unit_days - 1e-9)); };
     const size_t R = std::max<size_t>(1, days_to_units(params.reference_days));
@@ -404,9 +380,9 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
     if (lengths.empty())
         lengths.push_back(max_len);
 
-    const double dispersion = s.valued && s.total_value > 0 ? s.total_squares / s.total_value : 1.0;
+    const double dispersion = buckets.has_values && d.total_value > 0 ? d.total_squares / d.total_value : 1.0;
     const double units = dispersion * overdispersion(d, dispersion);
-    const bool whole = !s.valued && units == 1.0;
+    const bool whole = !buckets.has_values && units == 1.0;
 
     // Error budget: the own-past windows and the cohort windows are two families; each gets the
     // share of alpha its effective window count has (union bound), so the developer-level
@@ -448,12 +424,13 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
                 ref_start.push_back(b);
                 continue;
             }
-            fit_slots(s, d, use, ref);
+            fit_days(d, use, ref);
+            ref.usable = true;
             std::vector<double> by_type[2], score(use.size());
             double tok[2] = {0, 0};
             for (size_t j = 0; j < use.size(); ++j) {
                 const size_t t = use[j];
-                score[j] = day_score_loo(s, d, ref, t);
+                score[j] = day_score(ref.model[d.type[t]], d.tokens[t], true);
                 by_type[d.type[t]].push_back(score[j]);
                 tok[d.type[t]] += d.tokens[t];
                 ref.tokens += d.tokens[t];
@@ -510,13 +487,13 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
         // frozen at the start of its week; judged once their credit window has passed.
         for (size_t j = 0; j < refs.size() && alpha_own > 0; ++j) {
             const Reference& ref = refs[j];
-            if (ref.p.empty())
+            if (!ref.usable)
                 continue;
             const size_t b = ref_start[j];
             const size_t span_end = std::min(d.n, b + week + max_len);
             std::vector<double> dev(span_end - b), tokens_prefix(span_end - b + 1, 0.0);
             for (size_t t = b; t < span_end; ++t) {
-                dev[t - b] = day_score(s, d, ref, t) - ref.day_mean[d.type[t]];
+                dev[t - b] = day_score(ref.model[d.type[t]], d.tokens[t], false) - ref.day_mean[d.type[t]];
                 ticker.tick();
             }
             const double r_ref = ref.tokens > 0 ? ref.value / ref.tokens : 0.0;
