@@ -2,12 +2,13 @@
 // earlier weeks, the finding that slow burns, steps and ramps spread evenly over usual hours leave
 // behind (the hourly burst scan only sees use appear where it is usually absent).
 //
-// Method, for analysts: every day is compared with the developer's own past only - the weeks
-// before a suspected period, frozen at its start, so a burn that lasts cannot become its own
+// Method, for analysts: every day's total is compared with the developer's own past only - the
+// weeks before a suspected period, frozen at its start, so a burn that lasts cannot become its own
 // baseline. A period is reported when it used significantly more tokens than that past predicts
 // AND delivered significantly less value per token than that past (a rate-ratio test), designed so
 // that a developer whose use and efficiency do not change is flagged with probability at most
-// `alpha`. Its inflated tokens are the tokens its value does not pay for at the past efficiency.
+// `alpha` (and one whose value kept pace with more tokens at most `merge_alpha`). Its inflated
+// tokens are the part of its excess its value does not pay for at the past efficiency.
 // A developer with less than `min_history_days` of their own past is judged against the cohort's
 // distribution of efficiency instead (when one is given). The method, its assumptions and error
 // control are in docs/drift-method.md.
@@ -36,8 +37,8 @@ struct DriftParams {
     // it, extended to the developer's measured lag from tokens to merged value when that is
     // longer. Range [0, 60].
     int64_t credit_days = 7;
-    // Longest period tested, in days (periods of 1, 2, 4, ... days up to it, every start day).
-    // Range [1, 3660].
+    // Longest period tested, in days (periods from a week up to it in steps of sqrt(2), every
+    // start day). Range [1, 3660].
     int64_t max_period_days = 112;
 };
 
@@ -79,9 +80,9 @@ struct DriftResult {
     int64_t credit_seconds = 0;          // the credit window used (after the measured lag)
 };
 
-// Any bucket width that divides a day or is a whole number of days; buckets are summed into UTC
-// days (or kept as they are when wider than a day). Throws InvalidParameter for bad parameters.
-// Cost O(days * (log(max_period) + reference_days)).
+// Any bucket width; buckets are summed into UTC days (or kept as they are when a day or wider).
+// Throws InvalidParameter for bad parameters, LimitExceeded beyond kMaxBuckets days.
+// Cost O(buckets + days * (reference_days / 7 + periods tried)); memory O(days).
 DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, const DriftParams& params,
                           const CohortEfficiency& cohort, const std::vector<ExcusedSpan>& excused);
 
