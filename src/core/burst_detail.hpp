@@ -306,11 +306,11 @@ double binomial_lower_tail(int64_t k, int64_t n, double pi);
 double binomial_lower_tail_real(double k, double n, double pi);
 double binomial_upper_tail_real(double k, double n, double pi);
 // An excursion is charged only when its output shortfall has p <= kShortfallGate (see
-// output_test in burst_decision.cpp). Measured in test/simulation (30 seeds): without it 2.1% of
-// ordinary developers were charged something and honest sprinters 1-3 in 10; at 0.25, 1.3% and
-// 0-1 in 10, while the drips of the unit tests kept their rates (14d x1.5 158/200, 10d x2 169/200;
-// at 0.1 they fell to 132 and 154: a light developer's drip with two or three merges expected
-// cannot be told from a sprint).
+// output_test in burst_decision.cpp). Measured in test/simulation (30 seeds, with the slot
+// mixture): without it 2% of ordinary developers were charged something and honest sprinters 1-3
+// in 10; at 0.3, 1.0% and 0-1 in 10, while the drips of the unit tests kept their rates (14d x1.5
+// 161/200, 10d x2 169/200; at 0.1 they fell to 132 and 154: a light developer's drip with two or
+// three merges expected cannot be told from a sprint).
 constexpr double kShortfallGate = 0.3;
 
 // The developer's lag from tokens to merged value in days (0 when it does not stand out), from
