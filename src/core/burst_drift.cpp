@@ -73,6 +73,7 @@ struct Days {
     std::vector<uint8_t> type;     // 0 weekday, 1 weekend (UTC); 0 for units other than a day
     std::vector<uint8_t> excused;  // the day overlaps an excused span
     double total_value = 0, total_squares = 0;
+    std::vector<double> cum_tokens, cum_value;  // prefix sums: [0, t) at index t
 };
 
 int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0); }
@@ -112,6 +113,12 @@ Days to_days(const BucketsView& v, int64_t width, const std::vector<ExcusedSpan>
             if (e.start_seconds < start + d.unit_seconds && e.end_seconds > start)
                 d.excused[t] = 1;
         ticker.tick();
+    }
+    d.cum_tokens.assign(d.n + 1, 0.0);
+    d.cum_value.assign(d.n + 1, 0.0);
+    for (size_t t = 0; t < d.n; ++t) {
+        d.cum_tokens[t + 1] = d.cum_tokens[t] + d.tokens[t];
+        d.cum_value[t + 1] = d.cum_value[t] + d.value[t];
     }
     return d;
 }
@@ -303,10 +310,8 @@ Credited credited(const Days& d, size_t start, size_t len, size_t credit)
     Credited c;
     if (start + len + credit > d.n)
         return c;
-    for (size_t t = start; t < start + len + credit; ++t) {
-        c.tokens += d.tokens[t];
-        c.value += d.value[t];
-    }
+    c.tokens = d.cum_tokens[start + len + credit] - d.cum_tokens[start];
+    c.value = d.cum_value[start + len + credit] - d.cum_value[start];
     c.valid = true;
     return c;
 }
@@ -491,9 +496,12 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
                 continue;
             const size_t b = ref_start[j];
             const size_t span_end = std::min(d.n, b + week + max_len);
-            std::vector<double> dev(span_end - b), tokens_prefix(span_end - b + 1, 0.0);
+            // Prefix sums over the days after the reference: deviations of the day scores from
+            // the reference's mean, and weekend days.
+            std::vector<double> cum_dev(span_end - b + 1, 0.0), cum_weekend(span_end - b + 1, 0.0);
             for (size_t t = b; t < span_end; ++t) {
-                dev[t - b] = day_score(ref.model[d.type[t]], d.tokens[t], false) - ref.day_mean[d.type[t]];
+                cum_dev[t - b + 1] = cum_dev[t - b] + day_score(ref.model[d.type[t]], d.tokens[t], false) - ref.day_mean[d.type[t]];
+                cum_weekend[t - b + 1] = cum_weekend[t - b] + d.type[t];
                 ticker.tick();
             }
             const double r_ref = ref.tokens > 0 ? ref.value / ref.tokens : 0.0;
@@ -502,11 +510,9 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
                     const Credited a = credited(d, start, L, credit);
                     if (!a.valid)
                         break;
-                    double sum = 0, n_type[2] = {0, 0};
-                    for (size_t t = start; t < start + L; ++t) {
-                        sum += dev[t - b];
-                        n_type[d.type[t]] += 1;
-                    }
+                    const double sum = cum_dev[start + L - b] - cum_dev[start - b];
+                    const double weekend = cum_weekend[start + L - b] - cum_weekend[start - b];
+                    const double n_type[2] = {static_cast<double>(L) - weekend, weekend};
                     // Two-sample variance: the window's days and the reference's mean, per day type.
                     double var = 0;
                     for (int k = 0; k < 2; ++k) {
