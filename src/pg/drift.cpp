@@ -109,6 +109,10 @@ UV_FUNCTION(efficiency_drift)
                                           series.total_merged_changes()};
         const uv::burst::DriftResult result = uv::burst::analyze_drift(view, width, params, cohort, spans);
         count = result.findings.size();
+        // The contract the boards rely on (one row per developer and start): disjoint, by start.
+        for (size_t i = 1; i < count; ++i)
+            if (result.findings[i].start_seconds < result.findings[i - 1].end_seconds)
+                throw Error(ErrorKind::Internal, "efficiency_drift: the analysis returned overlapping findings");
         rows = static_cast<DriftRow*>(uv::pg::palloc_or_throw(sizeof(DriftRow) * (count + 1)));
         for (size_t i = 0; i < count; ++i) {
             const uv::burst::DriftFinding& f = result.findings[i];
