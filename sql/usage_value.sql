@@ -2624,18 +2624,20 @@ BEGIN
     --    tokens above are the burst episodes'), writing the findings that differ. A newcomer is
     --    judged against the value per token of the board's established developers (28 days or
     --    more with tokens, efficiency_drift's default min_history), those of the newcomer's cohort
-    --    when it has at least min_group_size of them, else the whole board's; authored value per
-    --    token over all their days, summed in day order. Read after step 6, so that <name>_periods
-    --    knows every developer's cohort. The cohort is read for the developers re-analysed: those
-    --    left alone keep the findings of their last analysis (full => true recomputes them all).
+    --    when it has at least min_group_size of them, else the whole board's; authored value (from
+    --    <name>_credits, summed in bucket order: the series' value without decoding every day) per
+    --    token over all their days. Read after step 6, so that <name>_periods knows every
+    --    developer's cohort. The cohort is read for the developers re-analysed: those left alone
+    --    keep the findings of their last analysis (full => true recomputes them all).
     EXECUTE format($sql$
         CREATE TEMP TABLE uv_established ON COMMIT DROP AS
-        SELECT d.developer_id, sum(%3$I.merged_value(d.series) ORDER BY d.day) / sum(d.tokens)::float8 AS efficiency
-        FROM %1$I.%2$I d
-        WHERE EXISTS (SELECT 1 FROM uv_re)
-        GROUP BY d.developer_id
-        HAVING count(*) FILTER (WHERE d.tokens > 0) >= 28
-        $sql$, s, r_days, ext);
+        SELECT d.developer_id, coalesce(k.value, 0) / d.tokens::float8 AS efficiency
+        FROM (SELECT developer_id, sum(tokens) AS tokens FROM %1$I.%2$I
+              WHERE EXISTS (SELECT 1 FROM uv_re)
+              GROUP BY developer_id HAVING count(*) FILTER (WHERE tokens > 0) >= 28) d
+        LEFT JOIN (SELECT developer_id, sum(authored_value ORDER BY bucket) AS value FROM %1$I.%3$I
+                   WHERE EXISTS (SELECT 1 FROM uv_re) GROUP BY developer_id) k USING (developer_id)
+        $sql$, s, r_days, r_credits);
     EXECUTE format($sql$
         CREATE TEMP TABLE uv_cohorts ON COMMIT DROP AS
         WITH who AS (
