@@ -45,7 +45,7 @@ SELECT developer_id AS developer, to_char(start_at, 'Mon DD HH24:MI') AS start, 
        round(tokens / 1e3) AS tokens, round(baseline_tokens / 1e3) AS baseline,
        merged_changes AS merged, round(merged_value::numeric, 1) AS value, round(expected_merged_value::numeric, 1) AS expected,
        round(inflated_tokens / 1e3) AS inflated, to_char(p_value, '9.9EEEE') AS "p-value", verdict
-FROM demo.eng_episodes ORDER BY excess_tokens DESC LIMIT 10;
+FROM demo.eng_episodes WHERE kind = 'burst' ORDER BY excess_tokens DESC LIMIT 10;
 
 \echo
 \echo '3. Leaderboards over the whole demo: raw tokens, the naive ratio, and the fair one'

@@ -1,5 +1,5 @@
 -- usage_value 0.4.0 -> 0.5.0: burst as a storable series, and refreshes that cost what is new,
--- not the whole history (issue 13).
+-- not the whole history (issue 13); excused periods and efficiency drift (issue 14).
 
 \echo Use "ALTER EXTENSION usage_value UPDATE TO '0.5.0'" to load this file. \quit
 
@@ -128,19 +128,23 @@ CREATE AGGREGATE @extschema@.rollup(@extschema@.burst_series) (
 COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.burst_series) IS
     'merges stored series of one developer (adjacent or overlapping ranges: buckets summed); equal, bit for bit, to burst_series over the underlying rows; series of different widths are refused';
 
--- Accessors: parameters belong here, named and defaulted.
+-- Accessors: parameters belong here, named and defaulted. Not STRICT, for excused: a NULL series
+-- gives NULL, a NULL significance, horizon or baseline is refused (22023), a NULL excused (or a
+-- NULL or empty range in it) excuses nothing.
 CREATE FUNCTION @extschema@.burst_inflation(series @extschema@.burst_series, significance float8 DEFAULT 0.01,
-                                            horizon interval DEFAULT '3 days', baseline interval DEFAULT '56 days')
+                                            horizon interval DEFAULT '3 days', baseline interval DEFAULT '56 days',
+                                            excused tstzrange[] DEFAULT NULL)
     RETURNS float8
-    AS 'MODULE_PATHNAME', 'burst_series_inflation' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.burst_inflation(@extschema@.burst_series, float8, interval, interval) IS
-    'share of the series'' tokens in significant bursts that delivered no matching merged output, in [0, 1]; significance = developer-level false-alarm rate, horizon = how long after a burst merges still count, baseline = window of usual use';
+    AS 'MODULE_PATHNAME', 'burst_series_inflation' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.burst_inflation(@extschema@.burst_series, float8, interval, interval, tstzrange[]) IS
+    'share of the series'' tokens in significant bursts that delivered no matching merged output, in [0, 1]; significance = developer-level false-alarm rate, horizon = how long after a burst merges still count, baseline = window of usual use, excused = periods the developer''s own record excuses (on-call, incident, training): inflated tokens inside them are not charged (an unbounded side reaches the end of the series; NULL ranges and empty ones are ignored). NULL series: NULL; NULL significance, horizon or baseline: error 22023';
 CREATE FUNCTION @extschema@.burst_episodes(series @extschema@.burst_series, significance float8 DEFAULT 0.01,
-                                           horizon interval DEFAULT '3 days', baseline interval DEFAULT '56 days')
+                                           horizon interval DEFAULT '3 days', baseline interval DEFAULT '56 days',
+                                           excused tstzrange[] DEFAULT NULL)
     RETURNS @extschema@.burst_episode[]
-    AS 'MODULE_PATHNAME', 'burst_series_episodes' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.burst_episodes(@extschema@.burst_series, float8, interval, interval) IS
-    'the significant excursions behind burst_inflation(series, ...), sprints included (inflated_tokens 0), ordered by start';
+    AS 'MODULE_PATHNAME', 'burst_series_episodes' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.burst_episodes(@extschema@.burst_series, float8, interval, interval, tstzrange[]) IS
+    'the significant excursions behind burst_inflation(series, ...), sprints included (inflated_tokens 0), ordered by start; with excused, the inflated tokens inside those periods are in excused_tokens, not inflated_tokens. NULL series: NULL; NULL significance, horizon or baseline: error 22023';
 CREATE FUNCTION @extschema@.buckets(series @extschema@.burst_series)
     RETURNS TABLE(bucket timestamptz, tokens bigint, merged_changes bigint, merged_value float8)
     AS 'MODULE_PATHNAME', 'burst_series_buckets' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
@@ -173,6 +177,34 @@ COMMENT ON FUNCTION @extschema@.bucket_count(@extschema@.burst_series) IS 'numbe
 -- same transition, final = analysis with the aggregate's parameters (results unchanged; merged
 -- value is kept to 6 decimals, at most 1e6 per row).
 
+-- Excused periods (issue 14): burst_episode gains excused_tokens, the inflated tokens inside the
+-- periods passed as excused; inflated_tokens is what is charged.
+ALTER TYPE @extschema@.burst_episode ADD ATTRIBUTE excused_tokens float8;   -- inflated tokens inside excused periods (not charged)
+COMMENT ON COLUMN @extschema@.burst_episode.inflated_tokens IS 'the part of the excess that the merged output does not explain, less excused_tokens: what is charged (0: a sprint that delivered, or excused)';
+COMMENT ON COLUMN @extschema@.burst_episode.is_inflation IS 'inflated_tokens > 0 (false: a sprint that delivered, or excused)';
+COMMENT ON COLUMN @extschema@.burst_episode.excused_tokens IS 'inflated tokens inside the periods passed as excused (on-call, incident, training): not charged, not in inflated_tokens; 0 when none';
+
+------------------------------------------------------------------------------------------------
+-- Efficiency drift: a developer's value per token against their own past (issue 14)
+------------------------------------------------------------------------------------------------
+
+-- What the hourly burst scan cannot see (slow burns, steps and ramps spread over usual hours):
+-- periods of significantly more tokens than the developer's own earlier weeks predict AND
+-- significantly less value per token than those weeks delivered (the past frozen at the period's
+-- start); a newcomer without min_history of own past is judged against cohort_efficiency, the
+-- value per token of established developers (src/core/burst_drift.hpp). Not STRICT: a NULL series
+-- gives no rows, a NULL significance, reference, min_history or credit_window is refused (22023).
+CREATE FUNCTION @extschema@.efficiency_drift(series @extschema@.burst_series, significance float8 DEFAULT 0.01,
+                                             reference interval DEFAULT '56 days', min_history interval DEFAULT '28 days',
+                                             credit_window interval DEFAULT '7 days',
+                                             cohort_efficiency float8[] DEFAULT NULL, excused tstzrange[] DEFAULT NULL)
+    RETURNS TABLE(start_at timestamptz, end_at timestamptz, tokens bigint, expected_tokens float8, merged_value float8,
+                  expected_value float8, ratio float8, inflated_tokens float8, excused_tokens float8, p_value float8,
+                  token_p_value float8, value_p_value float8, reference text)
+    AS 'MODULE_PATHNAME', 'efficiency_drift' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 4;
+COMMENT ON FUNCTION @extschema@.efficiency_drift(@extschema@.burst_series, float8, interval, interval, interval, float8[], tstzrange[]) IS
+    'periods (whole UTC days, ordered by start) in which the series used significantly more tokens than the developer''s own past predicts and delivered significantly less value per token than it: tokens and expected_tokens, merged_value (with the credit window after) and expected_value (at the reference efficiency), ratio (value per token over the reference''s, below 1), inflated_tokens (the tokens the value does not pay for, charged: less excused_tokens, those inside excused periods), the combined p_value (at most significance) and its token and value parts, and reference: ''own past'', or ''cohort'' for a developer with less than min_history of own past, judged against cohort_efficiency (value per token of established developers: (SELECT array_agg(usage_value.merged_value(s) / usage_value.tokens(s)) FROM ... WHERE usage_value.tokens(s) > 0); NULL elements skipped; NULL or fewer than 5 usable values: no cohort reference). reference, min_history and credit_window are whole days (22023 otherwise); excused as in burst_episodes. NULL series: no rows; NULL significance, reference, min_history or credit_window: error 22023';
+
 ------------------------------------------------------------------------------------------------
 -- Bindings: per developer-day storage and incremental refresh
 ------------------------------------------------------------------------------------------------
@@ -200,7 +232,8 @@ ALTER TABLE @extschema@.leaderboards
     ADD COLUMN days_recomputed bigint,
     ADD COLUMN days_changed bigint,
     ADD COLUMN developers_reanalysed bigint,
-    ADD COLUMN periods_rebuilt bigint;
+    ADD COLUMN periods_rebuilt bigint,
+    ADD COLUMN annotations_table text;
 COMMENT ON COLUMN @extschema@.leaderboards.late_window IS 'how far before the watermark every refresh re-reads the usage source: late rows and deletions inside it are handled exactly; NULL: a board made before 0.5.0 (rebuilt whole at every refresh)';
 COMMENT ON COLUMN @extschema@.leaderboards.ingested_column IS 'the usage column recording when a row arrived: a row ingested after the last refresh is picked up however old its time; NULL: none';
 COMMENT ON COLUMN @extschema@.leaderboards.watermark IS 'the newest usage time folded into the board: the next refresh re-reads from the UTC day of watermark - late_window on; NULL: nothing read yet (the next refresh is a full one)';
@@ -210,8 +243,9 @@ COMMENT ON COLUMN @extschema@.leaderboards.ingested_from IS 'rows ingested after
 COMMENT ON COLUMN @extschema@.leaderboards.refresh_kind IS 'what the last refresh (or the creation) did: full (every day recomputed) or incremental (the days new, late or deleted rows touch)';
 COMMENT ON COLUMN @extschema@.leaderboards.days_recomputed IS 'developer-days the last refresh recomputed (re-read, or with changed credit); NULL: a board made before 0.5.0';
 COMMENT ON COLUMN @extschema@.leaderboards.days_changed IS 'of them, developer-days whose stored contents changed (written, added or deleted)';
-COMMENT ON COLUMN @extschema@.leaderboards.developers_reanalysed IS 'developers whose burst episodes the last refresh recomputed (their series changed; all of them in a full rebuild)';
+COMMENT ON COLUMN @extschema@.leaderboards.developers_reanalysed IS 'developers whose episodes (burst and drift) the last refresh recomputed (their series or annotations changed; all of them in a full rebuild)';
 COMMENT ON COLUMN @extschema@.leaderboards.periods_rebuilt IS 'developer-periods the last refresh rebuilt (holding a changed day; all of them in a full rebuild)';
+COMMENT ON COLUMN @extschema@.leaderboards.annotations_table IS 'the table of periods the developers'' own records excuse (developer, during, kind), read into <name>_annotations at every refresh; NULL: none';
 -- What a refresh records (late_window and ingested_column are settings, fixed at creation).
 GRANT UPDATE (watermark, ingested_watermark, read_from, ingested_from, refresh_kind, days_recomputed, days_changed,
               developers_reanalysed, periods_rebuilt) ON @extschema@.leaderboards TO PUBLIC;
@@ -262,13 +296,13 @@ COMMENT ON COLUMN @extschema@.leaderboard_freshness.developer_coverage IS 'share
 COMMENT ON COLUMN @extschema@.leaderboard_freshness.refresh_kind IS 'what the last refresh (or the creation) did: full (everything recomputed) or incremental (only the days new, late or deleted rows touch); boards made before 0.5.0: full';
 COMMENT ON COLUMN @extschema@.leaderboard_freshness.days_recomputed IS 'developer-days the last refresh recomputed; NULL: a board made before 0.5.0';
 COMMENT ON COLUMN @extschema@.leaderboard_freshness.days_changed IS 'of them, developer-days whose contents changed; NULL: a board made before 0.5.0';
-COMMENT ON COLUMN @extschema@.leaderboard_freshness.developers_reanalysed IS 'developers whose burst episodes the last refresh recomputed; NULL: a board made before 0.5.0';
+COMMENT ON COLUMN @extschema@.leaderboard_freshness.developers_reanalysed IS 'developers whose episodes (burst and drift) the last refresh recomputed (their series or annotations changed); NULL: a board made before 0.5.0';
 COMMENT ON COLUMN @extschema@.leaderboard_freshness.periods_rebuilt IS 'developer-periods the last refresh rebuilt; NULL: a board made before 0.5.0';
 COMMENT ON COLUMN @extschema@.leaderboard_freshness.watermark IS 'the newest usage time folded into the board; the next refresh re-reads from watermark - late_window (UTC day) on';
 COMMENT ON COLUMN @extschema@.leaderboard_freshness.late_window IS 'an interval (as text): how far before the watermark a refresh re-reads: rows arriving late or deleted inside it are handled exactly, older ones need refresh_leaderboard(name, full => true) (or ingested_column); NULL: a board made before 0.5.0';
 
--- create_leaderboard gains late_window and ingested_column (at the end, with defaults) and makes
--- the new layout: the wrapper and its body are replaced.
+-- create_leaderboard gains late_window, ingested_column and annotations_table (at the end, with
+-- defaults) and makes the new layout: the wrapper and its body are replaced.
 DROP FUNCTION @extschema@.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text);
 DROP FUNCTION usage_value_internal.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text);
 
@@ -320,7 +354,9 @@ CREATE FUNCTION usage_value_internal.create_leaderboard(
     multiple_teams text,
     -- incremental refresh (issue 13)
     late_window interval,
-    ingested_column text
+    ingested_column text,
+    -- excused periods (issue 14)
+    annotations_table regclass
 ) RETURNS SETOF text
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -354,6 +390,8 @@ DECLARE
     obj_rejects text := name || '_rejects';
     obj_coverage text := name || '_coverage';
     obj_unmatched text := name || '_unmatched';
+    obj_annotations text := name || '_annotations';
+    made_objects text[];   -- what the board makes, in refresh order
     -- Rows set aside: a developer with more than set_aside_share of their usage rows in a period
     -- set aside (<name>_rejects), and at least set_aside_min_rows of them, is not ranked in it
     -- (README, "Rows set aside"): the tokens of those rows count for nobody.
@@ -451,6 +489,22 @@ BEGIN
     IF ingested_column IS NOT NULL THEN
         PERFORM usage_value_internal.check_column_kind(usage_table, ingested_column, 'ingested_column', 'time');
         ingested_expr := format('u.%I::timestamptz', ingested_column);
+    END IF;
+    -- Excused periods: a developer (an identity, mapped like the usage table's), a tstzrange and
+    -- a kind (on-call, incident, training, ...).
+    IF annotations_table IS NOT NULL THEN
+        PERFORM @extschema@._check_column(annotations_table, 'developer', 'annotations_table');
+        PERFORM @extschema@._check_column(annotations_table, 'during', 'annotations_table');
+        PERFORM @extschema@._check_column(annotations_table, 'kind', 'annotations_table');
+        IF NOT EXISTS (SELECT 1 FROM pg_attribute a
+                       WHERE a.attrelid = annotations_table AND a.attname = 'during' AND a.attnum > 0 AND NOT a.attisdropped
+                         AND a.atttypid IN (SELECT t.oid FROM pg_type t WHERE t.oid = 'tstzrange'::regtype OR
+                                            (t.typtype = 'd' AND t.typbasetype = 'tstzrange'::regtype))) THEN
+            RAISE EXCEPTION 'annotations_table: column %.during is %, not a tstzrange', annotations_table,
+                (SELECT format_type(a.atttypid, NULL) FROM pg_attribute a
+                 WHERE a.attrelid = annotations_table AND a.attname = 'during' AND a.attnum > 0 AND NOT a.attisdropped)
+                USING ERRCODE = '42804', HINT = 'a view can make one: tstzrange(starts_at, ends_at) AS during';
+        END IF;
     END IF;
 
     IF tokens_column IS NOT NULL THEN
@@ -831,13 +885,38 @@ BEGIN
         GROUP BY developer_id, bucket
         $sql$, schema_name, obj_buckets, obj_days, ext, obj_credits);
 
-    -- 3. Burst episodes per developer over the whole history (the baseline needs weeks of it),
-    --    stored per developer: a refresh re-analyses only the developers whose series changed.
-    --    Merged output is credited by its authored value, so trivial changes buy back almost
-    --    nothing (review credit is not output of the episode's tokens).
+    --    _annotations (with annotations_table): the periods each developer's own record excuses,
+    --    mapped to persons like the usage table's developers, one row per developer, range and
+    --    kind (NULL developers, NULL or empty ranges left out; a NULL or empty kind is
+    --    'unspecified'). Refreshed at every refresh and compared with the last refresh's: a
+    --    developer whose annotations changed is re-analysed.
+    IF annotations_table IS NOT NULL THEN
+        EXECUTE format($sql$
+            CREATE MATERIALIZED VIEW %1$I.%2$I AS
+            SELECT DISTINCT %3$s AS developer_id, a.during::tstzrange AS during,
+                   coalesce(nullif(a.kind::text, ''), 'unspecified') AS kind
+            FROM %4$s a %5$s
+            WHERE a.developer IS NOT NULL AND a.during IS NOT NULL AND NOT isempty(a.during::tstzrange)
+            $sql$, schema_name, obj_annotations,
+            CASE WHEN identity_table IS NULL THEN 'a.developer::text' ELSE 'coalesce(am.person, a.developer::text)' END,
+            annotations_table,
+            CASE WHEN identity_table IS NULL THEN ''
+                 ELSE format('LEFT JOIN %s am ON am.identity = a.developer::text', identity_sql) END);
+        EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (developer_id, during, kind)', schema_name, obj_annotations);
+    END IF;
+
+    -- 3. Episodes per developer over the whole history (the baseline needs weeks of it), stored
+    --    per developer: a refresh re-analyses only the developers whose series (or annotations)
+    --    changed. kind 'burst': burst_episodes, the developer's annotations passed as excused;
+    --    merged output is credited by its authored value, so trivial changes buy back almost
+    --    nothing (review credit is not output of the episode's tokens). kind 'drift':
+    --    efficiency_drift, against the developer's own past, or for a newcomer the value per
+    --    token of the board's established developers (refresh_days says which); explanation only:
+    --    the board's inflated tokens are the burst episodes'.
     EXECUTE format($sql$
         CREATE TABLE %1$I.%2$I (
             developer_id text NOT NULL,
+            kind text NOT NULL CHECK (kind IN ('burst', 'drift')),
             start_at timestamptz NOT NULL,
             end_at timestamptz,
             tokens float8,
@@ -848,10 +927,14 @@ BEGIN
             expected_merged_changes float8,
             excess_tokens float8,
             inflated_tokens float8,
+            excused_tokens float8,
+            excused_by text,
             p_value float8,
             is_inflation boolean,
             verdict text,
-            PRIMARY KEY (developer_id, start_at))
+            ratio float8,
+            reference text,
+            PRIMARY KEY (developer_id, kind, start_at))
         $sql$, schema_name, obj_episodes);
 
     -- 4. Per developer and period: the period's summary (the days' summaries rolled up in day
@@ -1231,12 +1314,15 @@ BEGIN
     -- Registered now, so that the first refresh (a full one) fills the tables: the coverage
     -- checks below read what it made. A failure rolls all of it back.
     job := CASE WHEN refresh_schedule IS NOT NULL THEN format('usage_value:%s.%s', schema_name, name) END;
+    made_objects := ARRAY[obj_rejects, obj_changes, obj_credits_read, obj_credits, obj_read, obj_days, obj_buckets, obj_episodes,
+                          obj_totals, obj_periods, obj_suspects, obj_board, obj_teams, obj_coverage, obj_unmatched];
+    IF annotations_table IS NOT NULL THEN
+        made_objects := made_objects[1:5] || obj_annotations || made_objects[6:];
+    END IF;
     INSERT INTO @extschema@.leaderboards (target_schema, name, bucket_width, period, min_group_size, cron_job_name, objects,
-                                          min_coverage, multiple_teams, late_window, ingested_column)
-    VALUES (schema_name, name, bucket_width, period, min_group_size, job,
-            ARRAY[obj_rejects, obj_changes, obj_credits_read, obj_credits, obj_read, obj_days, obj_buckets, obj_episodes, obj_totals, obj_periods,
-                  obj_suspects, obj_board, obj_teams, obj_coverage, obj_unmatched],
-            min_coverage, multiple_teams, late_window, ingested_column);
+                                          min_coverage, multiple_teams, late_window, ingested_column, annotations_table)
+    VALUES (schema_name, name, bucket_width, period, min_group_size, job, made_objects,
+            min_coverage, multiple_teams, late_window, ingested_column, annotations_table::text);
     PERFORM usage_value_internal.refresh_days(schema_name, name, true);
 
     -- A join that matches nothing (or less than min_coverage of the developers with tokens) is
@@ -1294,7 +1380,8 @@ BEGIN
     RETURN QUERY SELECT format('%I.%I', schema_name, o)
                  FROM unnest(ARRAY[obj_changes, obj_credits_read, obj_credits, obj_read, obj_days, obj_buckets, obj_episodes,
                                    obj_totals, obj_periods, obj_board, obj_teams, obj_suspects, obj_rejects, obj_coverage,
-                                   obj_unmatched]) o;
+                                   obj_unmatched]
+                             || CASE WHEN annotations_table IS NOT NULL THEN ARRAY[obj_annotations] ELSE '{}' END) o;
     IF job IS NOT NULL THEN
         RETURN NEXT format('pg_cron job %s (%s)', job, refresh_schedule);
     END IF;
@@ -1350,7 +1437,9 @@ CREATE FUNCTION @extschema@.create_leaderboard(
     multiple_teams text DEFAULT 'first',
     -- incremental refresh (issue 13)
     late_window interval DEFAULT '7 days',
-    ingested_column text DEFAULT NULL
+    ingested_column text DEFAULT NULL,
+    -- excused periods (issue 14)
+    annotations_table regclass DEFAULT NULL
 ) RETURNS SETOF text
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC
@@ -1364,11 +1453,11 @@ BEGIN ATOMIC
         reverts_column, bot_column, reviewed_column, change_size_unit, change_value_cap,
         unreviewed_weight, reviews_table, reviewer_column, review_change_column, review_weight,
         identity_table, identity_column, identity_person_column, split_identities, min_coverage, multiple_teams,
-        late_window, ingested_column);
+        late_window, ingested_column, annotations_table);
 END;
-COMMENT ON FUNCTION @extschema@.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text, interval, text) IS
-    'creates, over your own usage and changes tables, the tables <name>_days (per developer and UTC day a usage_summary and a burst_series), <name>_episodes (with each episode''s verdict) and <name>_period_totals, kept up to date in place by refresh_leaderboard (only the days that new rows, or rows late or deleted within late_window, touch; ingested_column: a column recording when a usage row arrived, so that rows arriving late by any amount are picked up), the materialized views <name>_changes (what each merged change is worth, and why), <name>_credits and <name>_usage_read (the refresh''s staging), and the views <name>_buckets (non-empty buckets of the stored series), <name>_periods (inflated tokens in the periods they were spent in), <name>_leaderboard, <name>_team_leaderboard (with how complete each period is; no strict rank where the data cannot order the group) and <name>_suspects (suspected split identities), <name>_rejects (source rows left out, and why: they never fail a refresh), <name>_coverage (how well usage, changes and teams match, per period) and <name>_unmatched (identities on one side only); refuses a join that matches less than min_coverage of the developers with tokens (23503, naming the columns to map) and, with multiple_teams = refuse, people in several teams; schedules a refresh with pg_cron (CALL scheduled_refresh, which records a failed run) when refresh_schedule is given; records the board''s freshness and comments every column; returns the objects made';
-COMMENT ON FUNCTION usage_value_internal.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text, interval, text) IS
+COMMENT ON FUNCTION @extschema@.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text, interval, text, regclass) IS
+    'creates, over your own usage and changes tables, the tables <name>_days (per developer and UTC day a usage_summary and a burst_series), <name>_episodes (burst episodes with each one''s verdict, and efficiency drift findings) and <name>_period_totals, kept up to date in place by refresh_leaderboard (only the days that new rows, or rows late or deleted within late_window, touch; ingested_column: a column recording when a usage row arrived, so that rows arriving late by any amount are picked up), the materialized views <name>_changes (what each merged change is worth, and why), <name>_credits and <name>_usage_read (the refresh''s staging), and the views <name>_buckets (non-empty buckets of the stored series), <name>_periods (inflated tokens in the periods they were spent in), <name>_leaderboard, <name>_team_leaderboard (with how complete each period is; no strict rank where the data cannot order the group) and <name>_suspects (suspected split identities), <name>_rejects (source rows left out, and why: they never fail a refresh), <name>_coverage (how well usage, changes and teams match, per period) and <name>_unmatched (identities on one side only); refuses a join that matches less than min_coverage of the developers with tokens (23503, naming the columns to map) and, with multiple_teams = refuse, people in several teams; schedules a refresh with pg_cron (CALL scheduled_refresh, which records a failed run) when refresh_schedule is given; with annotations_table (columns developer, during tstzrange, kind), the materialized view <name>_annotations, whose periods excuse the burst tokens inside them (excused_tokens, excused_by in <name>_episodes, not charged); records the board''s freshness and comments every column; returns the objects made';
+COMMENT ON FUNCTION usage_value_internal.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text, interval, text, regclass) IS
     'the body of usage_value.create_leaderboard (call that instead)';
 
 -- The refresh of a board of this layout: one transaction (a failure leaves the previous data),
@@ -1403,6 +1492,10 @@ DECLARE
     r_days text := name || '_days';
     r_episodes text := name || '_episodes';
     r_totals text := name || '_period_totals';
+    r_periods text := name || '_periods';
+    r_annotations text := name || '_annotations';
+    annotated boolean;   -- does the board have <name>_annotations?
+    excused_by text;     -- the kinds of the developer's annotations that overlap episode e (SQL)
     period_length text;
     from_ts timestamptz;
     reread text;   -- is day d (of uv_cand c) re-read from the source? (SQL)
@@ -1437,7 +1530,8 @@ BEGIN
 
     -- Work tables, dropped at commit (and here, after an earlier refresh in this transaction).
     FOREACH temp IN ARRAY ARRAY['uv_old_changes', 'uv_credit_periods', 'uv_credit_days', 'uv_late', 'uv_cand', 'uv_devs', 'uv_new_days', 'uv_changed',
-                                'uv_re', 'uv_new_episodes', 'uv_dirty', 'uv_new_totals', 'uv_inflated'] LOOP
+                                'uv_re', 'uv_new_episodes', 'uv_dirty', 'uv_new_totals', 'uv_inflated', 'uv_old_annotations',
+                                'uv_annotated', 'uv_excused', 'uv_established', 'uv_cohorts', 'uv_new_drift'] LOOP
         IF to_regclass('pg_temp.' || temp) IS NOT NULL THEN
             EXECUTE format('DROP TABLE pg_temp.%I', temp);
         END IF;
@@ -1484,6 +1578,28 @@ BEGIN
         JOIN uv_credit_days g ON NOT g.gone AND g.developer_id = r.developer_id AND g.bucket = r.bucket
         $sql$, s, r_credits, r_credits_read);
     EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I WITH NO DATA', s, r_credits_read);   -- read: no need to keep it
+    --    The annotations, re-read whole (they are few) and compared with the last refresh's: the
+    --    developers whose excused periods changed (added, edited, deleted, or mapped to another
+    --    person) are re-analysed below.
+    annotated := r_annotations = ANY (coalesce(entry.objects, '{}'));
+    CREATE TEMP TABLE uv_annotated (developer_id text) ON COMMIT DROP;
+    IF annotated THEN
+        EXECUTE format('CREATE TEMP TABLE uv_old_annotations ON COMMIT DROP AS SELECT * FROM %I.%I', s, r_annotations);
+        EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', s, r_annotations);
+        EXECUTE format($sql$
+            INSERT INTO uv_annotated
+            SELECT developer_id FROM ((SELECT * FROM %1$I.%2$I EXCEPT SELECT * FROM uv_old_annotations)
+                                      UNION (SELECT * FROM uv_old_annotations EXCEPT SELECT * FROM %1$I.%2$I)) x
+            GROUP BY developer_id
+            $sql$, s, r_annotations);
+        DROP TABLE uv_old_annotations;
+        excused_by := format('(SELECT string_agg(DISTINCT a.kind, '', '' ORDER BY a.kind) FROM %I.%I a '
+                             'WHERE a.developer_id = x.developer_id AND a.during && tstzrange(e.start_at, e.end_at))', s, r_annotations);
+    ELSE
+        excused_by := 'NULL::text';
+    END IF;
+    -- Each re-analysed developer's excused periods (filled in step 5).
+    CREATE TEMP TABLE uv_excused (developer_id text PRIMARY KEY, ranges tstzrange[]) ON COMMIT DROP;
 
     -- 2. The candidate days: every day re-read (stored or read), every day whose credit changed;
     --    then the developers on the board after this refresh (with a usage row, read or kept).
@@ -1594,37 +1710,58 @@ BEGIN
     SELECT count(*) INTO n_days FROM uv_cand;
     SELECT count(*) INTO n_changed FROM uv_changed;
 
-    -- 5. Re-analyse the developers whose series changed (full: every developer), writing the
-    --    episodes that differ.
+    -- 5. Re-analyse the developers whose series or annotations changed (full: every developer),
+    --    writing the burst episodes that differ (the drift findings follow in step 7). An
+    --    episode's inflated tokens inside the developer's annotated periods are excused: not
+    --    charged (excused_tokens), with the kinds of the annotations it overlaps (excused_by).
     IF rebuild THEN
         EXECUTE format('CREATE TEMP TABLE uv_re ON COMMIT DROP AS SELECT developer_id FROM %1$I.%2$I UNION SELECT developer_id FROM %1$I.%3$I',
                        s, r_days, r_episodes);
     ELSE
-        CREATE TEMP TABLE uv_re ON COMMIT DROP AS SELECT DISTINCT developer_id FROM uv_changed WHERE series_changed;
+        EXECUTE format($sql$
+            CREATE TEMP TABLE uv_re ON COMMIT DROP AS
+            SELECT developer_id FROM uv_changed WHERE series_changed
+            UNION SELECT a.developer_id FROM uv_annotated a WHERE EXISTS (SELECT 1 FROM %1$I.%2$I d WHERE d.developer_id = a.developer_id)
+            $sql$, s, r_days);
     END IF;
     ANALYZE uv_re;
     SELECT count(*) INTO n_devs FROM uv_re;
+    IF annotated THEN
+        EXECUTE format($sql$
+            INSERT INTO uv_excused
+            SELECT a.developer_id, array_agg(a.during ORDER BY a.during, a.kind) FROM %1$I.%2$I a JOIN uv_re USING (developer_id)
+            GROUP BY a.developer_id
+            $sql$, s, r_annotations);
+    END IF;
     EXECUTE format($sql$
         CREATE TEMP TABLE uv_new_episodes ON COMMIT DROP AS
-        SELECT developer_id, (e).start_at, (e).end_at, (e).tokens, (e).baseline_tokens, (e).merged_changes,
-               (e).merged_value, (e).expected_merged_value, (e).expected_merged_changes, (e).excess_tokens,
-               (e).inflated_tokens, (e).p_value, (e).is_inflation, %3$I.episode_verdict(e) AS verdict
-        FROM (SELECT d.developer_id, unnest(%3$I.burst_episodes(%3$I.rollup(d.series))) AS e
+        SELECT x.developer_id, 'burst'::text AS kind, e.start_at, e.end_at, e.tokens, e.baseline_tokens, e.merged_changes,
+               e.merged_value, e.expected_merged_value, e.expected_merged_changes, e.excess_tokens,
+               e.inflated_tokens, e.excused_tokens, %4$s AS excused_by, e.p_value, e.is_inflation,
+               CASE WHEN e.excused_tokens > 0 AND e.inflated_tokens > 0 THEN 'partly excused'
+                    WHEN e.excused_tokens > 0 THEN 'not charged: excused'
+                    ELSE %3$I.episode_verdict(e) END AS verdict,
+               NULL::float8 AS ratio, NULL::text AS reference
+        FROM (SELECT d.developer_id, %3$I.rollup(d.series) AS series
               FROM %1$I.%2$I d JOIN uv_re USING (developer_id)
               GROUP BY d.developer_id) x
-        $sql$, s, r_days, ext);
+        LEFT JOIN uv_excused ex ON ex.developer_id = x.developer_id
+        CROSS JOIN LATERAL unnest(%3$I.burst_episodes(x.series, excused => ex.ranges)) e
+        $sql$, s, r_days, ext, excused_by);
     EXECUTE format($sql$
-        DELETE FROM %1$I.%2$I e USING (SELECT * FROM %1$I.%2$I WHERE developer_id IN (SELECT developer_id FROM uv_re)
+        DELETE FROM %1$I.%2$I e USING (SELECT * FROM %1$I.%2$I WHERE kind = 'burst' AND developer_id IN (SELECT developer_id FROM uv_re)
                                        EXCEPT SELECT * FROM uv_new_episodes) g
-        WHERE e.developer_id = g.developer_id AND e.start_at = g.start_at
+        WHERE e.developer_id = g.developer_id AND e.kind = g.kind AND e.start_at = g.start_at
         $sql$, s, r_episodes);
     EXECUTE format($sql$
         INSERT INTO %1$I.%2$I
-        SELECT * FROM uv_new_episodes EXCEPT SELECT * FROM %1$I.%2$I WHERE developer_id IN (SELECT developer_id FROM uv_re)
+        SELECT * FROM uv_new_episodes
+        EXCEPT SELECT * FROM %1$I.%2$I WHERE kind = 'burst' AND developer_id IN (SELECT developer_id FROM uv_re)
         $sql$, s, r_episodes);
 
     -- 6. Periods: those holding a changed day are rebuilt (full: all), and the inflated tokens of
-    --    the re-analysed developers spread again over their periods.
+    --    the re-analysed developers' burst episodes (what is charged) spread again over their
+    --    periods.
     IF rebuild THEN
         EXECUTE format($sql$
             CREATE TEMP TABLE uv_dirty ON COMMIT DROP AS
@@ -1655,7 +1792,7 @@ BEGIN
             JOIN %1$I.%2$I d ON d.developer_id = e.developer_id AND d.day >= (e.start_at AT TIME ZONE 'UTC')::date
                             AND d.day <= ((e.end_at - interval '1 microsecond') AT TIME ZONE 'UTC')::date
             CROSS JOIN LATERAL %5$I.buckets(d.series) b
-            WHERE e.inflated_tokens > 0 AND b.bucket >= e.start_at AND b.bucket < e.end_at
+            WHERE e.kind = 'burst' AND e.inflated_tokens > 0 AND b.bucket >= e.start_at AND b.bucket < e.end_at
             GROUP BY 1, 2, 3, 4)
         SELECT developer_id, period_start, sum(share ORDER BY start_at) AS inflated_tokens
         FROM (SELECT developer_id, period_start, start_at,
@@ -1690,10 +1827,71 @@ BEGIN
           AND t.inflated_tokens IS DISTINCT FROM x.inflated_tokens
         $sql$, s, r_totals);
 
+    -- 7. Efficiency drift of the re-analysed developers (explanation only: the periods' inflated
+    --    tokens above are the burst episodes'), writing the findings that differ. A newcomer is
+    --    judged against the value per token of the board's established developers (28 days or
+    --    more with tokens, efficiency_drift's default min_history), those of the newcomer's cohort
+    --    when it has at least min_group_size of them, else the whole board's; authored value (from
+    --    <name>_credits, summed in bucket order: the series' value without decoding every day) per
+    --    token over all their days. Read after step 6, so that <name>_periods knows every
+    --    developer's cohort. The cohort is read for the developers re-analysed: those left alone
+    --    keep the findings of their last analysis (full => true recomputes them all).
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_established ON COMMIT DROP AS
+        SELECT d.developer_id, coalesce(k.value, 0) / d.tokens::float8 AS efficiency
+        FROM (SELECT developer_id, sum(tokens) AS tokens FROM %1$I.%2$I
+              WHERE EXISTS (SELECT 1 FROM uv_re)
+              GROUP BY developer_id HAVING count(*) FILTER (WHERE tokens > 0) >= 28) d
+        LEFT JOIN (SELECT developer_id, sum(authored_value ORDER BY bucket) AS value FROM %1$I.%3$I
+                   WHERE EXISTS (SELECT 1 FROM uv_re) GROUP BY developer_id) k USING (developer_id)
+        $sql$, s, r_days, r_credits);
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_cohorts ON COMMIT DROP AS
+        WITH who AS (
+            SELECT DISTINCT ON (p.developer_id) p.developer_id, p.cohort FROM %1$I.%2$I p
+            WHERE EXISTS (SELECT 1 FROM uv_re) ORDER BY p.developer_id, p.period_start DESC),
+        established AS (SELECT e.developer_id, e.efficiency, w.cohort FROM uv_established e LEFT JOIN who w USING (developer_id)),
+        cohorts AS (
+            SELECT cohort, count(*) AS developers, array_agg(efficiency ORDER BY developer_id) AS efficiency
+            FROM established WHERE cohort IS NOT NULL GROUP BY cohort),
+        everyone AS (SELECT array_agg(efficiency ORDER BY developer_id) AS efficiency FROM established)
+        SELECT r.developer_id, CASE WHEN c.developers >= %3$s THEN c.efficiency ELSE a.efficiency END AS efficiency
+        FROM uv_re r LEFT JOIN who w USING (developer_id) LEFT JOIN cohorts c ON c.cohort = w.cohort CROSS JOIN everyone a
+        $sql$, s, r_periods, entry.min_group_size);
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_new_drift ON COMMIT DROP AS
+        SELECT x.developer_id, 'drift'::text AS kind, e.start_at, e.end_at, e.tokens, e.expected_tokens AS baseline_tokens,
+               NULL::bigint AS merged_changes, e.merged_value, e.expected_value AS expected_merged_value,
+               NULL::float8 AS expected_merged_changes, greatest(e.tokens - e.expected_tokens, 0) AS excess_tokens,
+               e.inflated_tokens, e.excused_tokens, %4$s AS excused_by, e.p_value, e.inflated_tokens > 0 AS is_inflation,
+               CASE WHEN e.excused_tokens > 0 AND e.inflated_tokens > 0 THEN 'partly excused'
+                    WHEN e.excused_tokens > 0 THEN 'not charged: excused'
+                    WHEN e.inflated_tokens > 0 AND e.reference = 'cohort' THEN 'drift: less value per token than the cohort'
+                    WHEN e.inflated_tokens > 0 THEN 'drift: less value per token than own past'
+                    ELSE 'not charged' END AS verdict,
+               e.ratio, e.reference
+        FROM (SELECT d.developer_id, %3$I.rollup(d.series) AS series
+              FROM %1$I.%2$I d JOIN uv_re USING (developer_id)
+              GROUP BY d.developer_id) x
+        LEFT JOIN uv_excused ex ON ex.developer_id = x.developer_id
+        LEFT JOIN uv_cohorts c ON c.developer_id = x.developer_id
+        CROSS JOIN LATERAL %3$I.efficiency_drift(x.series, cohort_efficiency => c.efficiency, excused => ex.ranges) e
+        $sql$, s, r_days, ext, excused_by);
+    EXECUTE format($sql$
+        DELETE FROM %1$I.%2$I e USING (SELECT * FROM %1$I.%2$I WHERE kind = 'drift' AND developer_id IN (SELECT developer_id FROM uv_re)
+                                       EXCEPT SELECT * FROM uv_new_drift) g
+        WHERE e.developer_id = g.developer_id AND e.kind = g.kind AND e.start_at = g.start_at
+        $sql$, s, r_episodes);
+    EXECUTE format($sql$
+        INSERT INTO %1$I.%2$I
+        SELECT * FROM uv_new_drift
+        EXCEPT SELECT * FROM %1$I.%2$I WHERE kind = 'drift' AND developer_id IN (SELECT developer_id FROM uv_re)
+        $sql$, s, r_episodes);
+
     -- The work tables go now: a later refresh in this transaction may run as another role.
     EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I WITH NO DATA', s, r_read);   -- the staging area, emptied
     DROP TABLE uv_old_changes, uv_credit_periods, uv_credit_days, uv_late, uv_cand, uv_devs, uv_new_days, uv_changed, uv_re, uv_new_episodes,
-               uv_dirty, uv_new_totals, uv_inflated;
+               uv_dirty, uv_new_totals, uv_inflated, uv_annotated, uv_excused, uv_established, uv_cohorts, uv_new_drift;
     UPDATE @extschema@.leaderboards l
     SET watermark = CASE WHEN rebuild THEN newest ELSE greatest(l.watermark, newest) END,
         ingested_watermark = CASE WHEN rebuild THEN ingested ELSE greatest(l.ingested_watermark, ingested) END,
@@ -1703,7 +1901,7 @@ BEGIN
 END
 $function$;
 COMMENT ON FUNCTION usage_value_internal.refresh_days(name, text, boolean) IS
-    'refreshes a board of the per developer-day layout (0.5.0): recomputes the days that new, late or deleted rows touch (everything when full), re-analyses the developers whose series changed, rebuilds the periods of the changed days; writes only what differs and records what it did; call usage_value.refresh_leaderboard';
+    'refreshes a board of the per developer-day layout (0.5.0): recomputes the days that new, late or deleted rows touch (everything when full), re-analyses (burst episodes and efficiency drift) the developers whose series or annotations changed, rebuilds the periods of the changed days; writes only what differs and records what it did; call usage_value.refresh_leaderboard';
 
 -- One refresh, in one transaction: a board of this layout through refresh_days; a board made
 -- before 0.5.0 (no <name>_days) as before, every materialized view concurrently in dependency
@@ -1863,10 +2061,11 @@ INSERT INTO usage_value_internal.relation_comments VALUES
 ('_credits_read', 'staging area of refresh_leaderboard: the credit of the periods it recomputes, compared with <name>_credits; empty between refreshes (materialized view, refreshed non-concurrently)'),
 ('_usage_read', 'staging area of refresh_leaderboard: the usage a refresh re-reads, per developer and bucket (the days from the watermark less late_window on, and the days of rows ingested late); empty between refreshes (materialized view, refreshed non-concurrently)'),
 ('_days', 'one row per developer and UTC day with data: the day''s usage_summary and burst_series, kept up to date in place by refresh_leaderboard, which recomputes only the days that new, late or deleted rows touch (table; per-person: grant it to no BI role)'),
-('_period_totals', 'one row per developer and period: the period''s summary (its days rolled up), usage rows and inflated tokens, rebuilt by refresh_leaderboard for the periods whose days changed; <name>_periods adds teams and coverage (table; per-person)');
+('_period_totals', 'one row per developer and period: the period''s summary (its days rolled up), usage rows and inflated tokens, rebuilt by refresh_leaderboard for the periods whose days changed; <name>_periods adds teams and coverage (table; per-person)'),
+('_annotations', 'the periods each developer''s own record excuses (annotations_table: on-call, incident, training, ...), mapped to persons like the usage table''s developers; the burst tokens inside them are not charged (excused_tokens in <name>_episodes). Re-read at every refresh, which re-analyses a developer whose annotations changed (materialized view; per-person)');
 UPDATE usage_value_internal.relation_comments SET comment = 'one row per developer and bucket: raw tokens, merged changes and their value (materialized view, zero-filled across each developer''s span, for boards made before 0.5.0; from 0.5.0 on a view over the series stored in <name>_days: non-empty buckets only)'
 WHERE suffix = '_buckets';
-UPDATE usage_value_internal.relation_comments SET comment = 'burst episodes per developer over the whole history: significant excursions of token use above the developer''s own baseline, and how much of them the merged output explains (from 0.5.0 on a table: refresh_leaderboard re-analyses only the developers whose series changed)'
+UPDATE usage_value_internal.relation_comments SET comment = 'burst episodes per developer over the whole history: significant excursions of token use above the developer''s own baseline, and how much of them the merged output explains (from 0.5.0 on a table: refresh_leaderboard re-analyses only the developers whose series or annotations changed; kind ''drift'' rows are efficiency drift findings, kind ''burst'' the episodes, excused_tokens the inflated tokens the developer''s annotations excuse)'
 WHERE suffix = '_episodes';
 UPDATE usage_value_internal.relation_comments SET comment = 'one row per developer and period: a usage_summary, raw tokens, merged changes, value and burst inflation, with team and cohort (per-person: grant it to no BI role; from 0.5.0 on a view over <name>_period_totals: a period in which a developer has no data has no row)'
 WHERE suffix = '_periods';
@@ -1879,7 +2078,15 @@ INSERT INTO usage_value_internal.column_comments VALUES
 ('_usage_read', 'newest', 'the latest usage time in the bucket (the refresh''s watermark is the latest of them)'),
 ('_usage_read', 'ingested', 'the latest ingested_column value in the bucket; NULL: the board has no ingested_column'),
 ('*', 'rejected_rows', 'usage rows set aside (<name>_rejects) that name the developer (after identity_table): those with a time in the period, plus those without a (finite) time, which count in every period of the developer'),
-('*', 'rejected_share', 'rejected_rows / (usage_rows + rejected_rows), 0 to 1; above 0.05 with at least 3 rows the developer is not ranked in the period (left out of the ranking and its prior fit: fair_score and fair_rank NULL, see rank_note) and is reported in <name>_suspects as rows_set_aside');
+('*', 'rejected_share', 'rejected_rows / (usage_rows + rejected_rows), 0 to 1; above 0.05 with at least 3 rows the developer is not ranked in the period (left out of the ranking and its prior fit: fair_score and fair_rank NULL, see rank_note) and is reported in <name>_suspects as rows_set_aside'),
+-- excused periods and efficiency drift (issue 14)
+('_episodes', 'kind', '''burst'': an excursion of token use above the developer''s own baseline (burst_episodes), or ''drift'': a period of less value per token than the developer''s own past or, for a newcomer, than the cohort (efficiency_drift; explanation only: the periods'' inflated tokens are the burst episodes'')'),
+('*', 'excused_tokens', 'inflated tokens inside the periods the developer''s annotations excuse (<name>_annotations), in raw tokens: not charged, not in inflated_tokens; 0 when none'),
+('*', 'excused_by', 'the kinds of the developer''s annotations that overlap the episode (on-call, incident, ...), comma-separated; NULL: none'),
+('*', 'ratio', 'for a drift row: value per token in the period (with its credit window) over the reference''s, below 1 (0.5: half the value per token); NULL for a burst row'),
+('*', 'reference', 'for a drift row: what the period is judged against, ''own past'' (the developer''s earlier weeks, frozen at its start) or ''cohort'' (a newcomer: the value per token of the board''s established developers); NULL for a burst row'),
+('*', 'during', 'the excused period (UTC), as in annotations_table'),
+('_annotations', 'kind', 'what excuses the period (annotations_table.kind: on-call, incident, training, ...); ''unspecified'' when NULL or empty');
 UPDATE usage_value_internal.column_comments SET comment = 'source usage rows (events) of the developer in the bucket; NULL in boards made from 0.5.0 on, which count them per day (<name>_days.usage_rows)'
 WHERE relation = '_buckets' AND column_name = 'usage_rows';
 -- Rows set aside: a new kind of suspect and a new reason not to rank.
@@ -1891,5 +2098,25 @@ UPDATE usage_value_internal.column_comments SET comment = 'why the row is not ra
 WHERE relation = '*' AND column_name = 'rank_note';
 UPDATE usage_value_internal.relation_comments SET comment = 'suspected split identities (a token sink whose hours move with a teammate''s), identities with value but hardly any tokens, identities that are no known person, and identities not ranked because too many of their usage rows were set aside (rows_set_aside), per period (view, security_invoker)'
 WHERE suffix = '_suspects';
+
+-- Excused periods and efficiency drift (issue 14): what the burst episodes' columns mean on drift rows.
+UPDATE usage_value_internal.column_comments SET comment = 'merged changes in the episode and the attribution horizon after it (a count); NULL for a drift row'
+WHERE relation = '_episodes' AND column_name = 'merged_changes';
+UPDATE usage_value_internal.column_comments SET comment = 'the part of excess_tokens that the merged output does not explain, less excused_tokens, in raw tokens: what is charged (0 for a sprint whose output kept pace, or excused); for a drift row the tokens its value does not pay for at the reference''s value per token, less excused_tokens (explanation only: the periods'' inflated tokens are the burst episodes'')'
+WHERE relation = '_episodes' AND column_name = 'inflated_tokens';
+UPDATE usage_value_internal.column_comments SET comment = 'raw tokens the developer''s own baseline expects over the episode; for a drift row, the tokens its reference (reference) predicts'
+WHERE relation = '*' AND column_name = 'baseline_tokens';
+UPDATE usage_value_internal.column_comments SET comment = 'value of the episode''s merged changes, in typical changes (authored, without review credit); for a drift row, merged in the period and its credit window'
+WHERE relation = '*' AND column_name = 'merged_value';
+UPDATE usage_value_internal.column_comments SET comment = 'merged changes expected from the episode''s tokens at the developer''s usual tokens per merged change; NULL for a drift row'
+WHERE relation = '*' AND column_name = 'expected_merged_changes';
+UPDATE usage_value_internal.column_comments SET comment = 'value expected from the episode''s tokens at the developer''s usual tokens per value, in typical changes; for a drift row, at the reference''s value per token'
+WHERE relation = '*' AND column_name = 'expected_merged_value';
+UPDATE usage_value_internal.column_comments SET comment = 'scan p-value of the excursion, adjusted for every window and scale tried (0-1): smaller is more surely a burst; for a drift row, the combined p-value of its token excess and value shortfall'
+WHERE relation = '*' AND column_name = 'p_value';
+UPDATE usage_value_internal.column_comments SET comment = 'true when inflated_tokens > 0; false: a burst whose merged output kept pace (a sprint, not inflation), or whose inflated tokens were all excused'
+WHERE relation = '*' AND column_name = 'is_inflation';
+UPDATE usage_value_internal.column_comments SET comment = 'what the episode is charged: ''inflation'' (no matching output), ''partly paid'' (output explains part of the excess), ''not charged: output kept pace'', ''not charged: output above baseline'', ''partly excused'' or ''not charged: excused'' (inflated tokens inside the developer''s annotations, see excused_by); for a drift row ''drift: less value per token than own past'' (or ''than the cohort''), or the excused forms'
+WHERE relation = '*' AND column_name = 'verdict';
 
 -- (end of the incremental bindings section)

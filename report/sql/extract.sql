@@ -132,7 +132,9 @@ FROM :"schema".:"o_team";
 
 \if :can_bursts
 -- verdict (0.4), merged_value and expected_merged_value (0.3) are read through to_jsonb, so a
--- board made by an older version (without them) still reads: they are then null.
+-- board made by an older version (without them) still reads: they are then null. Burst episodes
+-- only: from 0.5.0 on the table also holds efficiency drift findings (kind 'drift'), which are
+-- not charged; older boards have no kind (all bursts).
 SELECT 'episodes', coalesce(json_agg(json_build_object(
            'developer_id', developer_id, 'start', extract(epoch FROM start_at)::bigint,
            'end', extract(epoch FROM end_at)::bigint, 'tokens', tokens, 'baseline', baseline_tokens,
@@ -141,7 +143,7 @@ SELECT 'episodes', coalesce(json_agg(json_build_object(
            'value', to_jsonb(e)->'merged_value', 'expected_value', to_jsonb(e)->'expected_merged_value',
            'verdict', to_jsonb(e)->>'verdict')
        ORDER BY developer_id, start_at), '[]')
-FROM :"schema".:"o_episodes" e;
+FROM :"schema".:"o_episodes" e WHERE coalesce(to_jsonb(e)->>'kind', 'burst') = 'burst';
 
 -- Per developer over the whole history: tokens, merges, inflated tokens from the episodes, and
 -- the inflated share (inflated tokens / all tokens, as burst_inflation defines it).
@@ -153,7 +155,8 @@ SELECT 'developers', coalesce(json_agg(json_build_object(
 FROM (SELECT developer_id, sum(tokens) AS tokens, sum(merged_changes) AS merged
       FROM :"schema".:"o_buckets" GROUP BY developer_id) b
 LEFT JOIN (SELECT developer_id, count(*) AS n, sum(inflated_tokens) AS inflated
-           FROM :"schema".:"o_episodes" GROUP BY developer_id) e USING (developer_id);
+           FROM :"schema".:"o_episodes" e WHERE coalesce(to_jsonb(e)->>'kind', 'burst') = 'burst'
+           GROUP BY developer_id) e USING (developer_id);
 
 -- Timelines: the non-empty buckets of each developer as sparse arrays of bucket indexes from t0.
 -- All developers up to max_timelines (0 = no limit); beyond it, those with the most inflated
@@ -162,7 +165,8 @@ WITH dev AS (
     SELECT b.developer_id
     FROM (SELECT developer_id, sum(tokens) AS tokens FROM :"schema".:"o_buckets" GROUP BY 1) b
     LEFT JOIN (SELECT developer_id, sum(inflated_tokens) AS inflated, count(*) AS n
-               FROM :"schema".:"o_episodes" GROUP BY 1) e USING (developer_id)
+               FROM :"schema".:"o_episodes" e WHERE coalesce(to_jsonb(e)->>'kind', 'burst') = 'burst' GROUP BY 1) e
+              USING (developer_id)
     ORDER BY coalesce(e.inflated, 0) DESC, coalesce(e.n, 0) DESC, b.tokens DESC, b.developer_id
     LIMIT nullif(:max_timelines, 0))
 SELECT 'timelines', coalesce(json_agg(json_build_object('developer_id', developer_id, 'i', i, 't', t, 'm', m)

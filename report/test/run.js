@@ -100,11 +100,12 @@ function clean(browser, label) {
     await page.waitForTimeout(200);
     await page.locator('#fair').screenshot({ path: path.join(shots, 'fair-board.png') });
 
-    // 2. bursts: the episodes table holds every episode; the top panels are the top inflated shares.
-    const nEp = +sql(DB, 'SELECT count(*) FROM demo.eng_episodes');
+    // 2. bursts: the episodes table holds every burst episode (not the drift findings, kind 'drift');
+    // the top panels are the top inflated shares.
+    const nEp = +sql(DB, "SELECT count(*) FROM demo.eng_episodes WHERE kind = 'burst'");
     ok(await page.locator('#all-episodes tbody tr').count() === nEp, `bursts: all-episodes table rows = episodes in the database (${nEp})`);
     // Each episode is labelled with the view's verdict; only charged ones (inflation, partly paid) look like inflation.
-    const verdicts = rows(DB, 'SELECT verdict FROM demo.eng_episodes ORDER BY verdict');
+    const verdicts = rows(DB, "SELECT verdict FROM demo.eng_episodes WHERE kind = 'burst' ORDER BY verdict");
     const labels = await page.locator('#all-episodes tbody td .tag').evaluateAll((ts) => ts.map((t) => t.textContent + '|' + t.className));
     ok(JSON.stringify(labels.map((l) => l.split('|')[0]).sort()) === JSON.stringify(verdicts.slice().sort()),
        'bursts: every episode is labelled with its verdict', { labels: labels.slice(0, 5), verdicts: verdicts.slice(0, 5) });
@@ -112,11 +113,11 @@ function clean(browser, label) {
        'bursts: only inflation and partly paid episodes are drawn as inflation', labels.filter((l) => !l.startsWith('inflation')).slice(0, 5));
     const top = rows(DB, `SELECT e.developer_id FROM demo.eng_episodes e
         JOIN (SELECT developer_id, sum(tokens) t FROM demo.eng_buckets GROUP BY 1) b USING (developer_id)
-        GROUP BY e.developer_id, b.t HAVING sum(inflated_tokens) > 0 ORDER BY sum(inflated_tokens) / b.t DESC LIMIT 3`);
+        WHERE e.kind = 'burst' GROUP BY e.developer_id, b.t HAVING sum(inflated_tokens) > 0 ORDER BY sum(inflated_tokens) / b.t DESC LIMIT 3`);
     const shown = await page.locator('#burst-top .burst-panel').evaluateAll((ps) => ps.map((p) => p.dataset.developer));
     ok(JSON.stringify(shown) === JSON.stringify(top), 'bursts: the default panels are the three highest burst-inflation shares', { shown, top });
     for (let i = 0; i < shown.length; i++) {
-      const want = +sql(DB, `SELECT count(*) FROM demo.eng_episodes WHERE developer_id = '${shown[i]}'`);
+      const want = +sql(DB, `SELECT count(*) FROM demo.eng_episodes WHERE kind = 'burst' AND developer_id = '${shown[i]}'`);
       const panel = page.locator('#burst-top .burst-panel').nth(i);
       ok(await panel.locator('table.episode-table tbody tr').count() === want, `bursts ${shown[i]}: episode table rows = its episodes (${want})`);
       const areas = await page.evaluate((k) => window.__report.charts[k].getOption().series.find((s) => s.name === 'tokens').markArea.data.length, 'burst:top' + i);
@@ -129,7 +130,7 @@ function clean(browser, label) {
     // Hovering inside the first episode of the first panel shows its excess tokens and p-value.
     {
       const ep = sql(DB, `SELECT extract(epoch FROM start_at)::bigint || '|' || extract(epoch FROM end_at)::bigint || '|' || p_value
-                          FROM demo.eng_episodes WHERE developer_id = '${top[0]}' ORDER BY start_at LIMIT 1`).split('|');
+                          FROM demo.eng_episodes WHERE kind = 'burst' AND developer_id = '${top[0]}' ORDER BY start_at LIMIT 1`).split('|');
       const mid = (Number(ep[0]) + Number(ep[1])) / 2 * 1000;
       const xy = await page.evaluate(([k, ms]) => window.__report.charts[k].convertToPixel({ xAxisIndex: 0, yAxisIndex: 0 }, [ms, 0]), ['burst:top0', mid]);
       await page.locator('#burst-top .burst-panel').first().scrollIntoViewIfNeeded();
@@ -144,7 +145,7 @@ function clean(browser, label) {
       await page.mouse.move(0, 0);
     }
     // A developer without bursts: the page says so.
-    const calm = sql(DB, `SELECT min(developer_id) FROM demo.eng_buckets WHERE developer_id NOT IN (SELECT developer_id FROM demo.eng_episodes)`);
+    const calm = sql(DB, `SELECT min(developer_id) FROM demo.eng_buckets WHERE developer_id NOT IN (SELECT developer_id FROM demo.eng_episodes WHERE kind = 'burst')`);
     await page.locator('#developer-select').selectOption(calm);
     await page.waitForTimeout(200);
     const calmText = await page.locator('#burst-explorer').innerText();

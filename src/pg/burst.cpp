@@ -16,6 +16,7 @@ extern "C" {
 #include "utils/array.h"
 #include "utils/datetime.h"
 #include "utils/lsyscache.h"
+#include "utils/rangetypes.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 }
@@ -203,9 +204,67 @@ EpisodeRow* episode_rows(const uv::burst::BurstResult& result, size_t* count)
         const uv::burst::Episode& e = result.episodes[i];
         rows[i] = {e.start_bucket,   e.end_bucket,    e.tokens,          e.merged_changes,
                    e.baseline_tokens, e.expected_merged_changes, e.excess_tokens, e.inflated_tokens,
-                   e.p_value,        e.merged_value,  e.expected_merged_value};
+                   e.p_value,        e.merged_value,  e.expected_merged_value, e.excused_tokens};
     }
     return rows;
+}
+
+ExcusedRange* read_excused(FunctionCallInfo fcinfo, int argument, size_t* count)
+{
+    *count = 0;
+    if (PG_NARGS() <= argument || PG_ARGISNULL(argument))
+        return nullptr;
+    ArrayType* array = PG_GETARG_ARRAYTYPE_P(argument);
+    const Oid element_type = ARR_ELEMTYPE(array);
+    TypeCacheEntry* range_cache = lookup_type_cache(element_type, TYPECACHE_RANGE_INFO);
+    if (range_cache->rngelemtype == nullptr || range_cache->rngelemtype->type_id != TIMESTAMPTZOID)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("excused must be a tstzrange[]")));
+    int16 length;
+    bool by_value;
+    char align;
+    get_typlenbyvalalign(element_type, &length, &by_value, &align);
+    Datum* items;
+    bool* nulls;
+    int n;
+    deconstruct_array(array, element_type, length, by_value, align, &items, &nulls, &n);
+    auto* ranges = static_cast<ExcusedRange*>(palloc(sizeof(ExcusedRange) * (size_t(n) + 1)));
+    for (int i = 0; i < n; ++i) {
+        CHECK_FOR_INTERRUPTS();
+        if (nulls[i])
+            continue;
+        RangeBound lower, upper;
+        bool empty;
+        range_deserialize(range_cache, DatumGetRangeTypeP(items[i]), &lower, &upper, &empty);
+        if (empty)
+            continue;
+        ExcusedRange& r = ranges[(*count)++];
+        const TimestampTz lo = lower.infinite ? DT_NOBEGIN : DatumGetTimestampTz(lower.val);
+        const TimestampTz hi = upper.infinite ? DT_NOEND : DatumGetTimestampTz(upper.val);
+        // '-infinity' and 'infinity' bounds are unbounded too; a lower bound at 'infinity' (or an
+        // upper one at '-infinity') excuses nothing.
+        r.lower_unbounded = TIMESTAMP_IS_NOBEGIN(lo);
+        r.upper_unbounded = TIMESTAMP_IS_NOEND(hi);
+        r.lower_seconds = TIMESTAMP_IS_NOEND(lo) ? PG_INT64_MAX
+                          : r.lower_unbounded    ? 0
+                                                 : lo / USECS_PER_SEC - (lo % USECS_PER_SEC < 0 ? 1 : 0) + kUnixEpochSeconds;
+        r.upper_seconds = TIMESTAMP_IS_NOBEGIN(hi) ? PG_INT64_MIN
+                          : r.upper_unbounded      ? 0
+                                                   : hi / USECS_PER_SEC + (hi % USECS_PER_SEC > 0 ? 1 : 0) + kUnixEpochSeconds;
+    }
+    return ranges;
+}
+
+std::vector<uv::burst::ExcusedSpan> excused_spans(const ExcusedRange* ranges, size_t count, int64 span_start, int64 span_end)
+{
+    std::vector<uv::burst::ExcusedSpan> spans;
+    for (size_t i = 0; i < count; ++i) {
+        const ExcusedRange& r = ranges[i];
+        const int64 start = r.lower_unbounded ? span_start : std::max(r.lower_seconds, span_start);
+        const int64 end = r.upper_unbounded ? span_end : std::min(r.upper_seconds, span_end);
+        if (start < end)
+            spans.push_back({start, end});
+    }
+    return spans;
 }
 
 }  // namespace uv::pg
@@ -511,15 +570,20 @@ Datum uv::pg::episodes_array(FunctionCallInfo fcinfo, const EpisodeRow* rows, si
     element_type = get_element_type(element_type);
     TupleDesc descriptor = lookup_rowtype_tupdesc_copy(element_type, -1);
     descriptor = BlessTupleDesc(descriptor);
-    if (descriptor->natts != 12)  // the 0.2.0 type with the 0.3.0 library: not updated yet
+    // 13 columns since 0.5.0 (excused_tokens). A 0.3.0 or 0.4.0 type (12) is still filled, so that
+    // boards of those versions refresh before ALTER EXTENSION UPDATE: nothing can be excused
+    // through their SQL. A 0.2.0 type (10) is refused.
+    const int columns = descriptor->natts;
+    if (columns != 12 && columns != 13)
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                        errmsg("burst_episode has %d columns, expected 12", descriptor->natts),
+                        errmsg("burst_episode has %d columns, expected 13", columns),
                         errhint("Run ALTER EXTENSION usage_value UPDATE.")));
     Datum* elements = static_cast<Datum*>(palloc(sizeof(Datum) * (count + 1)));
     for (size_t i = 0; i < count; ++i) {
         const EpisodeRow& r = rows[i];
-        // Columns of 0.2.0, then merged_value and expected_merged_value (added by 0.3.0).
-        Datum values[12] = {
+        // Columns of 0.2.0, then merged_value and expected_merged_value (added by 0.3.0), then
+        // excused_tokens (0.5.0).
+        Datum values[13] = {
             TimestampTzGetDatum(bucket_start(r.start_bucket, width)),
             TimestampTzGetDatum(bucket_start(r.end_bucket + 1, width)),
             Int64GetDatum(r.tokens),
@@ -532,8 +596,9 @@ Datum uv::pg::episodes_array(FunctionCallInfo fcinfo, const EpisodeRow* rows, si
             BoolGetDatum(r.inflated_tokens > 0.0),
             Float8GetDatum(r.merged_value),
             Float8GetDatum(r.expected_merged_value),
+            Float8GetDatum(r.excused_tokens),
         };
-        bool nulls[12] = {false};
+        bool nulls[13] = {false};
         elements[i] = HeapTupleGetDatum(heap_form_tuple(descriptor, values, nulls));
     }
     int16 length;

@@ -12,6 +12,7 @@ extern "C" {
 
 #include <memory_resource>
 #include <string>
+#include <vector>
 
 namespace uv::pg {
 
@@ -82,12 +83,26 @@ std::string width_text(int64 seconds);
 // Width much finer than the buckets (see BucketAlignment::refused_step): InvalidParameter.
 void check_not_finer(int64 step, size_t distinct, int64 width);
 
+// Excused periods, a tstzrange[] argument (burst_inflation, burst_episodes, efficiency_drift),
+// read as plain data with PostgreSQL calls only (call it with no C++ object alive): a NULL array,
+// NULL elements and empty ranges are skipped. Bounds are whole seconds since 1970 UTC, the lower
+// rounded down and the upper up (inclusive or not: a single instant excuses nothing).
+struct ExcusedRange {
+    bool lower_unbounded, upper_unbounded;
+    int64 lower_seconds, upper_seconds;
+};
+ExcusedRange* read_excused(FunctionCallInfo fcinfo, int argument, size_t* count);
+// The spans for the core, each clamped to the series' span [span_start, span_end) (an unbounded
+// side becomes the span's end); what lies outside the span is dropped.
+std::vector<uv::burst::ExcusedSpan> excused_spans(const ExcusedRange* ranges, size_t count, int64 span_start,
+                                                  int64 span_end);
+
 // burst_episode[] of an analysis (built with PostgreSQL calls only: call it with no C++ object
 // alive). The element type comes from the function's declared result.
 struct EpisodeRow {
     int64 start_bucket, end_bucket, tokens, merged_changes;
     double baseline_tokens, expected_merged_changes, excess_tokens, inflated_tokens, p_value;
-    double merged_value, expected_merged_value;
+    double merged_value, expected_merged_value, excused_tokens;
 };
 // Copies the result's episodes into palloc'd rows (no PostgreSQL error possible: std::bad_alloc).
 EpisodeRow* episode_rows(const uv::burst::BurstResult& result, size_t* count);

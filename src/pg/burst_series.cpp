@@ -50,9 +50,16 @@ void check_stored(const BurstSeries& series)
     uv::pg::check_not_finer(series.index_step(), series.bucket_count(), series.width());
 }
 
-// Accessor parameters: significance, horizon, baseline (non-NULL: the functions are STRICT).
-BurstParams accessor_params(FunctionCallInfo fcinfo, int64 width)
+// Accessor parameters: significance, horizon, baseline (NULL is refused: the functions are not
+// STRICT, for excused), and the excused periods read by read_excused, clamped to the series' span.
+BurstParams accessor_params(FunctionCallInfo fcinfo, const BurstSeries& series, const uv::pg::ExcusedRange* excused,
+                            size_t excused_count)
 {
+    static const char* names[] = {"significance", "horizon", "baseline"};
+    for (int i = 1; i <= 3; ++i)
+        if (PG_ARGISNULL(i))
+            throw Error(ErrorKind::InvalidParameter, std::string(names[i - 1]) + " must not be NULL");
+    const int64 width = series.width();
     BurstParams params = uv::burst::default_params(width);
     const double alpha = PG_GETARG_FLOAT8(1);
     if (!(alpha > 0.0 && alpha <= 0.5)) {  // also rejects NaN
@@ -72,6 +79,8 @@ BurstParams accessor_params(FunctionCallInfo fcinfo, int64 width)
     // burst_inflation(series) equals the one-step aggregate without parameters.
     if (baseline != 56 * kDaySeconds)
         params.baseline_buckets = baseline / width + (baseline % width != 0 ? 1 : 0);
+    params.excused = uv::pg::excused_spans(excused, excused_count, series.first_bucket() * width,
+                                           (series.last_bucket() + 1) * width);
     uv::burst::validate(params);
     return params;
 }
@@ -206,21 +215,30 @@ UV_FUNCTION(burst_series_final)
 // ---------------------------------------------------------------------------------------------
 // Accessors
 
+// burst_inflation(series, significance, horizon, baseline, excused): NULL series gives NULL.
 UV_FUNCTION(burst_series_inflation)
 {
+    if (PG_ARGISNULL(0))
+        PG_RETURN_NULL();
     const Bytes bytes = series_bytes(fcinfo, 0);
+    size_t excused_count;
+    const uv::pg::ExcusedRange* excused = uv::pg::read_excused(fcinfo, 4, &excused_count);
     double share;
     {
         const BurstSeries series = BurstSeries::decode(bytes.data, bytes.size);
         check_stored(series);
-        share = uv::burst::analyze(series, accessor_params(fcinfo, series.width())).inflation_share;
+        share = uv::burst::analyze(series, accessor_params(fcinfo, series, excused, excused_count)).inflation_share;
     }
     PG_RETURN_FLOAT8(share);
 }
 
 UV_FUNCTION(burst_series_episodes)
 {
+    if (PG_ARGISNULL(0))
+        PG_RETURN_NULL();
     const Bytes bytes = series_bytes(fcinfo, 0);
+    size_t excused_count;
+    const uv::pg::ExcusedRange* excused = uv::pg::read_excused(fcinfo, 4, &excused_count);
     uv::pg::EpisodeRow* rows;
     size_t count;
     int64 width;
@@ -228,7 +246,8 @@ UV_FUNCTION(burst_series_episodes)
         const BurstSeries series = BurstSeries::decode(bytes.data, bytes.size);
         check_stored(series);
         width = series.width();
-        const uv::burst::BurstResult result = uv::burst::analyze(series, accessor_params(fcinfo, width));
+        const uv::burst::BurstResult result =
+            uv::burst::analyze(series, accessor_params(fcinfo, series, excused, excused_count));
         rows = uv::pg::episode_rows(result, &count);
     }
     return uv::pg::episodes_array(fcinfo, rows, count, width);

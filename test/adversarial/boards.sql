@@ -95,7 +95,7 @@ CREATE FUNCTION adv.inflated(board text, dev text) RETURNS float8
     LANGUAGE plpgsql STABLE AS $$
 DECLARE x float8;
 BEGIN
-    EXECUTE format('SELECT coalesce(sum(inflated_tokens), 0)::float8 FROM adv.%I WHERE developer_id = $1', board || '_episodes')
+    EXECUTE format('SELECT coalesce(sum(inflated_tokens), 0)::float8 FROM adv.%I WHERE developer_id = $1 AND kind = ''burst''', board || '_episodes')
         INTO x USING dev;
     RETURN x;
 END $$;

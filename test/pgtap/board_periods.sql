@@ -49,7 +49,7 @@ SELECT ok((SELECT refreshed_at IS NOT NULL AND rows_read = (SELECT count(*) FROM
           'create_leaderboard records the board''s freshness (every usage row and change read) and comments its columns');
 
 -- 1. Inflated tokens in the periods they were spent in.
-SELECT is((SELECT count(*) FROM bp.bp_episodes WHERE developer_id = 'd01' AND inflated_tokens > 0
+SELECT is((SELECT count(*) FROM bp.bp_episodes WHERE kind = 'burst' AND developer_id = 'd01' AND inflated_tokens > 0
            AND start_at < '2026-02-01' AND end_at > '2026-02-01'), 1::bigint,
           'd01''s drip is one charged episode across the January / February boundary');
 SELECT ok((SELECT bool_and(inflated_tokens > 0 AND burst_inflation > 0) AND count(*) = 2 FROM bp.bp_periods
@@ -57,11 +57,11 @@ SELECT ok((SELECT bool_and(inflated_tokens > 0 AND burst_inflation > 0) AND coun
           'its inflated tokens count in January and in February');
 SELECT ok((SELECT (SELECT inflated_tokens FROM bp.bp_periods WHERE developer_id = 'd01' AND period_start = '2026-01-01')
                   / inflated_tokens BETWEEN 0.35 AND 0.65
-           FROM bp.bp_episodes WHERE developer_id = 'd01' AND start_at < '2026-02-01' AND end_at > '2026-02-01'),
+           FROM bp.bp_episodes WHERE kind = 'burst' AND developer_id = 'd01' AND start_at < '2026-02-01' AND end_at > '2026-02-01'),
           '... split by the tokens spent on each side (5 of its 10 days are in January)');
 SELECT ok((SELECT abs((SELECT sum(inflated_tokens) FROM bp.bp_periods) - sum(inflated_tokens)) <= 1e-6 * sum(inflated_tokens)
-           FROM bp.bp_episodes),
-          'the periods'' inflated tokens add up to the episodes''');
+           FROM bp.bp_episodes WHERE kind = 'burst'),
+          'the periods'' inflated tokens add up to the burst episodes'' (drift findings are explanation only)');
 SELECT is((SELECT count(*) FROM bp.bp_periods WHERE inflated_tokens > tokens
                                                  OR burst_inflation <> inflated_tokens / nullif(tokens, 0)), 0::bigint,
           'burst_inflation is the period''s inflated tokens over its tokens, never above 1');
@@ -132,14 +132,15 @@ SELECT is((SELECT count(*) FROM bp.solo_team_leaderboard WHERE period_start < '2
            AND teams_suppressed = 0), 42::bigint, 'and where their rates differ, every team is ranked');
 
 -- 5. What the detector concluded about each episode.
-SELECT is((SELECT verdict FROM bp.bp_episodes WHERE developer_id = 'd01' AND start_at < '2026-02-01' AND end_at > '2026-02-01'),
+SELECT is((SELECT verdict FROM bp.bp_episodes WHERE kind = 'burst' AND developer_id = 'd01' AND start_at < '2026-02-01' AND end_at > '2026-02-01'),
           'partly paid', 'd01''s drip: charged, all but a sliver (its 26 merges are a little above what its baseline tokens deliver)');
-SELECT is((SELECT count(*) FROM bp.bp_episodes WHERE (verdict IN ('inflation', 'partly paid')) IS DISTINCT FROM is_inflation),
-          0::bigint, 'every charged episode, and only those, has a verdict of inflation');
-SELECT is(ARRAY[episode_verdict(ROW(now(), now(), 100, 10, 1, 9, 90, 90, 0.001, true, 1, 9)::burst_episode),
-                episode_verdict(ROW(now(), now(), 100, 10, 4, 9, 90, 40, 0.001, true, 4, 9)::burst_episode),
-                episode_verdict(ROW(now(), now(), 100, 10, 9, 9, 90, 0, 0.001, false, 9.5, 9)::burst_episode),
-                episode_verdict(ROW(now(), now(), 100, 10, 7, 9, 90, 0, 0.001, false, 7, 9)::burst_episode),
+SELECT is((SELECT count(*) FROM bp.bp_episodes
+           WHERE kind = 'burst' AND (verdict IN ('inflation', 'partly paid', 'partly excused')) IS DISTINCT FROM is_inflation),
+          0::bigint, 'every charged burst episode, and only those, has a verdict of inflation');
+SELECT is(ARRAY[episode_verdict(ROW(now(), now(), 100, 10, 1, 9, 90, 90, 0.001, true, 1, 9, 0)::burst_episode),
+                episode_verdict(ROW(now(), now(), 100, 10, 4, 9, 90, 40, 0.001, true, 4, 9, 0)::burst_episode),
+                episode_verdict(ROW(now(), now(), 100, 10, 9, 9, 90, 0, 0.001, false, 9.5, 9, 0)::burst_episode),
+                episode_verdict(ROW(now(), now(), 100, 10, 7, 9, 90, 0, 0.001, false, 7, 9, 0)::burst_episode),
                 episode_verdict(NULL)],
           ARRAY['inflation', 'partly paid', 'not charged: output kept pace', 'not charged: output above baseline', NULL],
           'episode_verdict: the four verdicts');
