@@ -583,9 +583,19 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
                         cands.push_back(Candidate{a, L, std::min(1.0, v * m_cohort * params.alpha / alpha_cohort), 1.0, v, true, 0});
                 }
 
-        chosen = std::move(cands);
-        for (auto& c : chosen)
-            c.inflated = c.cohort ? 0.0 : inflated_estimate(d, refs[c.ref], c.start, c.len, credit).first;
+        // Disjoint findings: the own-past periods already are, and lie after the newcomer's grid;
+        // the grid's periods of different lengths overlap, the most significant is kept.
+        std::sort(cands.begin(), cands.end(), [](const Candidate& x, const Candidate& y) {
+            return x.p != y.p ? x.p < y.p : x.len > y.len;
+        });
+        chosen.clear();
+        for (auto& c : cands) {
+            bool overlaps = false;
+            for (const auto& o : chosen)
+                overlaps = overlaps || (c.start < o.start + o.len && o.start < c.start + c.len);
+            if (!overlaps)
+                chosen.push_back(c);
+        }
         if (pass == 0) {
             // Second pass: the references leave out the first pass's findings, so a burn that
             // lasts cannot become the reference of the windows after its start.
@@ -597,7 +607,33 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
 
     std::sort(chosen.begin(), chosen.end(), [](const Candidate& x, const Candidate& y) { return x.start < y.start; });
     const double r_cohort = std::exp(cohort.log_median);
-    for (const auto& c : chosen) {
+    for (Candidate c : chosen) {
+        // The period reported is the part of the tested one whose days ran above the reference:
+        // its maximum-sum run of day-score deviations (the decision stays the tested period's).
+        // The periods tried come in a few lengths, and the one chosen for its evidence may start
+        // weeks before the change it found.
+        if (!c.cohort) {
+            const Reference& ref = refs[c.ref];
+            double run = 0, best = 0;
+            size_t run_start = c.start, best_start = c.start, best_end = c.start + c.len;
+            for (size_t t = c.start; t < c.start + c.len; ++t) {
+                if (run <= 0) {
+                    run = 0;
+                    run_start = t;
+                }
+                run += day_score(ref.model[d.type[t]], d.tokens[t], false) - ref.day_mean[d.type[t]];
+                if (run > best) {
+                    best = run;
+                    best_start = run_start;
+                    best_end = t + 1;
+                }
+            }
+            if (best > 0) {
+                c.start = best_start;
+                c.len = best_end - best_start;
+            }
+        }
+        c.inflated = c.cohort ? 0.0 : inflated_estimate(d, refs[c.ref], c.start, c.len, credit).first;
         DriftFinding f{};
         f.start_seconds = (d.first_unit + static_cast<int64_t>(c.start)) * d.unit_seconds;
         f.end_seconds = (d.first_unit + static_cast<int64_t>(c.start + c.len)) * d.unit_seconds;
@@ -629,11 +665,12 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
         f.ratio = r_ref > 0 && ta > 0 ? (va / ta) / r_ref : 0.0;
         f.inflated_tokens = c.cohort ? std::clamp(unpaid, 0.0, tw) : std::min(tw, c.inflated);
         f.excused_tokens = excess_all > 0 ? f.inflated_tokens * excess_excused / excess_all : 0.0;
+        f.inflated_tokens -= f.excused_tokens;
         f.p_value = c.p;
         f.token_p_value = c.u;
         f.value_p_value = c.v;
         f.cohort_reference = c.cohort;
-        res.inflated_tokens += f.inflated_tokens - f.excused_tokens;
+        res.inflated_tokens += f.inflated_tokens;
         res.findings.push_back(f);
     }
     return res;

@@ -64,9 +64,9 @@ struct DriftFinding {
     double merged_value;         // value merged in the period and its credit window
     double expected_value;       // reference efficiency * tokens over the same range
     double ratio;                // (value / tokens) / reference (value / tokens), <= 1 when reported
-    double inflated_tokens;      // tokens the value does not pay for at the reference efficiency,
-                                 // at most the excess over expected_tokens
-    double excused_tokens;       // the part of inflated_tokens inside excused spans (ExcusedSpan, not charged)
+    double inflated_tokens;      // charged: tokens of the excess the value does not pay for at the
+                                 // reference efficiency, less excused_tokens
+    double excused_tokens;       // the part of that waste on excused days (ExcusedSpan): not charged
     double p_value;              // combined token-excess AND value-shortfall p-value, <= alpha
     double token_p_value;        // token-excess p-value, adjusted over the periods tried
     double value_p_value;        // value-shortfall p-value (rate-ratio test)
@@ -76,7 +76,7 @@ struct DriftFinding {
 struct DriftResult {
     std::vector<DriftFinding> findings;  // disjoint, by start
     int64_t total_tokens = 0;
-    double inflated_tokens = 0.0;        // charged: sum of inflated - excused
+    double inflated_tokens = 0.0;        // charged: the findings' inflated_tokens summed
     int64_t credit_seconds = 0;          // the credit window used (after the measured lag)
 };
 

@@ -68,7 +68,7 @@ struct DriftRow {
 // efficiency_drift(series, significance, reference, min_history, credit_window,
 // cohort_efficiency, excused): one row per finding, ordered by start. A NULL series gives no
 // rows (whatever the parameters, as a NULL series gives NULL in burst_inflation); a NULL significance, reference, min_history or credit_window is refused (22023).
-// inflated_tokens is what is charged: the core's inflated tokens less the excused ones, as in
+// inflated_tokens is what is charged (the excused part is excused_tokens), as in
 // burst_episode.
 UV_FUNCTION(efficiency_drift)
 {
@@ -117,7 +117,7 @@ UV_FUNCTION(efficiency_drift)
         for (size_t i = 0; i < count; ++i) {
             const uv::burst::DriftFinding& f = result.findings[i];
             rows[i] = {f.start_seconds, f.end_seconds, f.tokens, f.expected_tokens, f.merged_value, f.expected_value,
-                       f.ratio, std::max(0.0, f.inflated_tokens - f.excused_tokens), f.excused_tokens, f.p_value,
+                       f.ratio, f.inflated_tokens, f.excused_tokens, f.p_value,
                        f.token_p_value, f.value_p_value, f.cohort_reference};
         }
     }

@@ -284,7 +284,7 @@ Findings evaluate(const BurstAccumulator& acc, const std::vector<ExcusedSpan>& e
     const DriftResult drift = analyze_drift(view, kBucketSeconds, DriftParams{}, cohort, excused);
     f.drift_charged = drift.inflated_tokens;
     for (const DriftFinding& d : drift.findings)
-        f.drift_flagged = f.drift_flagged || d.inflated_tokens - d.excused_tokens > 0;
+        f.drift_flagged = f.drift_flagged || d.inflated_tokens > 0;
     f.drift_findings = drift.findings;
     return f;
 }
