@@ -48,6 +48,17 @@ SELECT developer_id AS developer, to_char(start_at, 'Mon DD HH24:MI') AS start, 
 FROM demo.eng_episodes WHERE kind = 'burst' ORDER BY excess_tokens DESC LIMIT 10;
 
 \echo
+\echo '   Efficiency drift: periods whose tokens rose against the developer''s own earlier weeks while value per'
+\echo '   token fell (ratio = value per token against those weeks; inflated = the excess the value does not pay for;'
+\echo '   shown for the conversation, not charged on the board - the fair rank already prices it)'
+SELECT developer_id AS developer, to_char(start_at, 'Mon DD') AS start, to_char(end_at, 'Mon DD') AS "end",
+       round(tokens / 1e3) AS tokens, round(baseline_tokens / 1e3) AS expected,
+       round(merged_value::numeric, 1) AS value, round(expected_merged_value::numeric, 1) AS "value expected",
+       round(ratio::numeric, 2) AS ratio, round(inflated_tokens / 1e3) AS inflated, to_char(p_value, '9.9EEEE') AS "p-value",
+       reference
+FROM demo.eng_episodes WHERE kind = 'drift' ORDER BY inflated_tokens DESC LIMIT 5;
+
+\echo
 \echo '3. Leaderboards over the whole demo: raw tokens, the naive ratio, and the fair one'
 \echo '   (fair: lower 10% posterior bound of value per million tokens, Gamma-Poisson prior fitted to the cohort,'
 \echo '    value counted on its effective number of changes; rank interval at 80%; burning tokens without value'

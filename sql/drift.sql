@@ -46,13 +46,14 @@ CREATE TABLE drift_series AS
 SELECT dev, burst_series(bucket, tokens, merged) AS s FROM drift_rows WHERE tokens > 0 OR merged > 0 GROUP BY dev;
 SELECT dev, tokens(s), merged_changes(s), first_bucket(s), last_bucket(s) FROM drift_series ORDER BY dev;
 
--- 1. The planted step is found, starting near the step (2025-12-22) and lasting to the end, with
---    less value per token (about half) than the developer's own past; its steady twin has no
---    finding.
+-- 1. The planted step is found, starting near the step (2025-12-22) and lasting into the last
+--    week that can be judged (a period is judged once its 7-day credit window has passed: the
+--    data end on 2026-01-18), with less value per token (about half) than the developer's own
+--    past; its steady twin has no finding.
 SELECT dev, count(f.start_at) AS findings FROM drift_series LEFT JOIN LATERAL efficiency_drift(s) f ON true
 WHERE dev IN ('steady', 'step') GROUP BY dev ORDER BY dev;
 SELECT f.start_at, f.end_at, f.start_at BETWEEN '2025-12-08' AND '2025-12-29' AS starts_near_step,
-       f.end_at >= '2026-01-12' AS lasts_to_the_end,
+       f.end_at >= '2026-01-05' AS lasts_to_the_end,
        f.ratio < 1 AS less_value_per_token, round(f.ratio::numeric, 1) AS ratio, f.tokens > f.expected_tokens AS more_tokens,
        f.merged_value < f.expected_value AS less_value, f.inflated_tokens > 0 AS inflated, f.excused_tokens AS excused,
        f.p_value <= 0.01 AS significant, f.reference
@@ -124,7 +125,7 @@ SELECT burst_inflation(s, excused => '{"[2024-01-01,)"}') AS everything_after_20
 FROM drift_series WHERE dev = 'oncall';
 -- The same for efficiency_drift: excusing the step leaves nothing charged, and the unbounded
 -- range is the one written out.
-SELECT coalesce(sum(f.inflated_tokens), 0) AS charged, coalesce(sum(f.excused_tokens), 0) > 0 AS excused
+SELECT round(coalesce(sum(f.inflated_tokens), 0)::numeric, 3) AS charged, coalesce(sum(f.excused_tokens), 0) > 0 AS excused
 FROM drift_series, efficiency_drift(s, excused => '{"[2025-12-22,)"}') f WHERE dev = 'step';
 SELECT (SELECT array_agg(f ORDER BY f.start_at) FROM efficiency_drift(s, excused => '{"[2025-12-22,)"}') f)
        IS NOT DISTINCT FROM (SELECT array_agg(f ORDER BY f.start_at)

@@ -237,10 +237,7 @@ Baseline estimate_baseline(const Series& s, const std::vector<uint8_t>& excluded
     b.sigma_up.resize(n);
     b.df.resize(n);
     b.mean.resize(n);
-    b.pool_p.resize(n);
-    b.pool_level.resize(n);
-    b.pool_sigma.resize(n);
-    b.pool_w.resize(n);
+
 
     // Series-wide fallbacks for windows with no usable data (everything excluded, or all zero).
     double global_level = 0.0;
@@ -281,6 +278,8 @@ Baseline estimate_baseline(const Series& s, const std::vector<uint8_t>& excluded
     std::vector<double> all_logs, resid, scratch;
     InterruptTicker ticker;
 
+    b.block = block;
+    b.n_slots = s.n_slots;
     for (size_t bs = 0; bs < n; bs += block) {
         size_t be = std::min(n, bs + block);
         // Centred window of `window` buckets, shifted inside the series at its ends.
@@ -392,6 +391,8 @@ Baseline estimate_baseline(const Series& s, const std::vector<uint8_t>& excluded
             pooled_raw = robust_sigma(scratch);
         }
         const double pooled = shrunk_sigma(pooled_raw, active);
+        b.pool.push_back(Baseline::Pool{p_all, level_all, pooled});
+        b.pool_slot_n.insert(b.pool_slot_n.end(), slot_n.begin(), slot_n.end());
         const double l0 = std::log(pooled);
         const double v0 = 1.0 / (2.0 * kScaleEff * std::max(1.0, active - 1.0) + 2.0 * kShrink);
         double num = 0, den = 0;
@@ -425,10 +426,7 @@ Baseline estimate_baseline(const Series& s, const std::vector<uint8_t>& excluded
             b.sigma_up[i] = slot_sigma[k] * slot_skew[k];
             b.df[i] = slot_df[k];
             b.mean[i] = slot_mean[k];
-            b.pool_p[i] = p_all;
-            b.pool_level[i] = level_all;
-            b.pool_sigma[i] = pooled;
-            b.pool_w[i] = 1.0 / (slot_n[k] + 1.0);
+
             if (i < ws || i >= we || excluded[i]) {
                 b.p[i] = slot_p[k];
                 b.level[i] = slot_level[k];

@@ -246,7 +246,9 @@ size_t credit_buckets(const Series& s, const BurstParams& params)
         const int64_t per_day = kDay / params.bucket_seconds;
         const int64_t first_day = s.first_bucket >= 0 ? s.first_bucket / per_day : -((-s.first_bucket + per_day - 1) / per_day);
         std::vector<double> tokens, value;
+        InterruptTicker ticker;
         for (size_t i = 0; i < s.n; ++i) {
+            ticker.tick();
             const int64_t b = s.first_bucket + static_cast<int64_t>(i);
             const int64_t day = (b >= 0 ? b / per_day : -((-b + per_day - 1) / per_day)) - first_day;
             if (static_cast<size_t>(day) >= tokens.size()) {
@@ -435,8 +437,9 @@ BurstResult analyze(const BucketsView& acc, const BurstParams& params)
         for (size_t i = 0; i < n; ++i) {
             ticker.tick();
             double p_mix;
+            const Baseline::Pool& pool = base.pool_of(i);
             e[i] = hurdle_score_mixed(s.tokens[i], base.p[i], base.level[i], base.sigma[i], base.sigma_up[i], base.df[i],
-                                      base.pool_w[i], base.pool_p[i], base.pool_level[i], base.pool_sigma[i], &p_mix) -
+                                      base.pool_weight(i, s.slot[i]), pool.p, pool.level, pool.sigma, &p_mix) -
                    hurdle_mean(p_mix);
             var_exact[i] = hurdle_var(p_mix);
             var[i] = std::max(1.0, var_exact[i]);  // unit floor: slack for misfit of p and the t tails
@@ -591,6 +594,7 @@ BurstResult analyze(const BucketsView& acc, const BurstParams& params)
             if (ext_end > last_end && !t.explained && t.f < 1.0) {
                 OutputCounts c{tok, base_tok, hor, m, m_count, out_tokens, out_merges, out_merge_count};
                 for (size_t i = last_end + 1; i <= ext_end; ++i) {
+                    ticker.tick();
                     const double ti = static_cast<double>(s.tokens[i]), vi = s.value_at(i);
                     c.horizon += ti;
                     c.value += vi;

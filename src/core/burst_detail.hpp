@@ -176,10 +176,18 @@ Series densify(const BucketsView& acc, const BurstParams& params);
 
 struct Baseline {
     std::vector<double> p, level, sigma;
-    // The window-wide hurdle model each bucket's slot is mixed with, with weight
-    // w = kShrink / (slot buckets + kShrink) (see hurdle_score_mixed): activity rate, level and
-    // scale of the window, and w, per bucket.
-    std::vector<double> pool_p, pool_level, pool_sigma, pool_w;
+    // The window-wide hurdle model each bucket's slot is mixed with (hurdle_score_mixed), with the
+    // weight of one pseudo-bucket, 1 / (slot buckets + 1): per block of buckets sharing a window,
+    // its activity rate, level and scale, and the buckets of each slot.
+    struct Pool {
+        double p, level, sigma;
+    };
+    size_t block = 1;
+    std::vector<Pool> pool;             // per block
+    std::vector<double> pool_slot_n;    // per block and slot: block * n_slots + slot
+    size_t n_slots = 1;
+    const Pool& pool_of(size_t i) const { return pool[i / block]; }
+    double pool_weight(size_t i, size_t slot) const { return 1.0 / (pool_slot_n[(i / block) * n_slots + slot] + 1.0); }
     std::vector<double> sigma_up;  // scale above the level (two-piece normal), >= sigma
     std::vector<double> df;    // Student-t degrees of freedom of the log-scale
     std::vector<double> mean;  // expected tokens of the bucket

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 namespace uv::burst {
@@ -28,9 +29,11 @@ void check_range(const char* name, int64_t v, int64_t lo, int64_t hi)
 }
 void check_level(const char* name, double v)
 {
-    if (!(v > 0.0 && v <= 0.5))
-        throw Error(ErrorKind::InvalidParameter,
-                    std::string("efficiency_drift: ") + name + " must be in (0, 0.5], got " + std::to_string(v));
+    if (!(v > 0.0 && v <= 0.5)) {
+        char got[32];
+        std::snprintf(got, sizeof got, "%g", v);
+        throw Error(ErrorKind::InvalidParameter, std::string("efficiency_drift: ") + name + " must be in (0, 0.5], got " + got);
+    }
 }
 }  // namespace
 
