@@ -356,6 +356,20 @@ struct Candidate {
     double inflated = 0;
 };
 
+// The candidates in their order, each kept unless it overlaps one kept before it.
+std::vector<Candidate> disjoint(const std::vector<Candidate>& ordered)
+{
+    std::vector<Candidate> kept;
+    for (const auto& c : ordered) {
+        bool overlaps = false;
+        for (const auto& o : kept)
+            overlaps = overlaps || (c.start < o.start + o.len && o.start < c.start + c.len);
+        if (!overlaps)
+            kept.push_back(c);
+    }
+    return kept;
+}
+
 }  // namespace
 
 DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, const DriftParams& params,
@@ -549,14 +563,7 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
         std::sort(cands.begin(), cands.end(), [](const Candidate& x, const Candidate& y) {
             return x.u != y.u ? x.u < y.u : x.len > y.len;
         });
-        chosen.clear();
-        for (auto& c : cands) {
-            bool overlaps = false;
-            for (const auto& o : chosen)
-                overlaps = overlaps || (c.start < o.start + o.len && o.start < c.start + c.len);
-            if (!overlaps)
-                chosen.push_back(c);
-        }
+        chosen = disjoint(cands);
         // The value tests of the chosen periods share merge_alpha (Bonferroni over how many were
         // chosen, a number fixed by the tokens): after a role change every later week is chosen
         // for its tokens, and each tested at merge_alpha flagged one such developer in four.
@@ -591,14 +598,7 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
         std::sort(cands.begin(), cands.end(), [](const Candidate& x, const Candidate& y) {
             return x.p != y.p ? x.p < y.p : x.len > y.len;
         });
-        chosen.clear();
-        for (auto& c : cands) {
-            bool overlaps = false;
-            for (const auto& o : chosen)
-                overlaps = overlaps || (c.start < o.start + o.len && o.start < c.start + c.len);
-            if (!overlaps)
-                chosen.push_back(c);
-        }
+        chosen = disjoint(cands);
         if (pass == 0) {
             // Second pass: the references leave out the first pass's findings, so a burn that
             // lasts cannot become the reference of the windows after its start.
