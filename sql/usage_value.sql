@@ -2253,6 +2253,29 @@ COMMENT ON FUNCTION @extschema@.create_leaderboard(text, regclass, text, text, r
 COMMENT ON FUNCTION usage_value_internal.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text, interval, text, regclass) IS
     'the body of usage_value.create_leaderboard (call that instead)';
 
+-- The re-analysed developers' rows of one kind in a board's episodes table become those of `fresh`
+-- (a work table of refresh_days): only the rows that changed are deleted and inserted.
+CREATE FUNCTION usage_value_internal.replace_episodes(schema_name name, episodes name, episode_kind text, fresh name)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    EXECUTE format($sql$
+        DELETE FROM %1$I.%2$I e USING (SELECT * FROM %1$I.%2$I WHERE kind = %3$L AND developer_id IN (SELECT developer_id FROM uv_re)
+                                       EXCEPT SELECT * FROM pg_temp.%4$I) g
+        WHERE e.developer_id = g.developer_id AND e.kind = g.kind AND e.start_at = g.start_at
+        $sql$, schema_name, episodes, episode_kind, fresh);
+    EXECUTE format($sql$
+        INSERT INTO %1$I.%2$I
+        SELECT * FROM pg_temp.%4$I
+        EXCEPT SELECT * FROM %1$I.%2$I WHERE kind = %3$L AND developer_id IN (SELECT developer_id FROM uv_re)
+        $sql$, schema_name, episodes, episode_kind, fresh);
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.replace_episodes(name, name, text, name) IS
+    'refresh_days: the re-analysed developers'' episodes of one kind (burst or drift) become those of a work table, writing only the rows that changed';
+
 -- The refresh of a board of this layout: one transaction (a failure leaves the previous data),
 -- run with the registry row locked (concurrent refreshes of one board serialise), writing only
 -- rows that differ (readers are never blocked: plain DML, and REFRESH ... CONCURRENTLY of the
@@ -2324,7 +2347,7 @@ BEGIN
     -- Work tables, dropped at commit (and here, after an earlier refresh in this transaction).
     FOREACH temp IN ARRAY ARRAY['uv_old_changes', 'uv_credit_periods', 'uv_credit_days', 'uv_late', 'uv_cand', 'uv_devs', 'uv_new_days', 'uv_changed',
                                 'uv_re', 'uv_new_episodes', 'uv_dirty', 'uv_new_totals', 'uv_inflated', 'uv_old_annotations',
-                                'uv_annotated', 'uv_excused', 'uv_established', 'uv_cohorts', 'uv_new_drift'] LOOP
+                                'uv_annotated', 'uv_excused', 'uv_established', 'uv_cohorts', 'uv_new_drift', 'uv_re_series'] LOOP
         IF to_regclass('pg_temp.' || temp) IS NOT NULL THEN
             EXECUTE format('DROP TABLE pg_temp.%I', temp);
         END IF;
@@ -2526,6 +2549,13 @@ BEGIN
             GROUP BY a.developer_id
             $sql$, s, r_annotations);
     END IF;
+    -- The re-analysed developers' whole series, rolled up once for both analyses.
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_re_series ON COMMIT DROP AS
+        SELECT d.developer_id, %3$I.rollup(d.series) AS series
+        FROM %1$I.%2$I d JOIN uv_re USING (developer_id)
+        GROUP BY d.developer_id
+        $sql$, s, r_days, ext);
     EXECUTE format($sql$
         CREATE TEMP TABLE uv_new_episodes ON COMMIT DROP AS
         SELECT x.developer_id, 'burst'::text AS kind, e.start_at, e.end_at, e.tokens, e.baseline_tokens, e.merged_changes,
@@ -2535,22 +2565,11 @@ BEGIN
                     WHEN e.excused_tokens > 0 THEN 'not charged: excused'
                     ELSE %3$I.episode_verdict(e) END AS verdict,
                NULL::float8 AS ratio, NULL::text AS reference
-        FROM (SELECT d.developer_id, %3$I.rollup(d.series) AS series
-              FROM %1$I.%2$I d JOIN uv_re USING (developer_id)
-              GROUP BY d.developer_id) x
+        FROM uv_re_series x
         LEFT JOIN uv_excused ex ON ex.developer_id = x.developer_id
         CROSS JOIN LATERAL unnest(%3$I.burst_episodes(x.series, excused => ex.ranges)) e
         $sql$, s, r_days, ext, excused_by);
-    EXECUTE format($sql$
-        DELETE FROM %1$I.%2$I e USING (SELECT * FROM %1$I.%2$I WHERE kind = 'burst' AND developer_id IN (SELECT developer_id FROM uv_re)
-                                       EXCEPT SELECT * FROM uv_new_episodes) g
-        WHERE e.developer_id = g.developer_id AND e.kind = g.kind AND e.start_at = g.start_at
-        $sql$, s, r_episodes);
-    EXECUTE format($sql$
-        INSERT INTO %1$I.%2$I
-        SELECT * FROM uv_new_episodes
-        EXCEPT SELECT * FROM %1$I.%2$I WHERE kind = 'burst' AND developer_id IN (SELECT developer_id FROM uv_re)
-        $sql$, s, r_episodes);
+    PERFORM usage_value_internal.replace_episodes(s, r_episodes, 'burst', 'uv_new_episodes');
 
     -- 6. Periods: those holding a changed day are rebuilt (full: all), and the inflated tokens of
     --    the re-analysed developers' burst episodes (what is charged) spread again over their
@@ -2663,28 +2682,17 @@ BEGIN
                     WHEN e.inflated_tokens > 0 THEN 'drift: less value per token than own past'
                     ELSE 'not charged' END AS verdict,
                e.ratio, e.reference
-        FROM (SELECT d.developer_id, %3$I.rollup(d.series) AS series
-              FROM %1$I.%2$I d JOIN uv_re USING (developer_id)
-              GROUP BY d.developer_id) x
+        FROM uv_re_series x
         LEFT JOIN uv_excused ex ON ex.developer_id = x.developer_id
         LEFT JOIN uv_cohorts c ON c.developer_id = x.developer_id
         CROSS JOIN LATERAL %3$I.efficiency_drift(x.series, cohort_efficiency => c.efficiency, excused => ex.ranges) e
         $sql$, s, r_days, ext, excused_by);
-    EXECUTE format($sql$
-        DELETE FROM %1$I.%2$I e USING (SELECT * FROM %1$I.%2$I WHERE kind = 'drift' AND developer_id IN (SELECT developer_id FROM uv_re)
-                                       EXCEPT SELECT * FROM uv_new_drift) g
-        WHERE e.developer_id = g.developer_id AND e.kind = g.kind AND e.start_at = g.start_at
-        $sql$, s, r_episodes);
-    EXECUTE format($sql$
-        INSERT INTO %1$I.%2$I
-        SELECT * FROM uv_new_drift
-        EXCEPT SELECT * FROM %1$I.%2$I WHERE kind = 'drift' AND developer_id IN (SELECT developer_id FROM uv_re)
-        $sql$, s, r_episodes);
+    PERFORM usage_value_internal.replace_episodes(s, r_episodes, 'drift', 'uv_new_drift');
 
     -- The work tables go now: a later refresh in this transaction may run as another role.
     EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I WITH NO DATA', s, r_read);   -- the staging area, emptied
     DROP TABLE uv_old_changes, uv_credit_periods, uv_credit_days, uv_late, uv_cand, uv_devs, uv_new_days, uv_changed, uv_re, uv_new_episodes,
-               uv_dirty, uv_new_totals, uv_inflated, uv_annotated, uv_excused, uv_established, uv_cohorts, uv_new_drift;
+               uv_dirty, uv_new_totals, uv_inflated, uv_annotated, uv_excused, uv_established, uv_cohorts, uv_new_drift, uv_re_series;
     UPDATE @extschema@.leaderboards l
     SET watermark = CASE WHEN rebuild THEN newest ELSE greatest(l.watermark, newest) END,
         ingested_watermark = CASE WHEN rebuild THEN ingested ELSE greatest(l.ingested_watermark, ingested) END,
