@@ -648,9 +648,11 @@ BurstResult analyze(const BucketsView& acc, const BurstParams& params)
                         break;
                     }
             }
-            ep.excused_tokens = ep.inflated_tokens * std::min(1.0, covered / static_cast<double>(ep.tokens));
-            ep.inflated_tokens -= ep.excused_tokens;
-            res.inflated_tokens -= ep.excused_tokens;
+            const double share = std::clamp(covered / static_cast<double>(ep.tokens), 0.0, 1.0);
+            const double charged = std::max(0.0, ep.inflated_tokens * (1.0 - share));  // no rounding below 0
+            ep.excused_tokens = ep.inflated_tokens * share;
+            res.inflated_tokens -= ep.inflated_tokens - charged;
+            ep.inflated_tokens = charged;
         }
     res.inflated_tokens = std::max(0.0, res.inflated_tokens);
     if (res.episodes.empty())  // nothing reported: every token is ordinary use

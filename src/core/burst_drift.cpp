@@ -667,8 +667,9 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
         f.expected_value = r_ref * ta;
         f.ratio = r_ref > 0 && ta > 0 ? (va / ta) / r_ref : 0.0;
         f.inflated_tokens = c.cohort ? std::clamp(unpaid, 0.0, tw) : std::min(tw, c.inflated);
-        f.excused_tokens = excess_all > 0 ? f.inflated_tokens * excess_excused / excess_all : 0.0;
-        f.inflated_tokens -= f.excused_tokens;
+        const double excused_share = excess_all > 0 ? std::clamp(excess_excused / excess_all, 0.0, 1.0) : 0.0;
+        f.excused_tokens = f.inflated_tokens * excused_share;
+        f.inflated_tokens = std::max(0.0, f.inflated_tokens * (1.0 - excused_share));  // no rounding below 0
         f.p_value = c.p;
         f.token_p_value = c.u;
         f.value_p_value = c.v;

@@ -6,6 +6,7 @@
 // re-serialises to exactly the input bytes, and using it (analyze, merge, score) never crashes
 // and throws nothing but uv::Error.
 #include "burst.hpp"
+#include "burst_drift.hpp"
 #include "burst_series.hpp"
 
 #include <cmath>
@@ -156,6 +157,32 @@ void check_series(const BurstSeries& s, const uint8_t* data, size_t size, bool f
             fail("analyze(series): inflation_share outside [0, 1] or NaN");
         if (r.total_tokens != s.total_tokens())
             fail("analyze(series): total_tokens differs from the series'");
+    } catch (const uv::Error&) {
+    }
+    // Efficiency drift over the same series, with the first half of its span excused: findings
+    // disjoint and ordered, inside the data, every figure finite and in range.
+    try {
+        const std::vector<uv::burst::BucketTotals> totals = s.totals();
+        const uv::burst::BucketsView view{totals.data(), totals.size(), s.has_values(), s.total_tokens(),
+                                          s.total_merged_changes()};
+        const int64_t first = s.first_bucket() * s.width(), last = (s.last_bucket() + 1) * s.width();
+        const std::vector<uv::burst::ExcusedSpan> excused{{first, first + (last - first) / 2}};
+        const uv::burst::CohortEfficiency cohort{std::log(1e-5), 0.3, 100};
+        const uv::burst::DriftResult r = uv::burst::analyze_drift(view, s.width(), {}, cohort, excused);
+        if (!std::isfinite(r.inflated_tokens) || r.inflated_tokens < 0.0)
+            fail("analyze_drift: inflated_tokens negative, NaN or infinite");
+        for (size_t i = 0; i < r.findings.size(); ++i) {
+            const uv::burst::DriftFinding& f = r.findings[i];
+            if (f.start_seconds >= f.end_seconds || (i > 0 && f.start_seconds < r.findings[i - 1].end_seconds))
+                fail("analyze_drift: findings empty, overlapping or out of order");
+            if (f.end_seconds <= first - 86400 * 366 || f.start_seconds >= last + 86400 * 366)
+                fail("analyze_drift: finding outside the data");
+            if (!(f.p_value >= 0.0 && f.p_value <= 1.0) || !(f.value_p_value >= 0.0 && f.value_p_value <= 1.0))
+                fail("analyze_drift: p-value outside [0, 1] or NaN");
+            if (!(f.inflated_tokens >= 0.0) || !std::isfinite(f.inflated_tokens) || !(f.excused_tokens >= 0.0) ||
+                !std::isfinite(f.excused_tokens) || !std::isfinite(f.ratio) || !std::isfinite(f.expected_value))
+                fail("analyze_drift: a finding's figure negative, NaN or infinite");
+        }
     } catch (const uv::Error&) {
     }
 }

@@ -162,6 +162,24 @@ TEST(DriftEdges, ExtremeCountsStayFinite)
     }
 }
 
+// Found by fuzzing (test/fuzz/regressions/burst_fuzz/drift_excused_rounding_below_zero): a
+// newcomer's period of 4e17 tokens, almost all excused, was charged inflated - excused = -64
+// tokens by rounding. Charged is now inflated x (1 - excused share), never below 0.
+TEST(DriftEdges, ExcusedNeverChargesBelowZero)
+{
+    const int64_t width = 11161984;
+    const std::vector<BucketTotals> b{{41, 432345564227567615, 1, 0.003906, 1.61015e-06}, {158, 99, 107, 0.000101, 1.17e-10}};
+    const BucketsView view{b.data(), b.size(), true, 432345564227567714, 108};
+    const int64_t first = 41 * width, last = 159 * width;
+    const DriftResult r = analyze_drift(view, width, {}, CohortEfficiency{std::log(1e-5), 0.3, 100},
+                                        {{first, first + (last - first) / 2}});
+    EXPECT_GE(r.inflated_tokens, 0.0);
+    for (const auto& f : r.findings) {
+        EXPECT_GE(f.inflated_tokens, 0.0);
+        EXPECT_GE(f.excused_tokens, 0.0);
+    }
+}
+
 // Product of two independent uniforms against P(UV <= x) = x (1 - ln x), by simulation: the null
 // distribution the combined decision rests on (checked through its error rate below, and here
 // the formula itself, independently of the code).
