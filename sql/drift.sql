@@ -146,6 +146,31 @@ FROM efficiency_drift((SELECT burst_series(bucket, tokens, merged) FROM drift_ro
 -- A series without rows is NULL, as for the other accessors.
 SELECT count(*) AS no_rows FROM efficiency_drift((SELECT burst_series(bucket, tokens, merged) FROM drift_rows WHERE false));
 
+-- Parallel safe: rows read by parallel workers, and efficiency_drift run in the workers, give the
+-- serial findings.
+CREATE TABLE drift_serial AS
+SELECT dev, f.* FROM drift_series, efficiency_drift(s) f;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET parallel_leader_participation = off;
+EXPLAIN (COSTS OFF)
+SELECT dev, (SELECT count(*) FROM efficiency_drift(burst_series(bucket, tokens, merged))) FROM drift_rows GROUP BY dev;
+SELECT count(*) AS developers, bool_and(p.f IS NOT DISTINCT FROM s.f) AS parallel_equal, sum(cardinality(p.f)) AS findings
+FROM (SELECT dev, (SELECT array_agg(f ORDER BY f.start_at) FROM efficiency_drift(burst_series(bucket, tokens, merged)) f) AS f
+      FROM drift_rows WHERE tokens > 0 OR merged > 0 GROUP BY dev) p
+JOIN (SELECT dev, (SELECT array_agg(f ORDER BY f.start_at) FROM efficiency_drift(s) f) AS f FROM drift_series) s USING (dev);
+EXPLAIN (COSTS OFF) SELECT count(*), sum(f.inflated_tokens) FROM drift_series, efficiency_drift(s) f;
+SELECT count(*) = (SELECT count(*) FROM drift_serial) AS same_count,
+       sum(f.inflated_tokens) = (SELECT sum(inflated_tokens) FROM drift_serial) AS same_inflated
+FROM drift_series, efficiency_drift(s) f;
+RESET max_parallel_workers_per_gather;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET parallel_leader_participation;
+
 -- 5. Errors: 22023 naming the parameter. NULL parameters, and intervals that are not whole days
 --    (efficiency_drift) or not fixed lengths, are refused by the glue:
 SELECT pg_temp.err($$SELECT * FROM efficiency_drift((SELECT s FROM drift_series WHERE dev = 'step'), significance => NULL)$$);
