@@ -244,13 +244,13 @@ size_t credit_buckets(const Series& s, const BurstParams& params)
     int64_t lag_days = 0;
     if (params.bucket_seconds <= kDay && kDay % params.bucket_seconds == 0) {
         const int64_t per_day = kDay / params.bucket_seconds;
-        const int64_t first_day = s.first_bucket >= 0 ? s.first_bucket / per_day : -((-s.first_bucket + per_day - 1) / per_day);
+        const int64_t first_day = floor_div(s.first_bucket, per_day);
         std::vector<double> tokens, value;
         InterruptTicker ticker;
         for (size_t i = 0; i < s.n; ++i) {
             ticker.tick();
             const int64_t b = s.first_bucket + static_cast<int64_t>(i);
-            const int64_t day = (b >= 0 ? b / per_day : -((-b + per_day - 1) / per_day)) - first_day;
+            const int64_t day = floor_div(b, per_day) - first_day;
             if (static_cast<size_t>(day) >= tokens.size()) {
                 tokens.resize(static_cast<size_t>(day) + 1, 0.0);
                 value.resize(static_cast<size_t>(day) + 1, 0.0);

@@ -93,6 +93,8 @@ private:
 inline bool add_overflows(int64_t a, int64_t b, int64_t* out) { return __builtin_add_overflow(a, b, out); }
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return a / b + (a % b != 0 ? 1 : 0); }
+// Rounds towards minus infinity (bucket indices before 1970 are negative); b > 0.
+inline int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && a < 0 ? 1 : 0); }
 
 // ---------------------------------------------------------------------------------------------
 // Robust statistics and the hurdle model (burst_baseline.cpp).

@@ -79,8 +79,6 @@ struct Days {
     std::vector<double> cum_tokens, cum_value;  // prefix sums: [0, t) at index t
 };
 
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0); }
-
 // A day, or the bucket itself when buckets are a day or wider; LimitExceeded beyond kMaxBuckets
 // days (the buckets' span was checked by the same limit).
 Days to_days(const BucketsView& v, int64_t width, const std::vector<ExcusedSpan>& excused)
