@@ -23,6 +23,9 @@
 #include "burst.hpp"
 #include "burst_drift.hpp"
 
+#include <boost/math/distributions/binomial.hpp>
+#include <boost/math/distributions/poisson.hpp>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -52,6 +55,8 @@ constexpr int64_t kBucketSeconds = 3600;
 constexpr double kMinLevel = 2e3, kMaxLevel = 4e4;
 constexpr double kDaySd = 0.35, kHourSd = 0.7, kJobSd = 0.2, kEfficiencySd = 0.3;
 constexpr double kJobShare = 0.25;
+// The targets: a burn flagged at least 8 times in 10, an honest developer at most 1 in 10.
+constexpr double kBurnFlagShare = 0.8, kHonestFlagShare = 0.1;
 double kChangesPerWorkingDay = std::getenv("UV_SIM_CHANGES") ? std::atof(std::getenv("UV_SIM_CHANGES")) : 1.5;
 
 // ---------------------------------------------------------------------------------------------
@@ -256,6 +261,66 @@ Record realise(const Life& l, Rng& rng, int first_hour = 0)
 }
 
 // ---------------------------------------------------------------------------------------------
+// The bounds no method can pass (Neyman-Pearson). Tokens alone cannot tell a burn from its honest
+// twin - the same tokens, all of them productive (a busy month, a role change) - so only the
+// changes can, and a method that flags the twin at most alpha of the time (the honest targets
+// allow 1 in 10) flags the burner at most as often as the most powerful test of the two. The
+// oracles are told which local days were burned and count exactly the changes those days'
+// productive tokens made (no landing lag); `known` is also told the developer's true changes per
+// token (Poisson(mu0) for the burner against Poisson(mu1) for the twin), `own` must learn it from
+// the developer's other days, past and future (given the total n, the burned days' share of the
+// changes is Binomial(n, p0) for the burner, Binomial(n, p1) for the twin). Both are the
+// randomised lower-tail tests at size alpha.
+struct Oracle {
+    double known = 0, own = 0;
+};
+
+// Power of the randomised test that rejects for small counts, at size alpha: from the null's
+// cdf, pmf and lower alpha-quantile and the alternative's cdf and pmf.
+template <typename Null, typename Alt>
+double lower_tail_power(const Null& null, const Alt& alt, double alpha)
+{
+    // Largest c with P_null(N <= c) <= alpha (c = -1: none), then randomise on N = c + 1.
+    double c = std::floor(boost::math::quantile(null, alpha)) + 1;
+    while (c >= 0 && boost::math::cdf(null, c) > alpha)
+        c -= 1;
+    const double at_c = c >= 0 ? boost::math::cdf(null, c) : 0.0;
+    const double gamma = std::clamp((alpha - at_c) / boost::math::pdf(null, c + 1), 0.0, 1.0);
+    return (c >= 0 ? boost::math::cdf(alt, c) : 0.0) + gamma * boost::math::pdf(alt, c + 1);
+}
+
+Oracle oracle_power(const Life& l, int first_hour, double alpha)
+{
+    using boost::math::binomial_distribution;
+    using boost::math::poisson_distribution;
+    std::vector<double> productive(kDays + 2, 0.0), burned(kDays + 2, 0.0);
+    for (int h = first_hour; h < kHours; ++h) {
+        const size_t d = static_cast<size_t>(std::clamp(l.local_day(h) + 1, 0, kDays + 1));
+        productive[d] += l.human[h] + l.job[h];
+        burned[d] += l.burned[h];
+    }
+    const double r = l.dev.changes_per_token;
+    double in = 0, waste = 0, out = 0;  // productive tokens on burned days, burned, elsewhere
+    for (size_t d = 0; d < burned.size(); ++d)
+        (burned[d] > 0 ? in : out) += productive[d];
+    for (double b : burned)
+        waste += b;
+    Oracle o;
+    if (!(waste > 0) || !(in > 0))
+        return o;
+    o.known = lower_tail_power(poisson_distribution<double>(r * (in + waste)), poisson_distribution<double>(r * in), alpha);
+    // The total n is Poisson(r (in + out)) for the burner; the test is conditional on it.
+    const double p0 = in / (in + out), p1 = (in + waste) / (in + waste + out), mean = r * (in + out);
+    const poisson_distribution<double> total(mean);
+    const double spread = 8 * std::sqrt(mean) + 8;
+    for (double n = std::max(0.0, std::floor(mean - spread)); n <= mean + spread; n += 1)
+        if (n > 0)
+            o.own += boost::math::pdf(total, n) *
+                     lower_tail_power(binomial_distribution<double>(n, p1), binomial_distribution<double>(n, p0), alpha);
+    return o;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Evaluation: the one place that turns the analyses into "flagged" and "charged", so a new
 // detector is added here and nowhere else.
 
@@ -310,23 +375,28 @@ struct Scenario {
     const char* miss = nullptr;
 };
 
-// The targets not met at the committed seeds, with the reason measured (see README.md here).
-// Most are burns that leave the hours of the day as they were: only the drift test sees them,
-// and it needs a value shortfall the developer's own merges can show - the simulated world
-// gives a light user a few changes a week (changes in proportion to tokens), where a 1.5-2x
-// month is within the noise of the value per token.
+// The targets not met over the suite's 30 seeds, with the reason measured (see README.md here).
+// Three are beyond any test (the table says so by itself: the best possible test, told where the
+// burn is and counting exactly the changes its days made, finds them less often than the target
+// at the honest targets' error rate); they stay listed in case a seed base lifts the bound over
+// the target. The others are burns that last weeks (the burst scan's centred baseline absorbs
+// them, so the drift test must find them, and its error control over every period it tries costs
+// what the oracle, told the period, does not pay), a burn shaped to look like the developer's
+// own weekly rhythm, newcomers, and crunches whose output lands late for a light developer.
 const std::pair<const char*, const char*> kKnownMisses[] = {
-    {"scaled-x1.5", "x1.5 for 4 weeks: found 5 in 30 (drift); the value shortfall of a light developer is noise"},
-    {"scaled-x2", "x2 for 4 weeks: found 15 in 30, 0.43 of the waste; at 4 changes a working day 8 in 10"},
-    {"ramp-5", "+5% a week averages x1.22 over 8 weeks: below what 1.5 changes a day can show"},
-    {"ramp-10", "+10% a week: found 6 in 30"},
-    {"all-hours-4w", "a 4-week all-hours burn: the burst scan's centred baseline absorbs it, drift finds 12 in 30"},
-    {"nights-1w", "found 8-9 in 10 but 0.49-0.65 of the waste charged: light developers' merges buy back noise"},
-    {"weekly-spikes", "one x5 day a week: each day alone is within a light developer's noise, drift finds 0"},
+    {"scaled-x1.5", "x1.5 for 4 weeks"},
+    {"ramp-5", "+5% a week"},
+    {"ramp-10", "+10% a week"},
+    {"scaled-x2", "x2 for 4 weeks: drift finds 15-17 in 30 where the oracle finds 26"},
+    {"all-hours-4w", "a 4-week all-hours burn: the burst scan's centred baseline absorbs it, drift finds 11-12 in 30"},
+    {"block-2w", "23 in 30: one short of 24; the burst scan finds most (15), the rest are light developers"},
+    {"block-4w", "21 in 30: as all-hours-4w, drift finds 17"},
+    {"nights-4w", "22 in 30: as all-hours-4w, drift finds 20"},
+    {"weekly-spikes", "one x5 day a week: the slot model learns the weekday, drift's day scores bound each spike's weight"},
     {"newcomer", "against the cohort's spread of efficiency (log-sd 0.3 plus noise) found 14 in 30"},
-    {"role-change", "2 in 30 flagged by drift at merge_alpha, 2 in 10 at the committed seeds"},
-    {"timezone-move", "the burst scan's centred baseline straddles the move for a few days: 2 in 30, both at the committed seeds"},
-    {"crunch", "light developers: 20 expected changes, 15 landing 4-6 days later cannot show they were delivered"},
+    {"crunch", "7 in 30: light developers' 15 changes landing 4-6 days later cannot show they were delivered"},
+    {"night-week", "19 in 90: the burst scan charges when the shortfall has p <= 0.3 (kShortfallGate); at 0.1 it is "
+                   "7 in 90, but the unit tests' drips (which the issue keeps) fall below their thresholds"},
 };
 
 
@@ -348,13 +418,15 @@ void scale_usual(Life& l, int first_day, int days, double factor)
     each_hour(l, first_day, days, [&](int h) { l.burned[h] += (factor - 1) * l.human[h]; });
 }
 
-// `per_day` extra tokens spread evenly over local hours [from, to) of each local day.
-void burn_daily(Life& l, int first_day, int days, int from, int to, double per_day)
+// `per_day` extra tokens spread evenly over local hours [from, to) of each local day, burned or,
+// for an honest twin, productive (`into` = &Life::human).
+void burn_daily(Life& l, int first_day, int days, int from, int to, double per_day,
+                std::vector<double> Life::*into = &Life::burned)
 {
     each_hour(l, first_day, days, [&](int h) {
         const int lh = l.local_hour(h);
         if (lh >= from && lh < to)
-            l.burned[h] += per_day / (to - from);
+            (l.*into)[h] += per_day / (to - from);
     });
 }
 
@@ -498,6 +570,17 @@ std::vector<Scenario> scenarios()
     Scenario unannotated{26, "on-call-unannotated", "the same weeks as 25, not excused", Kind::Honest, false, on_call(false)};
     unannotated.world = 25;
     s.push_back(unannotated);
+    // Honest twins of burns: the same extra tokens, all of them productive (the premise of the
+    // oracle's bound, oracle_power: a method may flag them at most 1 time in 10).
+    s.push_back({27, "busy-month", "usual hours x2, weeks 10-13, with x2 changes", Kind::Honest, true, [](Life& l, Rng&) {
+                     each_hour(l, kWeek10, 28, [&](int h) { l.human[h] *= 2; });
+                     return 0;
+                 }});
+    s.push_back({28, "night-week", "local 00-07 +100% a day, 1 week, with its changes", Kind::Honest, true,
+                 [](Life& l, Rng&) {
+                     burn_daily(l, kWeek10, 7, 0, 7, l.ordinary_total() / kDays, &Life::human);
+                     return 0;
+                 }});
     // Not a scenario developer: the cohort itself (its random numbers are scenario 0's).
     s.push_back({0, "ordinary", "the 151 cohort developers as they are", Kind::Ordinary, true,
                  [](Life&, Rng&) { return 0; }});
@@ -543,6 +626,7 @@ struct Outcome {
     Findings findings;
     double waste = 0;
     double tokens = 0;
+    Oracle oracle;  // burning only: the best possible chances of a flag (oracle_power)
     std::string who;  // the developer's traits, for --verbose
 };
 
@@ -651,7 +735,7 @@ bool check_generator(const std::vector<std::vector<CohortMember>>& cohorts)
 
 struct Options {
     std::string scenario;  // empty: all
-    int seeds = 10;
+    int seeds = 30;  // the targets are rates: 30 seeds tell 0.8 from 0.7, 10 do not
     bool check_only = false;
     bool verbose = false;  // every seed's findings on stderr
 };
@@ -738,7 +822,7 @@ int run(const Options& opt)
         Life l;
         const Record r = cohort_record(base + i / kCohort, static_cast<int>(i % kCohort), &l);
         ordinary_outcomes[i] = {evaluate(r.acc, {}, efficiency[i / kCohort]), 0.0, static_cast<double>(r.acc.total_tokens()),
-                                traits(l.dev)};
+                                Oracle{}, traits(l.dev)};
     });
     std::vector<Scenario> developers;
     for (const auto& s : chosen)
@@ -752,19 +836,21 @@ int run(const Options& opt)
         const int first_hour = s.shape(l, rng);
         const Record r = realise(l, rng, first_hour);
         outcomes[i] = {evaluate(r.acc, l.excused, efficiency[i % seeds]), r.waste, static_cast<double>(r.acc.total_tokens()),
-                       traits(l.dev)};
+                       s.kind == Kind::Burning ? oracle_power(l, first_hour, kHonestFlagShare) : Oracle{}, traits(l.dev)};
     });
 
-    std::printf("| scenario | kind | flagged | burst-only flagged | drift-only flagged "
+    std::printf("| scenario | kind | flagged | best possible: rate known / learnt (oracle_power) | burst-only flagged | drift-only flagged "
                 "| mean share: attributed / waste (burning), charged / tokens (others) | target | result |\n");
-    std::printf("|---|---|---:|---:|---:|---:|---|---|\n");
+    std::printf("|---|---|---:|---:|---:|---:|---:|---|---|\n");
     bool all_ok = generator_ok;
-    size_t met = 0, missed = 0;
+    size_t met = 0, missed = 0, beyond_bound = 0;
     auto row = [&](const Scenario& s, const Outcome* o, size_t n) {
         size_t flagged = 0, burst_only = 0, drift_only = 0;
-        double share = 0;
+        double share = 0, known = 0, own = 0;
         for (size_t k = 0; k < n; ++k) {
             const Findings& f = o[k].findings;
+            known += o[k].oracle.known;
+            own += o[k].oracle.own;
             flagged += f.flagged();
             burst_only += f.burst_flagged && !f.drift_flagged;
             drift_only += f.drift_flagged && !f.burst_flagged;
@@ -773,9 +859,9 @@ int run(const Options& opt)
         }
         share /= static_cast<double>(n);
         const double rate = static_cast<double>(flagged) / static_cast<double>(n);
-        // The targets are for 10 seeds: at least 8 flagged, at most 1; kept as shares for --seeds.
-        const size_t least = static_cast<size_t>(std::ceil(0.8 * static_cast<double>(n) - 1e-9));
-        const size_t most = static_cast<size_t>(std::floor(0.1 * static_cast<double>(n) + 1e-9));
+        // The targets are said for 10 seeds: at least 8 flagged, at most 1; kept as shares.
+        const size_t least = static_cast<size_t>(std::ceil(kBurnFlagShare * static_cast<double>(n) - 1e-9));
+        const size_t most = static_cast<size_t>(std::floor(kHonestFlagShare * static_cast<double>(n) + 1e-9));
         std::string target, kind, result;
         bool ok = true;
         switch (s.kind) {
@@ -795,10 +881,19 @@ int run(const Options& opt)
             ok = rate <= 0.01;
             break;
         }
+        // A burn flagged less often than the target by a method whose best possible rate (the
+        // oracle that learns the developer's rate from the rest of their record) is itself below
+        // the target: no method meets it at the honest targets' error rate.
+        const bool beyond = s.kind == Kind::Burning && own < static_cast<double>(least);
         if (!s.asserted) {
             kind = "measured";
             target = s.kind == Kind::Burning ? "(share of waste)" : "(share of tokens)";
             result = "measured";
+        } else if (!ok && beyond) {
+            char text[160];
+            std::snprintf(text, sizeof text, "BEYOND ANY TEST: the best possible test finds %.1f/%zu", own, n);
+            result = text;
+            ++beyond_bound;
         } else if (s.miss) {
             result = ok ? "PASS (a known miss now met: assert it)" : std::string("MISS: ") + s.miss;
             (ok ? met : missed) += 1;
@@ -811,9 +906,12 @@ int run(const Options& opt)
                                              ? std::to_string(flagged) + "/" + std::to_string(n) + " = " + format_share(rate)
                                              : std::to_string(flagged) + "/" + std::to_string(n);
         const std::string number = s.number ? std::to_string(s.number) + ". " : "";
-        std::printf("| %s%s: %s | %s | %s | %zu | %zu | %s | %s | %s |\n", number.c_str(), s.name, s.description, kind.c_str(),
-                    flagged_text.c_str(), burst_only, drift_only, format_share(share).c_str(), target.c_str(),
-                    result.c_str());
+        char best_text[32] = "-";
+        if (s.kind == Kind::Burning)
+            std::snprintf(best_text, sizeof best_text, "%.1f / %.1f", known, own);
+        std::printf("| %s%s: %s | %s | %s | %s | %zu | %zu | %s | %s | %s |\n", number.c_str(), s.name, s.description,
+                    kind.c_str(), flagged_text.c_str(), best_text, burst_only, drift_only, format_share(share).c_str(),
+                    target.c_str(), result.c_str());
     };
     for (size_t k = 0; k < developers.size(); ++k)
         row(developers[k], &outcomes[k * seeds], seeds);
@@ -832,7 +930,8 @@ int run(const Options& opt)
     std::printf("\n%zu seeds from %llu; wall time %.1f s\n", seeds, static_cast<unsigned long long>(base), seconds);
     if (!generator_ok)
         std::printf("The generator is not what the README says (see its check above).\n");
-    std::printf("Targets met: %zu; known misses (not asserted, open in issue 14): %zu.\n", met, missed);
+    std::printf("Targets met: %zu; known misses (not asserted, open in issue 14): %zu; beyond any test: %zu.\n", met,
+                missed, beyond_bound);
     if (!all_ok)
         std::printf("Some asserted target is missed.\n");
     return all_ok ? 0 : 1;
