@@ -2128,3 +2128,137 @@ UPDATE usage_value_internal.column_comments SET comment = 'what the episode is c
 WHERE relation = '*' AND column_name = 'verdict';
 
 -- (end of the incremental bindings section)
+
+-- Issue 16: cost in usage_summary (format version 3), prices, and cost per event.
+COMMENT ON TYPE @extschema@.usage_summary IS
+    'Tokens spent, merged changes delivered, their weighted value and what the tokens cost, for a group of rows; result of usage_agg, combinable with rollup. Text form: (version:1,rows:N,tokens:N,merged_changes:N) when every change weighs 1, (version:2,rows:N,tokens:N,merged_changes:N,value:X,value_squares:X) when weighted, (version:3,...,value_squares:X,cost_micro_usd:N,costed_tokens:N) with a cost';
+
+------------------------------------------------------------------------------------------------
+-- Dollars: what the tokens cost, beside what they delivered
+------------------------------------------------------------------------------------------------
+
+-- Not STRICT, like the weighted form: a NULL cost leaves the row's tokens uncosted (the summary
+-- then has no cost: tokens without a price are never counted as free).
+CREATE FUNCTION @extschema@.usage_agg_transfn(@extschema@.usage_summary, bigint, bigint, float8, float8)
+    RETURNS @extschema@.usage_summary
+    AS 'MODULE_PATHNAME', 'usage_agg_costed_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.usage_agg_transfn(@extschema@.usage_summary, bigint, bigint, float8, float8) IS
+    'transition function of usage_agg(tokens, merged_changes, value, cost_usd): adds one row with its value and its cost';
+
+CREATE AGGREGATE @extschema@.usage_agg(tokens bigint, merged_changes bigint, value float8, cost_usd float8) (
+    SFUNC = @extschema@.usage_agg_transfn,
+    STYPE = @extschema@.usage_summary,
+    FINALFUNC = @extschema@.usage_agg_final,
+    COMBINEFUNC = @extschema@.usage_summary_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.usage_agg(bigint, bigint, float8, float8) IS
+    'summarises tokens, merged changes, their value and what the tokens cost (US dollars, float8 >= 0, each row rounded to the micro-dollar, so rollups are exact) into a usage_summary; pass merged_changes::float8 as the value for unweighted changes; a NULL cost leaves that row''s tokens uncosted and the summary without a cost; read it with cost_usd(), cost_per_merged_change()';
+
+CREATE FUNCTION @extschema@.cost_micro_usd(summary @extschema@.usage_summary) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'usage_summary_cost_micro_usd' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cost_micro_usd(@extschema@.usage_summary) IS
+    'what the summarised tokens cost, in whole micro-dollars (exact under rollup); NULL when some tokens have no cost (see uncosted_tokens)';
+
+CREATE FUNCTION @extschema@.uncosted_tokens(summary @extschema@.usage_summary) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'usage_summary_uncosted_tokens' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.uncosted_tokens(@extschema@.usage_summary) IS
+    'tokens of rows that carried no cost (all of them for a summary made without cost_usd); while it is not 0 the summary has no cost';
+
+CREATE FUNCTION @extschema@.cost_usd(summary @extschema@.usage_summary) RETURNS numeric
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN (@extschema@.cost_micro_usd(summary)::numeric / 1000000)::numeric(20, 6);
+COMMENT ON FUNCTION @extschema@.cost_usd(@extschema@.usage_summary) IS
+    'what the summarised tokens cost, in US dollars to the micro-dollar; NULL when some tokens have no cost (never counted as free)';
+
+CREATE FUNCTION @extschema@.cost_per_merged_change(summary @extschema@.usage_summary) RETURNS float8
+    AS 'MODULE_PATHNAME', 'usage_summary_cost_per_merged_change' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cost_per_merged_change(@extschema@.usage_summary) IS
+    'US dollars per merged change; NULL with no merged changes or when some tokens have no cost';
+
+CREATE FUNCTION @extschema@.cost_per_merged_change_lower(summary @extschema@.usage_summary,
+                                                        confidence float8 DEFAULT 0.95) RETURNS float8
+    AS 'MODULE_PATHNAME', 'usage_summary_cost_per_merged_change_lower' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cost_per_merged_change_lower(@extschema@.usage_summary, float8) IS
+    'lower bound of dollars per merged change: the cost over the exact (Garwood) Poisson upper bound on merges; NULL when some tokens have no cost; confidence in (0, 1)';
+
+CREATE FUNCTION @extschema@.cost_per_merged_change_upper(summary @extschema@.usage_summary,
+                                                        confidence float8 DEFAULT 0.95) RETURNS float8
+    AS 'MODULE_PATHNAME', 'usage_summary_cost_per_merged_change_upper' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cost_per_merged_change_upper(@extschema@.usage_summary, float8) IS
+    'upper bound of dollars per merged change: the cost over the exact (Garwood) Poisson lower bound on merges; Infinity with no merges; NULL when some tokens have no cost; confidence in (0, 1)';
+
+CREATE FUNCTION @extschema@.cost_per_value(summary @extschema@.usage_summary) RETURNS float8
+    AS 'MODULE_PATHNAME', 'usage_summary_cost_per_value' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cost_per_value(@extschema@.usage_summary) IS
+    'US dollars per unit of value; NULL with no value or when some tokens have no cost';
+
+CREATE FUNCTION @extschema@.cost_per_value_lower(summary @extschema@.usage_summary,
+                                                confidence float8 DEFAULT 0.95) RETURNS float8
+    AS 'MODULE_PATHNAME', 'usage_summary_cost_per_value_lower' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cost_per_value_lower(@extschema@.usage_summary, float8) IS
+    'lower bound of dollars per unit of value (the interval of tokens_per_value_lower with the cost as exposure); NULL when some tokens have no cost; confidence in (0, 1)';
+
+CREATE FUNCTION @extschema@.cost_per_value_upper(summary @extschema@.usage_summary,
+                                                confidence float8 DEFAULT 0.95) RETURNS float8
+    AS 'MODULE_PATHNAME', 'usage_summary_cost_per_value_upper' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cost_per_value_upper(@extschema@.usage_summary, float8) IS
+    'upper bound of dollars per unit of value; Infinity with no value; NULL when some tokens have no cost; confidence in (0, 1)';
+
+-- Prices: the user's rows (the table ships empty; README.md, "Dollars", has a dated example set).
+-- A row prices the events of a model (a name, or a LIKE pattern such as 'claude-sonnet-4-5%')
+-- from effective_from on, until a later row for the same model takes over.
+CREATE TABLE @extschema@.model_prices (
+    model text NOT NULL,
+    effective_from timestamptz NOT NULL,
+    input_usd_per_mtok numeric NOT NULL CHECK (input_usd_per_mtok >= 0),
+    output_usd_per_mtok numeric NOT NULL CHECK (output_usd_per_mtok >= 0),
+    cache_read_usd_per_mtok numeric NOT NULL CHECK (cache_read_usd_per_mtok >= 0),
+    cache_creation_usd_per_mtok numeric NOT NULL CHECK (cache_creation_usd_per_mtok >= 0),
+    source text,
+    PRIMARY KEY (model, effective_from)
+);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.model_prices', '');
+COMMENT ON TABLE @extschema@.model_prices IS
+    'list prices in US dollars per million tokens by model (a name or a LIKE pattern) and date from which they apply; kept by pg_dump; the rows are yours (README.md, "Dollars")';
+COMMENT ON COLUMN @extschema@.model_prices.model IS 'model name as the telemetry spells it, or a LIKE pattern (''claude-sonnet-4-5%''); an exact name wins over a pattern, a longer pattern over a shorter';
+COMMENT ON COLUMN @extschema@.model_prices.effective_from IS 'the price applies to events at or after this time, until the next row of the same model';
+COMMENT ON COLUMN @extschema@.model_prices.cache_read_usd_per_mtok IS 'price of a cache read token (OpenAI: cached input)';
+COMMENT ON COLUMN @extschema@.model_prices.cache_creation_usd_per_mtok IS 'price of a cache write token (Anthropic: 5-minute cache write; 0 where writes are not billed apart)';
+COMMENT ON COLUMN @extschema@.model_prices.source IS 'where the price came from (a URL and the date it was read)';
+GRANT SELECT ON @extschema@.model_prices TO PUBLIC;
+
+-- The price in force for a model at a time: the most specific matching row (an exact name, then
+-- the longest pattern), and of its rows the latest that has begun.
+CREATE FUNCTION @extschema@.model_price(model text, at timestamptz) RETURNS @extschema@.model_prices
+    LANGUAGE sql STABLE PARALLEL SAFE
+    BEGIN ATOMIC
+        SELECT p.* FROM @extschema@.model_prices p
+        WHERE (p.model = model_price.model OR model_price.model LIKE p.model) AND p.effective_from <= model_price.at
+        ORDER BY p.model = model_price.model DESC, length(p.model) DESC, p.effective_from DESC
+        LIMIT 1;
+    END;
+COMMENT ON FUNCTION @extschema@.model_price(text, timestamptz) IS
+    'the model_prices row in force for a model at a time (an exact name before a pattern, a longer pattern before a shorter, then the latest row that has begun); NULL when the model has no price then';
+
+-- What one usage record cost under its token convention (see billable_tokens): cache_separate
+-- sources report input beside the cache, cache_included ones count the cache inside input, so
+-- input less the cache is priced as input. NULL when the model has no price at that time.
+CREATE FUNCTION @extschema@.event_cost_usd(model text, at timestamptz, input_tokens bigint, output_tokens bigint,
+                                           cache_read_tokens bigint, cache_creation_tokens bigint,
+                                           convention text) RETURNS numeric
+    LANGUAGE sql STABLE PARALLEL SAFE
+    BEGIN ATOMIC
+        SELECT CASE WHEN @extschema@.billable_tokens(input_tokens, output_tokens, cache_read_tokens,
+                                                     cache_creation_tokens, convention) IS NOT NULL
+               THEN round(((CASE WHEN convention IN ('cache_included', 'openai', 'otel_genai', 'copilot')
+                                 THEN coalesce(input_tokens, 0) - coalesce(cache_read_tokens, 0) - coalesce(cache_creation_tokens, 0)
+                                 ELSE coalesce(input_tokens, 0) END) * p.input_usd_per_mtok
+                           + coalesce(output_tokens, 0) * p.output_usd_per_mtok
+                           + coalesce(cache_read_tokens, 0) * p.cache_read_usd_per_mtok
+                           + coalesce(cache_creation_tokens, 0) * p.cache_creation_usd_per_mtok) / 1000000, 6) END
+        FROM @extschema@.model_price(model, at) p
+        WHERE p.model IS NOT NULL;
+    END;
+COMMENT ON FUNCTION @extschema@.event_cost_usd(text, timestamptz, bigint, bigint, bigint, bigint, text) IS
+    'what one usage record cost in US dollars (to the micro-dollar) at the model_prices in force at its time, under its token convention (as billable_tokens: cache_included prices input less the cache as input); NULL when the model has no price then (never free); raises as billable_tokens for counts that break the convention';

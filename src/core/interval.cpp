@@ -41,12 +41,11 @@ Interval poisson_mean_interval(int64_t count, double confidence)
 
 namespace {
 
-// T over an interval on the count (or value) of merged changes.
-Interval invert(int64_t tokens_count, const Interval& mean)
+// The exposure (tokens or dollars) over an interval on the count (or value) of merged changes.
+Interval invert(double exposure, const Interval& mean)
 {
-    const double tokens = static_cast<double>(tokens_count);
-    const double upper = mean.lower == 0.0 ? std::numeric_limits<double>::infinity() : tokens / mean.lower;
-    return {tokens / mean.upper, upper};
+    const double upper = mean.lower == 0.0 ? std::numeric_limits<double>::infinity() : exposure / mean.lower;
+    return {exposure / mean.upper, upper};
 }
 
 }  // namespace
@@ -60,7 +59,7 @@ std::optional<double> tokens_per_merged_change(const UsageSummary& summary)
 
 Interval tokens_per_merged_change_interval(const UsageSummary& summary, double confidence)
 {
-    return invert(summary.tokens, poisson_mean_interval(summary.merged_changes, confidence));
+    return invert(static_cast<double>(summary.tokens), poisson_mean_interval(summary.merged_changes, confidence));
 }
 
 double effective_changes(const UsageSummary& summary)
@@ -96,7 +95,48 @@ std::optional<double> tokens_per_value(const UsageSummary& summary)
 
 Interval tokens_per_value_interval(const UsageSummary& summary, double confidence)
 {
-    return invert(summary.tokens, value_interval(summary, confidence));
+    return invert(static_cast<double>(summary.tokens), value_interval(summary, confidence));
+}
+
+std::optional<double> cost_usd(const UsageSummary& summary)
+{
+    if (summary.uncosted_tokens() != 0)
+        return std::nullopt;
+    return static_cast<double>(summary.cost_micro_usd) / 1e6;
+}
+
+std::optional<double> cost_per_merged_change(const UsageSummary& summary)
+{
+    const std::optional<double> cost = cost_usd(summary);
+    if (!cost || summary.merged_changes == 0)
+        return std::nullopt;
+    return *cost / static_cast<double>(summary.merged_changes);
+}
+
+std::optional<Interval> cost_per_merged_change_interval(const UsageSummary& summary, double confidence)
+{
+    check_confidence(confidence);
+    const std::optional<double> cost = cost_usd(summary);
+    if (!cost)
+        return std::nullopt;
+    return invert(*cost, poisson_mean_interval(summary.merged_changes, confidence));
+}
+
+std::optional<double> cost_per_value(const UsageSummary& summary)
+{
+    const std::optional<double> cost = cost_usd(summary);
+    if (!cost || summary.value == 0.0)
+        return std::nullopt;
+    return *cost / summary.value;
+}
+
+std::optional<Interval> cost_per_value_interval(const UsageSummary& summary, double confidence)
+{
+    check_confidence(confidence);
+    const std::optional<double> cost = cost_usd(summary);
+    if (!cost)
+        return std::nullopt;
+    return invert(*cost, value_interval(summary, confidence));
 }
 
 }  // namespace uv

@@ -55,4 +55,12 @@ std::optional<double> tokens_per_value(const UsageSummary& summary);
 // tokens_per_merged_change_interval for an unweighted summary.
 Interval tokens_per_value_interval(const UsageSummary& summary, double confidence);
 
+// The same in US dollars (the exposure is the cost, C = cost_micro_usd / 1e6): empty when some
+// tokens have no cost (the SQL layer returns NULL, as it does with no merges or no value).
+std::optional<double> cost_usd(const UsageSummary& summary);
+std::optional<double> cost_per_merged_change(const UsageSummary& summary);
+std::optional<Interval> cost_per_merged_change_interval(const UsageSummary& summary, double confidence);
+std::optional<double> cost_per_value(const UsageSummary& summary);
+std::optional<Interval> cost_per_value_interval(const UsageSummary& summary, double confidence);
+
 }  // namespace uv

@@ -57,10 +57,20 @@ void check_summary(const UsageSummary& s, ErrorKind kind)
     if (!std::isfinite(s.value) || !std::isfinite(s.value_squares) || std::signbit(s.value) ||
         std::signbit(s.value_squares))
         throw Error(kind, "usage_summary value and value_squares must be finite and not negative");
-    if (s.rows == 0 && (s.tokens != 0 || s.merged_changes != 0 || s.value != 0.0))
-        throw Error(kind, "usage_summary of zero rows must have zero tokens, merged changes and value");
+    if (s.rows == 0 && (s.tokens != 0 || s.merged_changes != 0 || s.value != 0.0 || s.costed()))
+        throw Error(kind, "usage_summary of zero rows must have zero tokens, merged changes, value and cost");
     if ((s.value == 0.0) != (s.value_squares == 0.0))
         throw Error(kind, "usage_summary value must be 0 exactly when value_squares is 0");
+    if (s.cost_micro_usd < 0 || s.costed_tokens < 0 || s.costed_tokens > s.tokens)
+        throw Error(kind, "usage_summary cost must not be negative and its costed tokens must be between 0 and tokens");
+}
+
+// Version 3 holds summaries with a cost only.
+void check_costed(const UsageSummary& s, ErrorKind kind)
+{
+    if (!s.costed())
+        throw Error(kind, "usage_summary version 3 holds summaries with a cost only; without one it is written as "
+                          "version 1 or 2");
 }
 
 // Version 2 holds weighted summaries only, so that every value has one encoding.
@@ -114,6 +124,34 @@ void add_usage(UsageSummary& summary, int64_t tokens, int64_t merged_changes)
         result.value_squares = summary.value_squares + static_cast<double>(merged_changes);
         check_weight_sums(result.value, result.value_squares);
     }
+    // The row has no cost: its tokens stay uncosted.
+    result.cost_micro_usd = summary.cost_micro_usd;
+    result.costed_tokens = summary.costed_tokens;
+    summary = result;
+}
+
+int64_t micro_usd(double cost_usd)
+{
+    if (!std::isfinite(cost_usd))
+        throw Error(ErrorKind::InvalidParameter, "cost_usd must be a finite number (got " + format_double(cost_usd) + ")");
+    if (cost_usd < 0.0)
+        throw Error(ErrorKind::OutOfRange, "cost_usd must not be negative (got " + format_double(cost_usd) + ")");
+    const double micro = std::round(cost_usd * 1e6);
+    if (!(micro < 9.2e18))
+        throw Error(ErrorKind::OutOfRange, "cost_usd " + format_double(cost_usd) + " is out of range (at most about 9.2e12 dollars)");
+    return static_cast<int64_t>(micro);
+}
+
+void add_usage(UsageSummary& summary, int64_t tokens, int64_t merged_changes, double value, std::optional<double> cost_usd)
+{
+    // Everything is checked before the summary changes.
+    const int64_t micro = cost_usd ? micro_usd(*cost_usd) : 0;
+    UsageSummary result = summary;
+    add_usage(result, tokens, merged_changes, value);
+    if (cost_usd) {
+        result.cost_micro_usd = checked_sum(summary.cost_micro_usd, micro, "cost_usd (in micro-dollars)");
+        result.costed_tokens = checked_sum(summary.costed_tokens, tokens, "tokens");
+    }
     summary = result;
 }
 
@@ -136,8 +174,10 @@ void add_usage(UsageSummary& summary, int64_t tokens, int64_t merged_changes, do
     const int64_t new_tokens = checked_sum(summary.tokens, tokens, "tokens");
     const int64_t new_merged = checked_sum(summary.merged_changes, merged_changes, "merged_changes");
     const int64_t new_rows = checked_sum(summary.rows, 1, "rows");
-    const UsageSummary result(new_rows, new_tokens, new_merged, summary.value + value, summary.value_squares + square);
+    UsageSummary result(new_rows, new_tokens, new_merged, summary.value + value, summary.value_squares + square);
     check_weight_sums(result.value, result.value_squares);
+    result.cost_micro_usd = summary.cost_micro_usd;
+    result.costed_tokens = summary.costed_tokens;
     summary = result;
 }
 
@@ -152,6 +192,8 @@ void add_summary(UsageSummary& summary, const UsageSummary& other)
         result.value_squares = summary.value_squares + other.value_squares;
         check_weight_sums(result.value, result.value_squares);
     }
+    result.cost_micro_usd = checked_sum(summary.cost_micro_usd, other.cost_micro_usd, "cost_usd (in micro-dollars)");
+    result.costed_tokens = checked_sum(summary.costed_tokens, other.costed_tokens, "tokens");
     summary = result;
 }
 
@@ -163,6 +205,8 @@ void remove_usage(UsageSummary& summary, int64_t tokens, int64_t merged_changes)
         throw Error(ErrorKind::InvalidParameter,
                     "cannot remove an unweighted row from a weighted summary (floating-point sums have no "
                     "exact inverse)");
+    if (summary.costed())
+        throw Error(ErrorKind::InvalidParameter, "cannot remove a row without a cost from a summary with a cost");
     // Inside a window this cannot happen; called directly with arbitrary values it can.
     if (summary.rows < 1 || tokens > summary.tokens || merged_changes > summary.merged_changes)
         throw Error(ErrorKind::InvalidParameter,
@@ -173,32 +217,74 @@ void remove_usage(UsageSummary& summary, int64_t tokens, int64_t merged_changes)
     summary = UsageSummary(summary.rows - 1, summary.tokens - tokens, summary.merged_changes - merged_changes);
 }
 
-std::size_t to_stored(const UsageSummary& summary, uint8_t out[kStoredWeightedSummarySize])
+uint8_t stored_version(const UsageSummary& summary)
 {
-    const bool weighted = summary.weighted();
-    const std::size_t size = weighted ? kStoredWeightedSummarySize : kStoredSummarySize;
+    return summary.costed() ? kCostedSummaryVersion : summary.weighted() ? kWeightedSummaryVersion : kSummaryVersion;
+}
+
+std::size_t stored_size(const UsageSummary& summary)
+{
+    switch (stored_version(summary)) {
+    case kCostedSummaryVersion:
+        return kStoredCostedSummarySize;
+    case kWeightedSummaryVersion:
+        return kStoredWeightedSummarySize;
+    default:
+        return kStoredSummarySize;
+    }
+}
+
+std::size_t to_stored(const UsageSummary& summary, uint8_t out[kStoredSummaryMaxSize])
+{
+    const uint8_t version = stored_version(summary);
+    const std::size_t size = stored_size(summary);
     std::memset(out, 0, size);
-    out[0] = weighted ? kWeightedSummaryVersion : kSummaryVersion;
+    out[0] = version;
     std::memcpy(out + 4, &summary.rows, 8);
     std::memcpy(out + 12, &summary.tokens, 8);
     std::memcpy(out + 20, &summary.merged_changes, 8);
-    if (weighted) {
+    if (version >= kWeightedSummaryVersion) {
         std::memcpy(out + 28, &summary.value, 8);
         std::memcpy(out + 36, &summary.value_squares, 8);
     }
+    if (version == kCostedSummaryVersion) {
+        std::memcpy(out + 44, &summary.cost_micro_usd, 8);
+        std::memcpy(out + 52, &summary.costed_tokens, 8);
+    }
     return size;
 }
+
+namespace {
+
+// The checks every decoder applies once the fields are read.
+void check_decoded(const UsageSummary& s, uint8_t version, ErrorKind kind)
+{
+    check_summary(s, kind);
+    if (version == kWeightedSummaryVersion)
+        check_weighted(s, kind);
+    if (version == kCostedSummaryVersion)
+        check_costed(s, kind);
+}
+
+bool known_version(int64_t version)
+{
+    return version == kSummaryVersion || version == kWeightedSummaryVersion || version == kCostedSummaryVersion;
+}
+
+}  // namespace
 
 UsageSummary from_stored(const uint8_t* bytes, std::size_t size)
 {
     if (size < 1)
         throw Error(ErrorKind::InvalidBinary, "usage_summary value is empty");
     const uint8_t version = bytes[0];
-    if (version != kSummaryVersion && version != kWeightedSummaryVersion)
+    if (!known_version(version))
         throw Error(ErrorKind::InvalidBinary,
                     "usage_summary has unknown format version " + std::to_string(version) +
-                        " (this build reads versions 1 and 2)");
-    const std::size_t expected = version == kSummaryVersion ? kStoredSummarySize : kStoredWeightedSummarySize;
+                        " (this build reads versions 1 to 3)");
+    const std::size_t expected = version == kSummaryVersion           ? kStoredSummarySize
+                                 : version == kWeightedSummaryVersion ? kStoredWeightedSummarySize
+                                                                      : kStoredCostedSummarySize;
     if (size != expected)
         throw Error(ErrorKind::InvalidBinary, "usage_summary value of version " + std::to_string(version) + " has " +
                                                   std::to_string(size) + " bytes, expected " + std::to_string(expected));
@@ -209,28 +295,36 @@ UsageSummary from_stored(const uint8_t* bytes, std::size_t size)
     std::memcpy(&tokens, bytes + 12, 8);
     std::memcpy(&merged, bytes + 20, 8);
     UsageSummary s(rows, tokens, merged);
-    if (version == kWeightedSummaryVersion) {
+    if (version >= kWeightedSummaryVersion) {
         std::memcpy(&s.value, bytes + 28, 8);
         std::memcpy(&s.value_squares, bytes + 36, 8);
     }
-    check_summary(s, ErrorKind::InvalidBinary);
-    if (version == kWeightedSummaryVersion)
-        check_weighted(s, ErrorKind::InvalidBinary);
+    if (version == kCostedSummaryVersion) {
+        std::memcpy(&s.cost_micro_usd, bytes + 44, 8);
+        std::memcpy(&s.costed_tokens, bytes + 52, 8);
+    }
+    check_decoded(s, version, ErrorKind::InvalidBinary);
     return s;
 }
 
 WireSummary to_wire(const UsageSummary& summary)
 {
     WireSummary out{};
-    const bool weighted = summary.weighted();
-    out.length = weighted ? kWireWeightedSummarySize : kWireSummarySize;
-    out.bytes[0] = weighted ? kWeightedSummaryVersion : kSummaryVersion;
+    const uint8_t version = stored_version(summary);
+    out.length = version == kCostedSummaryVersion   ? kWireCostedSummarySize
+                 : version == kWeightedSummaryVersion ? kWireWeightedSummarySize
+                                                      : kWireSummarySize;
+    out.bytes[0] = version;
     put_be64(out.bytes + 1, static_cast<uint64_t>(summary.rows));
     put_be64(out.bytes + 9, static_cast<uint64_t>(summary.tokens));
     put_be64(out.bytes + 17, static_cast<uint64_t>(summary.merged_changes));
-    if (weighted) {
+    if (version >= kWeightedSummaryVersion) {
         put_be64(out.bytes + 25, double_bits(summary.value));
         put_be64(out.bytes + 33, double_bits(summary.value_squares));
+    }
+    if (version == kCostedSummaryVersion) {
+        put_be64(out.bytes + 41, static_cast<uint64_t>(summary.cost_micro_usd));
+        put_be64(out.bytes + 49, static_cast<uint64_t>(summary.costed_tokens));
     }
     return out;
 }
@@ -240,21 +334,25 @@ UsageSummary from_wire(const uint8_t* bytes, std::size_t size)
     if (size < 1)
         throw Error(ErrorKind::InvalidBinary, "binary usage_summary is empty");
     const uint8_t version = bytes[0];
-    if (version != kSummaryVersion && version != kWeightedSummaryVersion)
+    if (!known_version(version))
         throw Error(ErrorKind::InvalidBinary, "binary usage_summary has unknown format version " + std::to_string(version));
-    const std::size_t expected = version == kSummaryVersion ? kWireSummarySize : kWireWeightedSummarySize;
+    const std::size_t expected = version == kSummaryVersion           ? kWireSummarySize
+                                 : version == kWeightedSummaryVersion ? kWireWeightedSummarySize
+                                                                      : kWireCostedSummarySize;
     if (size != expected)
         throw Error(ErrorKind::InvalidBinary, "binary usage_summary of version " + std::to_string(version) + " has " +
                                                   std::to_string(size) + " bytes, expected " + std::to_string(expected));
     UsageSummary s(static_cast<int64_t>(get_be64(bytes + 1)), static_cast<int64_t>(get_be64(bytes + 9)),
                    static_cast<int64_t>(get_be64(bytes + 17)));
-    if (version == kWeightedSummaryVersion) {
+    if (version >= kWeightedSummaryVersion) {
         s.value = bits_double(get_be64(bytes + 25));
         s.value_squares = bits_double(get_be64(bytes + 33));
     }
-    check_summary(s, ErrorKind::InvalidBinary);
-    if (version == kWeightedSummaryVersion)
-        check_weighted(s, ErrorKind::InvalidBinary);
+    if (version == kCostedSummaryVersion) {
+        s.cost_micro_usd = static_cast<int64_t>(get_be64(bytes + 41));
+        s.costed_tokens = static_cast<int64_t>(get_be64(bytes + 49));
+    }
+    check_decoded(s, version, ErrorKind::InvalidBinary);
     return s;
 }
 
@@ -277,12 +375,15 @@ std::string round_trip_text(double value)
 
 std::string to_text(const UsageSummary& summary)
 {
-    const bool weighted = summary.weighted();
-    std::string text = "(version:" + std::to_string(weighted ? kWeightedSummaryVersion : kSummaryVersion) +
-                       ",rows:" + std::to_string(summary.rows) + ",tokens:" + std::to_string(summary.tokens) +
+    const uint8_t version = stored_version(summary);
+    std::string text = "(version:" + std::to_string(version) + ",rows:" + std::to_string(summary.rows) +
+                       ",tokens:" + std::to_string(summary.tokens) +
                        ",merged_changes:" + std::to_string(summary.merged_changes);
-    if (weighted)
+    if (version >= kWeightedSummaryVersion)
         text += ",value:" + round_trip_text(summary.value) + ",value_squares:" + round_trip_text(summary.value_squares);
+    if (version == kCostedSummaryVersion)
+        text += ",cost_micro_usd:" + std::to_string(summary.cost_micro_usd) +
+                ",costed_tokens:" + std::to_string(summary.costed_tokens);
     return text + ")";
 }
 
@@ -395,7 +496,7 @@ UsageSummary from_text(const char* text)
     in.expect('(');
     in.expect_key("version");
     const int64_t version = in.number("version");
-    if (version != kSummaryVersion && version != kWeightedSummaryVersion)
+    if (!known_version(version))
         throw Error(ErrorKind::InvalidText,
                     "usage_summary text has unknown format version " + std::to_string(version));
     in.expect(',');
@@ -407,7 +508,7 @@ UsageSummary from_text(const char* text)
     in.expect(',');
     in.expect_key("merged_changes");
     UsageSummary s(rows, tokens, in.number("merged_changes"));
-    if (version == kWeightedSummaryVersion) {
+    if (version >= kWeightedSummaryVersion) {
         in.expect(',');
         in.expect_key("value");
         s.value = in.real("value");
@@ -415,11 +516,17 @@ UsageSummary from_text(const char* text)
         in.expect_key("value_squares");
         s.value_squares = in.real("value_squares");
     }
+    if (version == kCostedSummaryVersion) {
+        in.expect(',');
+        in.expect_key("cost_micro_usd");
+        s.cost_micro_usd = in.number("cost_micro_usd");
+        in.expect(',');
+        in.expect_key("costed_tokens");
+        s.costed_tokens = in.number("costed_tokens");
+    }
     in.expect(')');
     in.expect_end();
-    check_summary(s, ErrorKind::InvalidText);
-    if (version == kWeightedSummaryVersion)
-        check_weighted(s, ErrorKind::InvalidText);
+    check_decoded(s, static_cast<uint8_t>(version), ErrorKind::InvalidText);
     return s;
 }
 

@@ -17,7 +17,7 @@ UsageSummary read_summary(Datum datum)
 
 SummaryDatum* make_summary(const UsageSummary& summary, MemoryContext context)
 {
-    uint8_t stored[uv::kStoredWeightedSummarySize];
+    uint8_t stored[uv::kStoredSummaryMaxSize];
     const std::size_t size = uv::to_stored(summary, stored);
     auto* datum = static_cast<SummaryDatum*>(MemoryContextAllocZero(context, VARHDRSZ + size));
     SET_VARSIZE(datum, VARHDRSZ + size);
@@ -37,24 +37,29 @@ UsageSummary state_value(FunctionCallInfo fcinfo)
     if (!AggCheckCallContext(fcinfo, nullptr))
         return read_summary(PG_GETARG_DATUM(0));
     const auto* state = reinterpret_cast<const SummaryDatum*>(PG_GETARG_POINTER(0));
-    if (state->version == uv::kWeightedSummaryVersion)
-        return {state->rows, state->tokens, state->merged_changes, state->value, state->value_squares};
-    return {state->rows, state->tokens, state->merged_changes};
+    if (state->version == uv::kSummaryVersion)
+        return {state->rows, state->tokens, state->merged_changes};
+    UsageSummary value{state->rows, state->tokens, state->merged_changes, state->value, state->value_squares};
+    if (state->version == uv::kCostedSummaryVersion) {
+        value.cost_micro_usd = state->cost_micro_usd;
+        value.costed_tokens = state->costed_tokens;
+    }
+    return value;
 }
 
 // The new state holding value. Inside an aggregate the state is updated in place (no copy per
-// row) whenever its layout holds value's canonical form: always for a version 2 state (which
-// shrinks in place to version 1 if its weights become those of the unweighted case), and for a
-// version 1 state while value stays unweighted. A state that becomes weighted grows once: the new
-// datum is allocated in the per-call context and the executor copies it into the aggregate context
-// and frees the old one (its contract for a transition function that returns a new pointer).
-// Called directly as a function, the argument is the caller's and is never modified.
+// row) whenever its current layout has room for value's canonical form (which may be smaller: a
+// version 2 state whose weights become those of the unweighted case shrinks to version 1). A
+// state that outgrows its layout (it becomes weighted, or gets a cost) grows once: the new datum
+// is allocated in the per-call context and the executor copies it into the aggregate context and
+// frees the old one (its contract for a transition function that returns a new pointer). Called
+// directly as a function, the argument is the caller's and is never modified.
 Datum update_state(FunctionCallInfo fcinfo, const UsageSummary& value)
 {
     if (!PG_ARGISNULL(0) && AggCheckCallContext(fcinfo, nullptr)) {
         auto* state = reinterpret_cast<SummaryDatum*>(PG_GETARG_POINTER(0));
-        if (!value.weighted() || VARSIZE(state) == sizeof(SummaryDatum)) {
-            uint8_t stored[uv::kStoredWeightedSummarySize];
+        if (VARHDRSZ + uv::stored_size(value) <= VARSIZE(state)) {
+            uint8_t stored[uv::kStoredSummaryMaxSize];
             const std::size_t size = uv::to_stored(value, stored);
             memcpy(VARDATA(state), stored, size);
             SET_VARSIZE(state, VARHDRSZ + size);
@@ -77,7 +82,7 @@ UV_FUNCTION(usage_summary_in)
 UV_FUNCTION(usage_summary_out)
 {
     const uv::UsageSummary summary = uv::pg::read_summary(PG_GETARG_DATUM(0));
-    char buffer[256];  // the longest version 2 text is under 170 characters
+    char buffer[320];  // the longest version 3 text is under 230 characters
     {
         const std::string text = uv::to_text(summary);
         snprintf(buffer, sizeof buffer, "%s", text.c_str());
@@ -118,7 +123,7 @@ UV_FUNCTION(usage_summary_ne)
 // weights existed for an unweighted summary), so GROUP BY, DISTINCT and UNION work on summaries.
 UV_FUNCTION(usage_summary_hash)
 {
-    uint8_t canonical[uv::kStoredWeightedSummarySize];
+    uint8_t canonical[uv::kStoredSummaryMaxSize];
     const std::size_t size = uv::to_stored(uv::pg::read_summary(PG_GETARG_DATUM(0)), canonical);
     return hash_any(canonical, static_cast<int>(size));
 }
@@ -143,6 +148,19 @@ UV_FUNCTION(usage_agg_weighted_transfn)
     if (!(PG_ARGISNULL(1) && PG_ARGISNULL(2) && PG_ARGISNULL(3)))
         uv::add_usage(value, PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1), PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2),
                       PG_ARGISNULL(3) ? 0.0 : PG_GETARG_FLOAT8(3));
+    return uv::pg::update_state(fcinfo, value);
+}
+
+// usage_agg(tokens, merged_changes, value, cost_usd): the weighted form with each row's cost in
+// US dollars, kept in micro-dollars. A NULL cost leaves the row's tokens uncosted (the summary
+// then has no cost: never counted as free); the other arguments as in the weighted form.
+UV_FUNCTION(usage_agg_costed_transfn)
+{
+    uv::UsageSummary value = uv::pg::state_value(fcinfo);
+    if (!(PG_ARGISNULL(1) && PG_ARGISNULL(2) && PG_ARGISNULL(3) && PG_ARGISNULL(4)))
+        uv::add_usage(value, PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1), PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2),
+                      PG_ARGISNULL(3) ? 0.0 : PG_GETARG_FLOAT8(3),
+                      PG_ARGISNULL(4) ? std::nullopt : std::optional<double>(PG_GETARG_FLOAT8(4)));
     return uv::pg::update_state(fcinfo, value);
 }
 
@@ -189,3 +207,17 @@ UV_FUNCTION(usage_summary_merged_changes)
 }
 
 UV_FUNCTION(usage_summary_value) { PG_RETURN_FLOAT8(uv::pg::read_summary(PG_GETARG_DATUM(0)).value); }
+
+// Cost accessors: NULL when some tokens have no cost (they are not free).
+UV_FUNCTION(usage_summary_cost_micro_usd)
+{
+    const uv::UsageSummary summary = uv::pg::read_summary(PG_GETARG_DATUM(0));
+    if (summary.uncosted_tokens() != 0)
+        PG_RETURN_NULL();
+    PG_RETURN_INT64(summary.cost_micro_usd);
+}
+
+UV_FUNCTION(usage_summary_uncosted_tokens)
+{
+    PG_RETURN_INT64(uv::pg::read_summary(PG_GETARG_DATUM(0)).uncosted_tokens());
+}

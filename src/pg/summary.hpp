@@ -11,7 +11,8 @@ namespace uv::pg {
 
 // Matches the core's stored layout behind a 4-byte varlena header; fields are 8-byte aligned
 // in memory we allocate, so transition functions update them in place. A version 1 value (the
-// unweighted case) ends after merged_changes; value and value_squares exist in version 2 only.
+// unweighted case) ends after merged_changes; value and value_squares exist in versions 2 and 3,
+// the cost fields in version 3 only.
 struct SummaryDatum {
     int32 vl_len_;
     uint8 version;
@@ -21,9 +22,13 @@ struct SummaryDatum {
     int64 merged_changes;
     float8 value;
     float8 value_squares;
+    int64 cost_micro_usd;
+    int64 costed_tokens;
 };
-static_assert(sizeof(SummaryDatum) == VARHDRSZ + uv::kStoredWeightedSummarySize, "layout must match the core");
+static_assert(sizeof(SummaryDatum) == VARHDRSZ + uv::kStoredSummaryMaxSize, "layout must match the core");
 static_assert(offsetof(SummaryDatum, value) == VARHDRSZ + uv::kStoredSummarySize, "layout must match the core");
+static_assert(offsetof(SummaryDatum, cost_micro_usd) == VARHDRSZ + uv::kStoredWeightedSummarySize,
+              "layout must match the core");
 
 // Validated copy of a usage_summary argument of any provenance (packed, toasted, from disk).
 UsageSummary read_summary(Datum datum);

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 #include <sys/stat.h>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -49,13 +50,25 @@ void summary_corpus()
         // Weighted (version 2): fractional value, value 0 (bots), review credit, extremes.
         {3, 123, 4, 3.5, 4.25}, {1, 10, 1, 0.1, 0.010000000000000002}, {2, 0, 3, 0.0, 0.0},
         {1, 7, 0, 0.75, 0.5625}, {INT64_MAX, INT64_MAX, INT64_MAX, 1e300, 1e-300}};
+    std::vector<uv::UsageSummary> all(std::begin(values), std::end(values));
+    // With a cost (version 3): unit weights, weighted, partly costed, extremes.
+    for (const auto& [base, micro, costed] :
+         {std::tuple{uv::UsageSummary{3, 123, 4}, int64_t{1500}, int64_t{123}},
+          std::tuple{uv::UsageSummary{3, 123, 4, 3.5, 4.25}, int64_t{1}, int64_t{100}},
+          std::tuple{uv::UsageSummary{1, 10, 0}, int64_t{0}, int64_t{10}},
+          std::tuple{uv::UsageSummary{INT64_MAX, INT64_MAX, INT64_MAX}, INT64_MAX, INT64_MAX}}) {
+        uv::UsageSummary s = base;
+        s.cost_micro_usd = micro;
+        s.costed_tokens = costed;
+        all.push_back(s);
+    }
     int i = 0;
-    for (const auto& s : values) {
+    for (const auto& s : all) {
         const std::string n = std::to_string(i++);
         write(h, "text_valid_" + n, uv::to_text(s));
         const auto w = uv::to_wire(s);
         write(h, "wire_valid_" + n, Bytes(w.begin(), w.end()));
-        Bytes st(uv::kStoredWeightedSummarySize);
+        Bytes st(uv::kStoredSummaryMaxSize);
         st.resize(uv::to_stored(s, st.data()));
         write(h, "stored_valid_" + n, st);
     }

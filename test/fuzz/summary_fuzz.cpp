@@ -33,6 +33,10 @@ void check_valid(const uv::UsageSummary& s)
         fail("decoded a summary with a non-finite or negative weight");
     if ((s.value == 0) != (s.value_squares == 0))
         fail("decoded a summary with value 0 but not value_squares, or the reverse");
+    if (s.cost_micro_usd < 0 || s.costed_tokens < 0 || s.costed_tokens > s.tokens)
+        fail("decoded a summary with a negative cost or more costed tokens than tokens");
+    if (s.rows == 0 && s.costed())
+        fail("decoded a summary of zero rows with a cost");
 }
 
 // Every encoding of a decoded value must decode back to it.
@@ -44,9 +48,11 @@ void check_round_trips(const uv::UsageSummary& s)
     const auto wire = uv::to_wire(s);
     if (!(uv::from_wire(wire.data(), wire.size()) == s))
         fail("to_wire / from_wire round trip changed the value");
-    uint8_t stored[uv::kStoredWeightedSummarySize];
+    uint8_t stored[uv::kStoredSummaryMaxSize];
     const std::size_t stored_size = uv::to_stored(s, stored);
-    if (stored_size != (s.weighted() ? uv::kStoredWeightedSummarySize : uv::kStoredSummarySize))
+    if (stored_size != (s.costed()     ? uv::kStoredCostedSummarySize
+                        : s.weighted() ? uv::kStoredWeightedSummarySize
+                                       : uv::kStoredSummarySize))
         fail("to_stored chose the wrong version");
     if (!(uv::from_stored(stored, stored_size) == s))
         fail("to_stored / from_stored round trip changed the value");
@@ -88,7 +94,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         });
         one([&] {
             uv::UsageSummary s = uv::from_stored(copy, size);
-            uint8_t again[uv::kStoredWeightedSummarySize];
+            uint8_t again[uv::kStoredSummaryMaxSize];
             const std::size_t again_size = uv::to_stored(s, again);
             if (size != again_size || std::memcmp(again, copy, size) != 0)
                 fail("from_stored accepted bytes that to_stored does not write back");

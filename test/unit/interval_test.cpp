@@ -318,3 +318,42 @@ TEST(WeightedValue, ExtremeWeightsStayFiniteOrFailCleanly)
         EXPECT_EQ(e.kind(), uv::ErrorKind::OutOfRange);
     }
 }
+
+// Dollars per merged change: the same Garwood interval with the cost as exposure.
+TEST(CostPerMergedChange, CostAsExposureAgainstTheReference)
+{
+    uv::UsageSummary s{1, 1000000, 10};
+    s.cost_micro_usd = 24000000;  // $24
+    s.costed_tokens = 1000000;
+    EXPECT_DOUBLE_EQ(*uv::cost_usd(s), 24.0);
+    EXPECT_DOUBLE_EQ(*uv::cost_per_merged_change(s), 2.4);
+    const auto interval = uv::cost_per_merged_change_interval(s, 0.95);
+    ASSERT_TRUE(interval.has_value());
+    // Reference row {10, 0.95, 4.7953886961324336, 18.390356042017779}.
+    expect_relative(24.0 / 18.390356042017779, interval->lower, 1e-9);
+    expect_relative(24.0 / 4.7953886961324336, interval->upper, 1e-9);
+    // Unit weights: per unit of value is per merged change.
+    EXPECT_DOUBLE_EQ(*uv::cost_per_value(s), 2.4);
+    expect_relative(interval->lower, uv::cost_per_value_interval(s, 0.95)->lower, 1e-12);
+    // No merges: no estimate and an infinite upper bound, as for tokens.
+    uv::UsageSummary none{1, 1000, 0};
+    none.cost_micro_usd = 5;
+    none.costed_tokens = 1000;
+    EXPECT_FALSE(uv::cost_per_merged_change(none).has_value());
+    EXPECT_TRUE(std::isinf(uv::cost_per_merged_change_interval(none, 0.95)->upper));
+}
+
+TEST(CostPerMergedChange, TokensWithoutACostGiveNoDollars)
+{
+    uv::UsageSummary s{2, 1000, 10};
+    s.cost_micro_usd = 5000000;
+    s.costed_tokens = 999;  // one token has no price: not free
+    EXPECT_FALSE(uv::cost_usd(s).has_value());
+    EXPECT_FALSE(uv::cost_per_merged_change(s).has_value());
+    EXPECT_FALSE(uv::cost_per_merged_change_interval(s, 0.95).has_value());
+    EXPECT_FALSE(uv::cost_per_value_interval(s, 0.95).has_value());
+    // A summary with no cost at all and tokens has no dollars either; with no tokens, $0.
+    EXPECT_FALSE(uv::cost_usd(uv::UsageSummary{1, 10, 1}).has_value());
+    EXPECT_DOUBLE_EQ(*uv::cost_usd(uv::UsageSummary{1, 0, 1}), 0.0);
+    EXPECT_THROW(uv::cost_per_merged_change_interval(s, 1.5), uv::Error);
+}

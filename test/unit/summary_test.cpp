@@ -77,7 +77,7 @@ TEST(Summary, StoredWireAndTextFormsRoundTrip)
     std::uniform_int_distribution<int64_t> any(0, kMax);
     for (int i = 0; i < 1000; ++i) {
         const uv::UsageSummary s{i < 3 ? kMax - i : any(rng) | 1, i < 3 ? int64_t(i) : any(rng), i < 3 ? kMax - i : any(rng)};
-        uint8_t stored[uv::kStoredWeightedSummarySize];
+        uint8_t stored[uv::kStoredSummaryMaxSize];
         ASSERT_EQ(uv::to_stored(s, stored), uv::kStoredSummarySize) << "an unweighted summary is stored as version 1";
         EXPECT_EQ(uv::from_stored(stored, uv::kStoredSummarySize), s);
         const auto wire = uv::to_wire(s);
@@ -123,7 +123,7 @@ TEST(Summary, MalformedBytesAreRejected)
 {
     uint8_t stored[uv::kStoredSummarySize];
     {
-        uint8_t buffer[uv::kStoredWeightedSummarySize];
+        uint8_t buffer[uv::kStoredSummaryMaxSize];
         ASSERT_EQ(uv::to_stored(uv::UsageSummary{1, 5, 1}, buffer), sizeof stored);
         std::memcpy(stored, buffer, sizeof stored);
     }
@@ -203,7 +203,7 @@ std::string error_message_of(F&& f)
 
 std::vector<uint8_t> stored_bytes(const uv::UsageSummary& s)
 {
-    uint8_t out[uv::kStoredWeightedSummarySize];
+    uint8_t out[uv::kStoredSummaryMaxSize];
     const std::size_t n = uv::to_stored(s, out);
     return std::vector<uint8_t>(out, out + n);
 }
@@ -516,4 +516,182 @@ TEST(WeightedSummary, RandomMutationsOfVersionTwoNeverDecodeInvalidValues)
             EXPECT_TRUE(e.kind() == uv::ErrorKind::InvalidText || e.kind() == uv::ErrorKind::OutOfRange);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cost (version 3): each row's dollars rounded to the micro-dollar once, so sums are exact
+// integers under any grouping, and tokens without a cost are never free.
+
+TEST(CostedSummary, RowsAddTheirMicroDollarsAndCostedTokens)
+{
+    uv::UsageSummary s;
+    uv::add_usage(s, 1000, 1, 1.0, 0.0123456);   // 12345.6 micro-dollars -> 12346
+    uv::add_usage(s, 500, 0, 0.0, 0.0000004);    // 0.4 -> 0
+    uv::add_usage(s, 2000, 2, 2.0, 1.5);
+    EXPECT_EQ(s.rows, 3);
+    EXPECT_EQ(s.tokens, 3500);
+    EXPECT_EQ(s.cost_micro_usd, 12346 + 0 + 1500000);
+    EXPECT_EQ(s.costed_tokens, 3500);
+    EXPECT_EQ(s.uncosted_tokens(), 0);
+    EXPECT_FALSE(s.weighted());  // value equals merged changes: unit weights
+    EXPECT_TRUE(s.costed());
+    // A row without a cost leaves its tokens uncosted; so does the 2-argument form.
+    uv::add_usage(s, 700, 1, 1.0, std::nullopt);
+    uv::add_usage(s, 300, 0);
+    EXPECT_EQ(s.uncosted_tokens(), 1000);
+    EXPECT_EQ(s.cost_micro_usd, 1512346);
+}
+
+TEST(CostedSummary, MicroDollarsRoundHalfAwayFromZero)
+{
+    EXPECT_EQ(uv::micro_usd(0.0), 0);
+    EXPECT_EQ(uv::micro_usd(0.0000005), 1);
+    EXPECT_EQ(uv::micro_usd(0.0000015), 2);
+    EXPECT_EQ(uv::micro_usd(3.0), 3000000);
+    EXPECT_EQ(uv::micro_usd(9.0e12), int64_t{9000000000000000000});
+}
+
+TEST(CostedSummary, BadCostsAreRejectedNamingCostAndLeaveTheSummaryUnchanged)
+{
+    uv::UsageSummary s;
+    uv::add_usage(s, 10, 1, 1.0, 0.5);
+    const uv::UsageSummary before = s;
+    for (double bad : {std::nan(""), std::numeric_limits<double>::infinity(), -0.01, 1.0e13}) {
+        try {
+            uv::add_usage(s, 10, 1, 1.0, bad);
+            ADD_FAILURE() << "accepted cost " << bad;
+        } catch (const uv::Error& e) {
+            EXPECT_NE(std::string(e.what()).find("cost_usd"), std::string::npos) << e.what();
+            EXPECT_EQ(e.kind(), std::isfinite(bad) ? uv::ErrorKind::OutOfRange : uv::ErrorKind::InvalidParameter);
+        }
+        EXPECT_EQ(s, before);
+    }
+    // The sum of micro-dollars overflowing is an error too, and changes nothing.
+    uv::UsageSummary big;
+    uv::add_usage(big, 1, 0, 0.0, 9.0e12);
+    const uv::UsageSummary big_before = big;
+    EXPECT_EQ(error_kind_of([&] { uv::add_usage(big, 1, 0, 0.0, 9.0e12); }), uv::ErrorKind::OutOfRange);
+    EXPECT_EQ(big, big_before);
+    // No exact inverse for a row without cost from a summary with one.
+    EXPECT_EQ(error_kind_of([&] { uv::remove_usage(s, 10, 1); }), uv::ErrorKind::InvalidParameter);
+}
+
+TEST(CostedSummary, RollupOfAnySplitEqualsOneAggregateToTheMicroDollar)
+{
+    std::mt19937_64 rng(2026);
+    std::uniform_real_distribution<double> dollars(0.0, 3.0);
+    for (int trial = 0; trial < 50; ++trial) {
+        struct Row {
+            int64_t tokens, merged;
+            double value, cost;
+        };
+        std::vector<Row> rows(200 + rng() % 200);
+        for (auto& r : rows)
+            r = {static_cast<int64_t>(rng() % 100000), static_cast<int64_t>(rng() % 3), static_cast<double>(rng() % 5) * 0.25,
+                 dollars(rng)};
+        uv::UsageSummary whole;
+        int64_t expected_micro = 0;
+        for (const auto& r : rows) {
+            uv::add_usage(whole, r.tokens, r.merged, r.value, r.cost);
+            expected_micro += std::llround(r.cost * 1e6);  // the independent sum
+        }
+        EXPECT_EQ(whole.cost_micro_usd, expected_micro);
+        // Days of random length, rolled up in a random order.
+        std::vector<uv::UsageSummary> days;
+        for (size_t i = 0; i < rows.size();) {
+            uv::UsageSummary day;
+            for (size_t n = 1 + rng() % 20; n > 0 && i < rows.size(); --n, ++i)
+                uv::add_usage(day, rows[i].tokens, rows[i].merged, rows[i].value, rows[i].cost);
+            days.push_back(day);
+        }
+        std::shuffle(days.begin(), days.end(), rng);
+        uv::UsageSummary rolled;
+        for (const auto& d : days)
+            uv::add_summary(rolled, d);
+        EXPECT_EQ(rolled.cost_micro_usd, whole.cost_micro_usd);
+        EXPECT_EQ(rolled.costed_tokens, whole.costed_tokens);
+        EXPECT_EQ(rolled.tokens, whole.tokens);
+    }
+}
+
+TEST(CostedSummary, EncodesAsVersionThreeAndRoundTrips)
+{
+    uv::UsageSummary s{3, 123, 4};  // unit weights, with a cost
+    s.cost_micro_usd = 1500;
+    s.costed_tokens = 100;
+    std::vector<uint8_t> stored = {3, 0, 0, 0};
+    put_le(stored, 3);
+    put_le(stored, 123);
+    put_le(stored, 4);
+    put_le(stored, bits(4.0));
+    put_le(stored, bits(4.0));
+    put_le(stored, 1500);
+    put_le(stored, 100);
+    EXPECT_EQ(stored_bytes(s), stored);
+    EXPECT_EQ(uv::from_stored(stored.data(), stored.size()), s);
+    std::vector<uint8_t> wire = {3};
+    put_be(wire, 3);
+    put_be(wire, 123);
+    put_be(wire, 4);
+    put_be(wire, bits(4.0));
+    put_be(wire, bits(4.0));
+    put_be(wire, 1500);
+    put_be(wire, 100);
+    const auto w = uv::to_wire(s);
+    EXPECT_EQ(std::vector<uint8_t>(w.begin(), w.end()), wire);
+    EXPECT_EQ(uv::from_wire(wire.data(), wire.size()), s);
+    EXPECT_EQ(uv::to_text(s), "(version:3,rows:3,tokens:123,merged_changes:4,value:4,value_squares:4,cost_micro_usd:1500,costed_tokens:100)");
+    EXPECT_EQ(uv::from_text(uv::to_text(s).c_str()), s);
+    // Without a cost the encodings are those of versions 1 and 2, byte for byte.
+    EXPECT_EQ(stored_bytes(uv::UsageSummary{3, 123, 4}).size(), uv::kStoredSummarySize);
+    EXPECT_EQ(stored_bytes(uv::UsageSummary{3, 123, 4, 3.5, 4.25}).size(), uv::kStoredWeightedSummarySize);
+    std::mt19937_64 rng(33);
+    for (int i = 0; i < 2000; ++i) {
+        uv::UsageSummary r{1 + static_cast<int64_t>(rng() % 1000), static_cast<int64_t>(rng() % kMax),
+                           static_cast<int64_t>(rng() % 1000)};
+        if (i % 2)
+            r.value = r.value_squares = 0.5 + static_cast<double>(rng() % 1000);
+        r.costed_tokens = r.tokens == 0 ? 0 : static_cast<int64_t>(rng() % static_cast<uint64_t>(r.tokens));
+        r.cost_micro_usd = 1 + static_cast<int64_t>(rng() % kMax);
+        const auto st = stored_bytes(r);
+        EXPECT_EQ(st.size(), uv::kStoredCostedSummarySize);
+        EXPECT_EQ(uv::from_stored(st.data(), st.size()), r);
+        const auto wr = uv::to_wire(r);
+        EXPECT_EQ(wr.size(), uv::kWireCostedSummarySize);
+        EXPECT_EQ(uv::from_wire(wr.data(), wr.size()), r);
+        EXPECT_EQ(uv::from_text(uv::to_text(r).c_str()), r);
+    }
+}
+
+TEST(CostedSummary, MalformedVersionThreeIsRejected)
+{
+    auto text_kind = [](const char* t) { return error_kind_of([&] { uv::from_text(t); }); };
+    // Costed tokens above tokens; no cost at all in version 3; a missing field.
+    EXPECT_EQ(text_kind("(version:3,rows:1,tokens:10,merged_changes:0,value:0,value_squares:0,cost_micro_usd:5,costed_tokens:11)"),
+              uv::ErrorKind::InvalidText);
+    EXPECT_EQ(text_kind("(version:3,rows:1,tokens:10,merged_changes:0,value:0,value_squares:0,cost_micro_usd:0,costed_tokens:0)"),
+              uv::ErrorKind::InvalidText);
+    EXPECT_EQ(text_kind("(version:3,rows:1,tokens:10,merged_changes:0,value:0,value_squares:0,cost_micro_usd:5)"),
+              uv::ErrorKind::InvalidText);
+    EXPECT_EQ(text_kind("(version:3,rows:0,tokens:0,merged_changes:0,value:0,value_squares:0,cost_micro_usd:5,costed_tokens:0)"),
+              uv::ErrorKind::InvalidText);
+    EXPECT_EQ(text_kind("(version:4,rows:1,tokens:10,merged_changes:0)"), uv::ErrorKind::InvalidText);
+    // Binary: a negative cost, costed tokens above tokens, a wrong length.
+    uv::UsageSummary s{1, 10, 0};
+    s.cost_micro_usd = 5;
+    s.costed_tokens = 10;
+    auto st = stored_bytes(s);
+    std::vector<uint8_t> negative = st;
+    const int64_t minus = -5;
+    std::memcpy(negative.data() + 44, &minus, 8);
+    EXPECT_EQ(error_kind_of([&] { uv::from_stored(negative.data(), negative.size()); }), uv::ErrorKind::InvalidBinary);
+    std::vector<uint8_t> above = st;
+    const int64_t eleven = 11;
+    std::memcpy(above.data() + 52, &eleven, 8);
+    EXPECT_EQ(error_kind_of([&] { uv::from_stored(above.data(), above.size()); }), uv::ErrorKind::InvalidBinary);
+    EXPECT_EQ(error_kind_of([&] { uv::from_stored(st.data(), st.size() - 8); }), uv::ErrorKind::InvalidBinary);
+    auto wire = uv::to_wire(s);
+    std::vector<uint8_t> w(wire.begin(), wire.end());
+    w[41] = 0x80;  // cost's sign bit
+    EXPECT_EQ(error_kind_of([&] { uv::from_wire(w.data(), w.size()); }), uv::ErrorKind::InvalidBinary);
 }
