@@ -237,33 +237,27 @@ std::pair<double, double> clipped_moments(std::vector<double> x)
 // week against the value per token of the two weeks either side of it (so a step or a ramp is not
 // read as noise), phi = median Pearson X^2 / 0.4549 (the median of chi-square(1)), in [1, 10];
 // 1 with fewer than 5 usable weeks. Value per token that wanders from month to month is real
-// and must widen the test, or honest variation would read as drift. Weeks with a `skip` day (a
-// finding of the first pass) are left out as weeks and as neighbours: a month's burn made a
-// third of the weeks look overdispersed and halved the power of the test that should find it.
-double overdispersion(const Days& d, double c, const std::vector<uint8_t>& skip)
+// and must widen the test, or honest variation would read as drift. (Leaving out the weeks of the
+// first pass's findings was tried: a little more power on simulated month-long burns, but on the
+// demo's developers, whose value per token wanders, the median over fewer weeks doubled phi.)
+double overdispersion(const Days& d, double c)
 {
     const size_t week = std::max<size_t>(1, static_cast<size_t>(7 * kDay / d.unit_seconds));
     std::vector<double> wt, wv;
-    std::vector<uint8_t> skipped;
     for (size_t a = 0; a < d.n; a += week) {
         double t = 0, v = 0;
-        bool out = false;
         for (size_t i = a; i < std::min(d.n, a + week); ++i) {
             t += d.tokens[i];
             v += d.value[i];
-            out = out || skip[i];
         }
         wt.push_back(t);
         wv.push_back(v);
-        skipped.push_back(out);
     }
     std::vector<double> x2;
     for (size_t w = 0; w < wt.size(); ++w) {
-        if (skipped[w])
-            continue;
         double t = 0, v = 0;
         for (size_t j = w >= 2 ? w - 2 : 0; j <= std::min(wt.size() - 1, w + 2); ++j)
-            if (j != w && !skipped[j]) {
+            if (j != w) {
                 t += wt[j];
                 v += wv[j];
             }
@@ -411,9 +405,8 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
         lengths.push_back(max_len);
 
     const double dispersion = buckets.has_values && d.total_value > 0 ? d.total_squares / d.total_value : 1.0;
-    std::vector<uint8_t> in_finding(d.n, 0);
-    double units = dispersion * overdispersion(d, dispersion, in_finding);
-    bool whole = !buckets.has_values && units == 1.0;
+    const double units = dispersion * overdispersion(d, dispersion);
+    const bool whole = !buckets.has_values && units == 1.0;
 
     // Error budget: the own-past windows and the cohort windows are two families; each gets the
     // share of alpha its effective window count has (union bound), so the developer-level
@@ -435,6 +428,7 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
     const double alpha_own = params.alpha * m_own / (m_own + m_cohort);
     const double alpha_cohort = params.alpha - alpha_own;
 
+    std::vector<uint8_t> in_finding(d.n, 0);
     std::vector<Candidate> chosen;
     std::vector<Reference> refs;
     std::vector<size_t> ref_start;
@@ -613,9 +607,6 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
             if (std::find(conclusive.begin(), conclusive.end(), 1) == conclusive.end())
                 break;
             in_finding = conclusive;
-            // and the overdispersion is measured without them (a month's burn is not noise).
-            units = dispersion * overdispersion(d, dispersion, in_finding);
-            whole = !buckets.has_values && units == 1.0;
         }
     }
 
