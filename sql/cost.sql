@@ -81,7 +81,7 @@ RESET parallel_leader_participation;
 INSERT INTO model_prices (model, effective_from, input_usd_per_mtok, output_usd_per_mtok,
                           cache_read_usd_per_mtok, cache_creation_usd_per_mtok, source) VALUES
     ('claude-sonnet-4-5', '2026-01-01', 3, 15, 0.30, 3.75, 'test'),
-    ('claude-sonnet-4-5', '2026-11-15', 2, 10, 0.20, 2.50, 'test: a price cut on the 15th'),
+    ('claude-sonnet-4-5', '2026-11-15 00:00+00', 2, 10, 0.20, 2.50, 'test: a price cut on the 15th (UTC)'),
     ('claude-%',          '2026-01-01', 100, 100, 100, 100, 'test: any other Claude model'),
     ('claude-haiku-%',    '2026-01-01', 1, 5, 0.10, 1.25, 'test'),
     ('gpt-4.1',           '2026-01-01', 2, 8, 0.50, 0, 'test');

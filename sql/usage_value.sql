@@ -309,6 +309,53 @@ CREATE FUNCTION @extschema@.cost_per_value_upper(summary @extschema@.usage_summa
 COMMENT ON FUNCTION @extschema@.cost_per_value_upper(@extschema@.usage_summary, float8) IS
     'upper bound of dollars per unit of value; Infinity with no value; NULL when some tokens have no cost; confidence in (0, 1)';
 
+
+------------------------------------------------------------------------------------------------
+-- Token accounting across telemetry sources
+------------------------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.billable_tokens(input_tokens bigint, output_tokens bigint,
+                                           cache_read_tokens bigint, cache_creation_tokens bigint,
+                                           convention text) RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.billable_tokens(bigint, bigint, bigint, bigint, text) IS
+    'tokens of one usage record counted once: convention cache_separate (anthropic, claude_code) adds cache reads and writes to input; cache_included (openai, otel_genai, copilot) already has them inside input. NULL counts are 0';
+
+
+-- Bad rows never stop a refresh. billable_tokens raises for counts that break their convention
+-- (a refresh over one such row failed, naming neither row nor developer). The board checks every
+-- row with the same rules first, without raising, and sets the rows that break them aside in
+-- <name>_rejects with this reason; billable_tokens then only sees rows it accepts. The rules
+-- are those of src/core/tokens.cpp and src/pg/tokens.cpp, in their order (test/pgtap/rejects.sql
+-- checks that the two agree on every case).
+CREATE FUNCTION @extschema@.billable_tokens_reject_reason(input_tokens bigint, output_tokens bigint,
+                                                          cache_read_tokens bigint, cache_creation_tokens bigint,
+                                                          convention text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+-- Every part immutable (bigint::text, not bigint || text, which is only stable), so that the
+-- planner inlines the CASE into each query instead of calling a SQL function per row (10x).
+RETURN CASE
+    WHEN input_tokens IS NULL AND output_tokens IS NULL AND cache_read_tokens IS NULL AND cache_creation_tokens IS NULL THEN NULL
+    WHEN convention IS NULL THEN 'convention is NULL'
+    WHEN convention NOT IN ('cache_separate', 'anthropic', 'claude_code', 'cache_included', 'openai', 'otel_genai', 'copilot')
+        THEN 'unknown convention ' || quote_literal(convention)
+             || ': cache_separate (anthropic, claude_code) or cache_included (openai, otel_genai, copilot)'
+    WHEN input_tokens < 0 THEN 'input_tokens is negative (' || input_tokens::text || ')'
+    WHEN output_tokens < 0 THEN 'output_tokens is negative (' || output_tokens::text || ')'
+    WHEN cache_read_tokens < 0 THEN 'cache_read_tokens is negative (' || cache_read_tokens::text || ')'
+    WHEN cache_creation_tokens < 0 THEN 'cache_creation_tokens is negative (' || cache_creation_tokens::text || ')'
+    WHEN convention IN ('cache_included', 'openai', 'otel_genai', 'copilot')
+         AND coalesce(cache_read_tokens, 0)::numeric + coalesce(cache_creation_tokens, 0) > coalesce(input_tokens, 0)
+        THEN 'cache_read_tokens + cache_creation_tokens (' || (coalesce(cache_read_tokens, 0)::numeric + coalesce(cache_creation_tokens, 0))::text
+             || ') exceed input_tokens (' || coalesce(input_tokens, 0)::text || '), which under ' || convention || ' already contains them'
+    WHEN coalesce(input_tokens, 0)::numeric + coalesce(output_tokens, 0)
+         + CASE WHEN convention IN ('cache_separate', 'anthropic', 'claude_code')
+                THEN coalesce(cache_read_tokens, 0)::numeric + coalesce(cache_creation_tokens, 0) ELSE 0 END > 9223372036854775807
+        THEN 'billable token total overflows bigint'
+END;
+COMMENT ON FUNCTION @extschema@.billable_tokens_reject_reason(bigint, bigint, bigint, bigint, text) IS
+    'why billable_tokens would refuse these counts (negative, cache tokens exceeding an input that contains them, unknown or NULL convention, overflow), without raising; NULL when it accepts them. Boards set such rows aside in <name>_rejects';
+
 -- Prices: the user's rows (the table ships empty; README.md, "Dollars", has a dated example set).
 -- A row prices the events of a model (a name, or a LIKE pattern such as 'claude-sonnet-4-5%')
 -- from effective_from on, until a later row for the same model takes over.
@@ -366,52 +413,6 @@ CREATE FUNCTION @extschema@.event_cost_usd(model text, at timestamptz, input_tok
     END;
 COMMENT ON FUNCTION @extschema@.event_cost_usd(text, timestamptz, bigint, bigint, bigint, bigint, text) IS
     'what one usage record cost in US dollars (to the micro-dollar) at the model_prices in force at its time, under its token convention (as billable_tokens: cache_included prices input less the cache as input); NULL when the model has no price then (never free); raises as billable_tokens for counts that break the convention';
-
-------------------------------------------------------------------------------------------------
--- Token accounting across telemetry sources
-------------------------------------------------------------------------------------------------
-
-CREATE FUNCTION @extschema@.billable_tokens(input_tokens bigint, output_tokens bigint,
-                                           cache_read_tokens bigint, cache_creation_tokens bigint,
-                                           convention text) RETURNS bigint
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.billable_tokens(bigint, bigint, bigint, bigint, text) IS
-    'tokens of one usage record counted once: convention cache_separate (anthropic, claude_code) adds cache reads and writes to input; cache_included (openai, otel_genai, copilot) already has them inside input. NULL counts are 0';
-
-
--- Bad rows never stop a refresh. billable_tokens raises for counts that break their convention
--- (a refresh over one such row failed, naming neither row nor developer). The board checks every
--- row with the same rules first, without raising, and sets the rows that break them aside in
--- <name>_rejects with this reason; billable_tokens then only sees rows it accepts. The rules
--- are those of src/core/tokens.cpp and src/pg/tokens.cpp, in their order (test/pgtap/rejects.sql
--- checks that the two agree on every case).
-CREATE FUNCTION @extschema@.billable_tokens_reject_reason(input_tokens bigint, output_tokens bigint,
-                                                          cache_read_tokens bigint, cache_creation_tokens bigint,
-                                                          convention text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
--- Every part immutable (bigint::text, not bigint || text, which is only stable), so that the
--- planner inlines the CASE into each query instead of calling a SQL function per row (10x).
-RETURN CASE
-    WHEN input_tokens IS NULL AND output_tokens IS NULL AND cache_read_tokens IS NULL AND cache_creation_tokens IS NULL THEN NULL
-    WHEN convention IS NULL THEN 'convention is NULL'
-    WHEN convention NOT IN ('cache_separate', 'anthropic', 'claude_code', 'cache_included', 'openai', 'otel_genai', 'copilot')
-        THEN 'unknown convention ' || quote_literal(convention)
-             || ': cache_separate (anthropic, claude_code) or cache_included (openai, otel_genai, copilot)'
-    WHEN input_tokens < 0 THEN 'input_tokens is negative (' || input_tokens::text || ')'
-    WHEN output_tokens < 0 THEN 'output_tokens is negative (' || output_tokens::text || ')'
-    WHEN cache_read_tokens < 0 THEN 'cache_read_tokens is negative (' || cache_read_tokens::text || ')'
-    WHEN cache_creation_tokens < 0 THEN 'cache_creation_tokens is negative (' || cache_creation_tokens::text || ')'
-    WHEN convention IN ('cache_included', 'openai', 'otel_genai', 'copilot')
-         AND coalesce(cache_read_tokens, 0)::numeric + coalesce(cache_creation_tokens, 0) > coalesce(input_tokens, 0)
-        THEN 'cache_read_tokens + cache_creation_tokens (' || (coalesce(cache_read_tokens, 0)::numeric + coalesce(cache_creation_tokens, 0))::text
-             || ') exceed input_tokens (' || coalesce(input_tokens, 0)::text || '), which under ' || convention || ' already contains them'
-    WHEN coalesce(input_tokens, 0)::numeric + coalesce(output_tokens, 0)
-         + CASE WHEN convention IN ('cache_separate', 'anthropic', 'claude_code')
-                THEN coalesce(cache_read_tokens, 0)::numeric + coalesce(cache_creation_tokens, 0) ELSE 0 END > 9223372036854775807
-        THEN 'billable token total overflows bigint'
-END;
-COMMENT ON FUNCTION @extschema@.billable_tokens_reject_reason(bigint, bigint, bigint, bigint, text) IS
-    'why billable_tokens would refuse these counts (negative, cache tokens exceeding an input that contains them, unknown or NULL convention, overflow), without raising; NULL when it accepts them. Boards set such rows aside in <name>_rejects';
 
 ------------------------------------------------------------------------------------------------
 -- Burst inflation: token spikes above a developer's own baseline that delivered no output
