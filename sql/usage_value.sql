@@ -374,6 +374,8 @@ COMMENT ON TABLE @extschema@.model_prices IS
     'list prices in US dollars per million tokens by model (a name or a LIKE pattern) and date from which they apply; kept by pg_dump; the rows are yours (README.md, "Dollars")';
 COMMENT ON COLUMN @extschema@.model_prices.model IS 'model name as the telemetry spells it, or a LIKE pattern (''claude-sonnet-4-5%''); an exact name wins over a pattern, a longer pattern over a shorter';
 COMMENT ON COLUMN @extschema@.model_prices.effective_from IS 'the price applies to events at or after this time, until the next row of the same model';
+COMMENT ON COLUMN @extschema@.model_prices.input_usd_per_mtok IS 'US dollars per million input tokens (under cache_included: input less the cache)';
+COMMENT ON COLUMN @extschema@.model_prices.output_usd_per_mtok IS 'US dollars per million output tokens';
 COMMENT ON COLUMN @extschema@.model_prices.cache_read_usd_per_mtok IS 'price of a cache read token (OpenAI: cached input)';
 COMMENT ON COLUMN @extschema@.model_prices.cache_creation_usd_per_mtok IS 'price of a cache write token (Anthropic: 5-minute cache write; 0 where writes are not billed apart)';
 COMMENT ON COLUMN @extschema@.model_prices.source IS 'where the price came from (a URL and the date it was read)';

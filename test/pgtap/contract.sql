@@ -2,7 +2,7 @@
 -- volatility, strictness, parallel safety, comments, no SECURITY DEFINER.
 BEGIN;
 SET LOCAL search_path = usage_value, public;
-SELECT plan(48);
+SELECT plan(50);
 
 SELECT has_type('usage_value', 'usage_summary', 'type usage_summary exists');
 SELECT has_function('usage_value', 'usage_agg', ARRAY['bigint', 'bigint']);
@@ -45,16 +45,19 @@ SELECT function_returns('usage_value', 'tokens_per_merged_change', ARRAY['bigint
 SELECT is_aggregate('usage_value', 'usage_agg', ARRAY['bigint', 'bigint']);
 SELECT is_aggregate('usage_value', 'usage_agg', ARRAY['bigint', 'bigint', 'double precision']);
 SELECT function_returns('usage_value', 'usage_agg', ARRAY['bigint', 'bigint', 'double precision'], 'usage_summary');
+SELECT is_aggregate('usage_value', 'usage_agg', ARRAY['bigint', 'bigint', 'double precision', 'double precision']);
+SELECT function_returns('usage_value', 'usage_agg', ARRAY['bigint', 'bigint', 'double precision', 'double precision'], 'usage_summary');
 SELECT is_aggregate('usage_value', 'rollup', ARRAY['usage_summary']);
 
 -- The state of usage_agg is usage_summary itself (not internal), with a combine function; only
--- the unweighted form has a moving-window inverse (float8 weights have no exact one).
+-- the unweighted form has a moving-window inverse (float8 weights have no exact one, and the
+-- costed form is weighted too).
 SELECT results_eq(
     $$SELECT a.aggtranstype::regtype::text, a.aggcombinefn <> 0, a.aggminvtransfn <> 0
       FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_namespace n ON n.oid = p.pronamespace
       WHERE n.nspname = 'usage_value' AND p.proname = 'usage_agg' ORDER BY p.pronargs$$,
-    $$VALUES ('usage_summary'::text, true, true), ('usage_summary'::text, true, false)$$,
-    'both usage_agg forms keep usage_summary as their state and have a combine function; the weighted one no inverse');
+    $$VALUES ('usage_summary'::text, true, true), ('usage_summary'::text, true, false), ('usage_summary'::text, true, false)$$,
+    'the three usage_agg forms keep usage_summary as their state and have a combine function; the weighted and costed ones no inverse');
 -- burst_score alone has no combine function: its score is defined against the current row of an
 -- ordered window frame, which a partial aggregate does not have.
 SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
@@ -66,7 +69,7 @@ SELECT is((SELECT count(*) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfn
 -- Volatility and parallel safety as intended: the computations are IMMUTABLE and PARALLEL SAFE;
 -- the binding functions and the source presets create or refresh objects (VOLATILE, PARALLEL UNSAFE), as does the
 -- procedure scheduled_refresh (procedures are never parallel safe); _check_column reads the
--- catalog (STABLE).
+-- catalog, model_price and event_cost_usd read model_prices (STABLE).
 SELECT is((SELECT array_agg(proname::text ORDER BY proname) FROM pg_proc
            WHERE pronamespace = 'usage_value'::regnamespace AND proparallel <> 's'),
           ARRAY['create_combined_usage_view', 'create_leaderboard', 'create_source_view', 'drop_leaderboard', 'refresh_leaderboard', 'scheduled_refresh'],
@@ -74,8 +77,8 @@ SELECT is((SELECT array_agg(proname::text ORDER BY proname) FROM pg_proc
 SELECT is((SELECT array_agg(proname::text || ':' || provolatile::text ORDER BY proname) FROM pg_proc
            WHERE pronamespace = 'usage_value'::regnamespace AND provolatile <> 'i' AND prokind <> 'a'),
           ARRAY['_check_column:s', 'create_combined_usage_view:v', 'create_leaderboard:v', 'create_source_view:v', 'drop_leaderboard:v',
-                'refresh_leaderboard:v', 'scheduled_refresh:v'],
-          'every computation is IMMUTABLE; catalog readers STABLE; object makers VOLATILE');
+                'event_cost_usd:s', 'model_price:s', 'refresh_leaderboard:v', 'scheduled_refresh:v'],
+          'every computation is IMMUTABLE; catalog and price readers STABLE; object makers VOLATILE');
 SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'usage_value'::regnamespace AND prosecdef),
           0::bigint, 'no SECURITY DEFINER function');
 SELECT is((SELECT array_agg(proname ORDER BY proname) FROM pg_proc
