@@ -2390,12 +2390,68 @@ INSERT INTO usage_value_internal.relation_comments VALUES
 ('_my_board', 'each person''s own rows of <name>_leaderboard, every column with the explanation (prior, shrinkage, rank interval), for the developers role_table maps to current_user; security-barrier view with its owner''s rights, granted to nobody until GRANT SELECT to the developers'' role (per-person: audited with audit_person_reads)'),
 ('_my_episodes', 'each person''s own rows of <name>_episodes (each burst''s expected and delivered value, each drift finding), for the developers role_table maps to current_user; security-barrier view with its owner''s rights, granted to nobody until GRANT SELECT to the developers'' role (per-person: audited with audit_person_reads)');
 
--- The person's views have the columns of the board and the episodes, and their texts.
--- (Kept after every comment row of _leaderboard and _episodes in this script.)
-INSERT INTO usage_value_internal.column_comments
-SELECT '_my_board', column_name, comment FROM usage_value_internal.column_comments WHERE relation = '_leaderboard'
-UNION ALL
-SELECT '_my_episodes', column_name, comment FROM usage_value_internal.column_comments WHERE relation = '_episodes';
+-- The person's views have the columns of the board and the episodes: describe_leaderboard (made
+-- again here) takes their texts from _leaderboard's and _episodes' rows.
+DROP FUNCTION usage_value_internal.describe_leaderboard(name, text);
+CREATE FUNCTION usage_value_internal.describe_leaderboard(schema_name name, name text) RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    entry record;
+    relation text;
+    rel_suffix text;
+    rel regclass;
+    about text;
+    col record;
+    missing text[] := '{}';
+BEGIN
+    SELECT * INTO entry FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = describe_leaderboard.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
+    END IF;
+    FOREACH relation IN ARRAY coalesce(entry.objects, usage_value_internal.board_objects(name)) LOOP
+        rel_suffix := substr(relation, length(name) + 1);
+        rel := usage_value_internal.board_relation(schema_name, name, entry.objects, rel_suffix);
+        CONTINUE WHEN rel IS NULL;
+        SELECT r.comment INTO about FROM usage_value_internal.relation_comments r WHERE r.suffix = rel_suffix;
+        IF about IS NULL THEN
+            missing := missing || relation;
+        ELSE
+            EXECUTE format('COMMENT ON %s %s IS %L',
+                           CASE (SELECT relkind FROM pg_class WHERE oid = rel) WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END,
+                           rel, format('%s. Board %I.%I of usage_value: %s periods, %s buckets, min_group_size %s.',
+                                       about, schema_name, name, entry.period, entry.bucket_width, entry.min_group_size));
+        END IF;
+        FOR col IN
+            SELECT a.attname, coalesce(o.comment, m.comment, s.comment) AS comment
+            FROM pg_attribute a
+            LEFT JOIN usage_value_internal.column_comments o ON o.relation = rel_suffix AND o.column_name = a.attname
+            -- a person's own view has the columns, and the texts, of the relation it shows (issue 17)
+            LEFT JOIN usage_value_internal.column_comments m
+                   ON m.relation = CASE rel_suffix WHEN '_my_board' THEN '_leaderboard' WHEN '_my_episodes' THEN '_episodes' END
+                  AND m.column_name = a.attname
+            LEFT JOIN usage_value_internal.column_comments s ON s.relation = '*' AND s.column_name = a.attname
+            WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY a.attnum
+        LOOP
+            IF coalesce(col.comment, '') = '' THEN
+                missing := missing || format('%s.%s', relation, col.attname);
+            ELSE
+                EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, col.attname, col.comment);
+            END IF;
+        END LOOP;
+    END LOOP;
+    -- A column added to a board without a text here fails loudly (and fails the tests).
+    IF missing <> '{}' THEN
+        RAISE EXCEPTION 'no comment text for %', array_to_string(missing, ', ')
+            USING ERRCODE = '42704', HINT = 'add one to usage_value_internal.column_comments (or relation_comments) in the upgrade script';
+    END IF;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.describe_leaderboard(name, text) IS
+    'puts a COMMENT on every relation a board made and on every column in it (unit, better direction, what NULL means) from relation_comments and column_comments (<name>_my_board and <name>_my_episodes get the texts of <name>_leaderboard and <name>_episodes); raises 42704 naming any column without a text';
+
 INSERT INTO usage_value_internal.column_comments VALUES
 ('_adoption', 'week_start', 'the ISO week (its Monday, UTC days)'),
 ('_adoption', 'team', 'the team (team_table); NULL: a board without a team table, everyone in one group'),
