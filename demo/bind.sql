@@ -1,6 +1,7 @@
 -- Binds the leaderboard objects to the demo's tables, as a company would to its own: the usage
 -- events (three sources, convention per row in column "source"), DevLake-shaped pull requests
--- (sizes, reverts, bot changes, review flags) and review comments, and a team table. Hourly
+-- (sizes, reverts, bot changes, review flags) and review comments, a team table and which role is
+-- which developer (each person's own rows in eng_my_board and eng_my_episodes). Hourly
 -- buckets, monthly periods. psql variables (all optional):
 --   schema            where the objects go (default demo)
 --   min_group_size    teams below it are suppressed (default 5)
@@ -33,5 +34,6 @@ SELECT * FROM usage_value.create_leaderboard(
     reviews_table => 'demo.pull_request_comments', reviewer_column => 'account_id',
     review_change_column => 'pull_request_id',
     team_table => 'demo.developers', team_member_column => 'developer_id', team_column => 'team',
+    role_table => 'demo.developer_roles', role_column => 'role_name', role_developer_column => 'developer_id',
     bucket_width => '1 hour', period => 'month', min_group_size => :min_group_size,
     refresh_schedule => nullif(:'refresh_schedule', ''));

@@ -597,6 +597,14 @@ FROM demo.usage_events
 GROUP BY 1, 2;
 COMMENT ON VIEW demo.usage_hourly IS 'billable tokens per developer and UTC hour (hours with usage only)';
 
+-- Which database role is which developer (issue 17): each developer logs in as a role named like
+-- their id. create_leaderboard's role_table: <name>_my_board shows each their own rows.
+CREATE TABLE demo.developer_roles (
+    role_name name PRIMARY KEY,
+    developer_id text NOT NULL REFERENCES demo.developers
+);
+INSERT INTO demo.developer_roles SELECT developer_id::name, developer_id FROM demo.developers;
+
 -- One row per developer and UTC day over the developer's span (first to last day with usage or
 -- a merge), zero-filled; merged PRs count on their merged_date day.
 CREATE VIEW demo.usage_daily AS

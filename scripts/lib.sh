@@ -66,8 +66,13 @@ cluster_start() {
         say "creating a throwaway PostgreSQL $PG_MAJOR cluster in $PGDATA_DIR (owner $OWNER)"
         as_owner mkdir -p "$PGDATA_DIR" "$SOCKET_DIR"
         as_owner "$PGBIN/initdb" -D "$PGDATA_DIR" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null
+        # pgaudit (audited per-person reads, README "Transparency and privacy") is preloaded when
+        # installed; the demo and the tests run without it otherwise.
+        local preload=pg_cron
+        [ -f "$("$PGBIN/pg_config" --pkglibdir)/pgaudit.so" ] && preload=pg_cron,pgaudit
         # Socket only, no TCP; fsync off because the cluster is disposable; enough shared
-        # buffers that benchmarks read from memory.
+        # buffers that benchmarks read from memory. Log lines say when, which process, which
+        # login role and database (who read what, with pgaudit).
         as_owner tee -a "$PGDATA_DIR/postgresql.conf" >/dev/null <<CONF
 listen_addresses = ''
 unix_socket_directories = '$SOCKET_DIR'
@@ -78,7 +83,8 @@ full_page_writes = off
 shared_buffers = '2GB'
 max_worker_processes = 16
 max_parallel_workers = 8
-shared_preload_libraries = 'pg_cron'
+shared_preload_libraries = '$preload'
+log_line_prefix = '%m [%p] %q%u@%d '
 cron.database_name = 'usage_value'
 jit = off
 CONF
@@ -126,7 +132,7 @@ load_demo() {
 
 # Debian packages the project needs; installed only when one is missing, so reruns are quick.
 PACKAGES="postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR postgresql-$PG_MAJOR-pgtap pgtap
-postgresql-$PG_MAJOR-cron libboost-math-dev libgtest-dev cmake g++ make python3 nodejs chromium"
+postgresql-$PG_MAJOR-cron postgresql-$PG_MAJOR-pgaudit libboost-math-dev libgtest-dev cmake g++ make python3 nodejs chromium"
 
 ensure_packages() {
     local missing="" p

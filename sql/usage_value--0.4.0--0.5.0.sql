@@ -356,7 +356,11 @@ CREATE FUNCTION usage_value_internal.create_leaderboard(
     late_window interval,
     ingested_column text,
     -- excused periods (issue 14)
-    annotations_table regclass
+    annotations_table regclass,
+    -- transparency (issue 17)
+    role_table regclass,
+    role_column text,
+    role_developer_column text
 ) RETURNS SETOF text
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -424,6 +428,7 @@ DECLARE
     reviewed_expr text := 'NULL::boolean';
     review_credit text := 'SELECT NULL::text AS developer_id, NULL::timestamptz AS bucket, NULL::float8 AS value WHERE false';
     job text;
+    transparency_objects text[];   -- <name>_adoption, and <name>_my_board, <name>_my_episodes with role_table (issue 17)
 BEGIN
     -- Validate the mapping before creating anything; every identifier is quoted with %I below.
     IF schema_name IS NULL THEN
@@ -1319,6 +1324,13 @@ BEGIN
     IF annotations_table IS NOT NULL THEN
         made_objects := made_objects[1:5] || obj_annotations || made_objects[6:];
     END IF;
+    -- Transparency (issue 17): <name>_adoption (per team and week, suppressed like the team board)
+    -- and, with role_table, each person's own rows in <name>_my_board and <name>_my_episodes;
+    -- validates the role mapping's arguments (usage_value_internal.create_transparency_views).
+    transparency_objects := usage_value_internal.create_transparency_views(
+        schema_name, name, obj_board, obj_episodes, obj_days, role_table, role_column, role_developer_column,
+        identity_sql, members_sql, multiple_teams, min_group_size);
+    made_objects := made_objects || transparency_objects;
     INSERT INTO @extschema@.leaderboards (target_schema, name, bucket_width, period, min_group_size, cron_job_name, objects,
                                           min_coverage, multiple_teams, late_window, ingested_column, annotations_table)
     VALUES (schema_name, name, bucket_width, period, min_group_size, job, made_objects,
@@ -1382,6 +1394,7 @@ BEGIN
                                    obj_totals, obj_periods, obj_board, obj_teams, obj_suspects, obj_rejects, obj_coverage,
                                    obj_unmatched]
                              || CASE WHEN annotations_table IS NOT NULL THEN ARRAY[obj_annotations] ELSE '{}' END) o;
+    RETURN QUERY SELECT format('%I.%I', schema_name, o) FROM unnest(transparency_objects) o;
     IF job IS NOT NULL THEN
         RETURN NEXT format('pg_cron job %s (%s)', job, refresh_schedule);
     END IF;
@@ -1439,7 +1452,11 @@ CREATE FUNCTION @extschema@.create_leaderboard(
     late_window interval DEFAULT '7 days',
     ingested_column text DEFAULT NULL,
     -- excused periods (issue 14)
-    annotations_table regclass DEFAULT NULL
+    annotations_table regclass DEFAULT NULL,
+    -- transparency (issue 17)
+    role_table regclass DEFAULT NULL,
+    role_column text DEFAULT NULL,
+    role_developer_column text DEFAULT NULL
 ) RETURNS SETOF text
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC
@@ -1453,11 +1470,11 @@ BEGIN ATOMIC
         reverts_column, bot_column, reviewed_column, change_size_unit, change_value_cap,
         unreviewed_weight, reviews_table, reviewer_column, review_change_column, review_weight,
         identity_table, identity_column, identity_person_column, split_identities, min_coverage, multiple_teams,
-        late_window, ingested_column, annotations_table);
+        late_window, ingested_column, annotations_table, role_table, role_column, role_developer_column);
 END;
-COMMENT ON FUNCTION @extschema@.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text, interval, text, regclass) IS
-    'creates, over your own usage and changes tables, the tables <name>_days (per developer and UTC day a usage_summary and a burst_series), <name>_episodes (burst episodes with each one''s verdict, and efficiency drift findings) and <name>_period_totals, kept up to date in place by refresh_leaderboard (only the days that new rows, or rows late or deleted within late_window, touch; ingested_column: a column recording when a usage row arrived, so that rows arriving late by any amount are picked up), the materialized views <name>_changes (what each merged change is worth, and why), <name>_credits and <name>_usage_read (the refresh''s staging), and the views <name>_buckets (non-empty buckets of the stored series), <name>_periods (inflated tokens in the periods they were spent in), <name>_leaderboard, <name>_team_leaderboard (with how complete each period is; no strict rank where the data cannot order the group) and <name>_suspects (suspected split identities), <name>_rejects (source rows left out, and why: they never fail a refresh), <name>_coverage (how well usage, changes and teams match, per period) and <name>_unmatched (identities on one side only); refuses a join that matches less than min_coverage of the developers with tokens (23503, naming the columns to map) and, with multiple_teams = refuse, people in several teams; schedules a refresh with pg_cron (CALL scheduled_refresh, which records a failed run) when refresh_schedule is given; with annotations_table (columns developer, during tstzrange, kind), the materialized view <name>_annotations, whose periods excuse the burst tokens inside them (excused_tokens, excused_by in <name>_episodes, not charged); records the board''s freshness and comments every column; returns the objects made';
-COMMENT ON FUNCTION usage_value_internal.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text, interval, text, regclass) IS
+COMMENT ON FUNCTION @extschema@.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text, interval, text, regclass, regclass, text, text) IS
+    'creates, over your own usage and changes tables, the tables <name>_days (per developer and UTC day a usage_summary and a burst_series), <name>_episodes (burst episodes with each one''s verdict, and efficiency drift findings) and <name>_period_totals, kept up to date in place by refresh_leaderboard (only the days that new rows, or rows late or deleted within late_window, touch; ingested_column: a column recording when a usage row arrived, so that rows arriving late by any amount are picked up), the materialized views <name>_changes (what each merged change is worth, and why), <name>_credits and <name>_usage_read (the refresh''s staging), and the views <name>_buckets (non-empty buckets of the stored series), <name>_periods (inflated tokens in the periods they were spent in), <name>_leaderboard, <name>_team_leaderboard (with how complete each period is; no strict rank where the data cannot order the group) and <name>_suspects (suspected split identities), <name>_rejects (source rows left out, and why: they never fail a refresh), <name>_coverage (how well usage, changes and teams match, per period) and <name>_unmatched (identities on one side only); refuses a join that matches less than min_coverage of the developers with tokens (23503, naming the columns to map) and, with multiple_teams = refuse, people in several teams; schedules a refresh with pg_cron (CALL scheduled_refresh, which records a failed run) when refresh_schedule is given; with annotations_table (columns developer, during tstzrange, kind), the materialized view <name>_annotations, whose periods excuse the burst tokens inside them (excused_tokens, excused_by in <name>_episodes, not charged); the view <name>_adoption (per team and week, the share of developers with AI use and the share whose AI use came with delivered value; teams below min_group_size suppressed); with role_table (role_column: a role name, role_developer_column: the developer it is), the security-barrier views <name>_my_board and <name>_my_episodes, each person''s own rows of the developer board and the episodes (for current_user; granted to nobody: GRANT SELECT to the developers'' role); records the board''s freshness and comments every column; returns the objects made';
+COMMENT ON FUNCTION usage_value_internal.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text, interval, text, regclass, regclass, text, text) IS
     'the body of usage_value.create_leaderboard (call that instead)';
 
 -- The re-analysed developers' rows of one kind in a board's episodes table become those of `fresh`
@@ -2264,3 +2281,319 @@ CREATE FUNCTION @extschema@.event_cost_usd(model text, at timestamptz, input_tok
     END;
 COMMENT ON FUNCTION @extschema@.event_cost_usd(text, timestamptz, bigint, bigint, bigint, bigint, text) IS
     'what one usage record cost in US dollars (to the micro-dollar) at the model_prices in force at its time, under its token convention (as billable_tokens: cache_included prices input less the cache as input); NULL when the model has no price then (never free); raises as billable_tokens for counts that break the convention';
+
+------------------------------------------------------------------------------------------------
+-- Transparency (issue 17): each person's own numbers, team adoption, audited per-person reads
+------------------------------------------------------------------------------------------------
+
+-- A view's query with every security_invoker view it reads replaced by that view's own query
+-- (recursively), so that a view made of it reads everything with its owner's rights: a view
+-- with the reader's rights checks its relations as the reader even when read through a view with
+-- its owner's (PostgreSQL 15, CREATE VIEW). The deparser names a relation schema.name, followed by
+-- its alias if it has one.
+CREATE FUNCTION usage_value_internal.owner_rights_query(view regclass, depth integer DEFAULT 0) RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    body text := rtrim(pg_get_viewdef(view), E'; \n');
+    inner_view record;
+    name_re text;
+    follows constant text := 'where|join|left|right|full|inner|cross|natural|on|using|group|order|having|window|union|intersect|except|limit|offset|fetch|for|tablesample';
+BEGIN
+    IF depth > 10 THEN
+        RAISE EXCEPTION 'views nested too deeply under %', view USING ERRCODE = '54001';
+    END IF;
+    FOR inner_view IN
+        SELECT DISTINCT c.oid::regclass AS rel, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS qualified
+        FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+        JOIN pg_class c ON c.oid = d.refobjid AND d.refclassid = 'pg_class'::regclass
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE r.ev_class = view AND c.oid <> view AND c.relkind = 'v' AND 'security_invoker=true' = ANY (coalesce(c.reloptions, '{}'))
+    LOOP
+        name_re := '(^|[^a-z0-9_."])' || regexp_replace(inner_view.qualified, '([.^$*+?()\[\]{}|\\"])', '\\\1', 'g');
+        -- with an alias, then without one (the view's name becomes the alias); parentheses in a
+        -- lookahead do not capture
+        body := regexp_replace(body, name_re || '\s+(?!(' || follows || ')\M)([a-z_][a-z0-9_$]*)',
+                                '\1(' || replace(usage_value_internal.owner_rights_query(inner_view.rel, depth + 1), '\', '\\') || ') \2', 'gi');
+        body := regexp_replace(body, name_re || '($|[^a-z0-9_$])',
+                                '\1(' || replace(usage_value_internal.owner_rights_query(inner_view.rel, depth + 1), '\', '\\') || ') '
+                                || quote_ident((SELECT relname FROM pg_class WHERE oid = inner_view.rel)) || '\2', 'gi');
+    END LOOP;
+    RETURN body;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.owner_rights_query(regclass, integer) IS
+    'the query of a view with every security_invoker view it reads replaced by that view''s query (recursively): what a view with its owner''s rights over it must hold';
+
+-- What create_leaderboard makes for transparency, after the board's other relations:
+--   <name>_adoption: per team and ISO week (Monday, UTC), of the team's members, the share with AI
+--     use (tokens > 0) and the share whose AI use came with delivered value (value > 0: weighted
+--     merged changes, with review credit) that week. Counts only, teams below min_group_size
+--     suppressed, with its owner's rights: like the team board, the view to grant to managers.
+--   <name>_my_board, <name>_my_episodes (with role_table): every column of <name>_leaderboard and
+--     of <name>_episodes, only for the developers role_table maps to current_user (the role in
+--     effect: SET ROLE to a mapped role shows that role's rows, as every privilege does). Views
+--     WITH (security_barrier) running with their owner's rights: the reader needs no right on
+--     anything else, and a function in the reader's WHERE clause never sees another person's row.
+--     <name>_my_board holds the developer board's query itself (owner_rights_query), not a
+--     reference to it: <name>_leaderboard runs with the reader's rights, which a person granted
+--     only their own view does not have. Granted to nobody, whatever the schema's default privileges.
+-- Returns the relations made.
+CREATE FUNCTION usage_value_internal.create_transparency_views(
+    schema_name name, name text, board text, episodes text, days text,
+    role_table regclass, role_column text, role_developer_column text,
+    identity_sql text, members_sql text, multiple_teams text, min_group_size integer)
+RETURNS text[]
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    obj_adoption text := name || '_adoption';
+    obj_my_board text := name || '_my_board';
+    obj_my_episodes text := name || '_my_episodes';
+    mine text;         -- the developers mapped to current_user (SQL)
+    board_sql text;
+    made text[];
+    rel text;
+    grantee record;
+BEGIN
+    IF role_table IS NULL AND (role_column IS NOT NULL OR role_developer_column IS NOT NULL) THEN
+        RAISE EXCEPTION 'role_column and role_developer_column are columns of role_table; give role_table too' USING ERRCODE = '22023';
+    END IF;
+    IF length(obj_my_episodes) > 63 THEN
+        RAISE EXCEPTION 'name is too long: object names like % exceed 63 bytes', obj_my_episodes USING ERRCODE = '22023';
+    END IF;
+    IF role_table IS NOT NULL THEN
+        PERFORM @extschema@._check_column(role_table, role_column, 'role_column');
+        PERFORM @extschema@._check_column(role_table, role_developer_column, 'role_developer_column');
+    END IF;
+
+    -- Adoption. Members: the team table's (mapped to persons), one team each unless
+    -- multiple_teams = 'every'; without a team table, everyone on the board, in one group (team NULL).
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I AS
+        WITH members AS (%3$s),
+        teams AS (SELECT team, count(*) AS developers FROM members GROUP BY team),
+        used AS (SELECT developer_id, date_trunc('week', day::timestamp)::date AS week_start,
+                        sum(tokens) AS tokens, sum(value) AS value
+                 FROM %1$I.%4$I GROUP BY 1, 2),
+        weeks AS (SELECT DISTINCT week_start FROM used),
+        counted AS (
+            SELECT w.week_start, t.team, t.developers,
+                   count(u.developer_id) FILTER (WHERE u.tokens > 0) AS ai_users,
+                   count(u.developer_id) FILTER (WHERE u.tokens > 0 AND u.value > 0) AS ai_users_with_value
+            FROM weeks w CROSS JOIN teams t
+            JOIN members m ON m.team IS NOT DISTINCT FROM t.team
+            LEFT JOIN used u ON u.developer_id = m.member AND u.week_start = w.week_start
+            GROUP BY w.week_start, t.team, t.developers),
+        suppressed AS (
+            SELECT c.*, count(*) FILTER (WHERE developers < %5$s) OVER (PARTITION BY week_start) AS teams_suppressed
+            FROM counted c)
+        SELECT week_start, team, developers::bigint AS developers, ai_users::bigint AS ai_users,
+               ai_users_with_value::bigint AS ai_users_with_value,
+               (ai_users::float8 / developers)::float8 AS raw_adoption,
+               (ai_users_with_value::float8 / developers)::float8 AS value_adoption,
+               teams_suppressed::bigint AS teams_suppressed
+        FROM suppressed WHERE developers >= %5$s
+        $sql$, schema_name, obj_adoption,
+        CASE WHEN members_sql IS NULL
+             THEN format('SELECT DISTINCT developer_id AS member, NULL::text AS team FROM %I.%I', schema_name, days)
+             WHEN multiple_teams = 'every'
+             THEN format('SELECT DISTINCT member, team FROM (%s) m WHERE team IS NOT NULL', members_sql)
+             ELSE format('SELECT DISTINCT ON (member) member, team FROM (%s) m WHERE team IS NOT NULL ORDER BY member, team', members_sql) END,
+        days, min_group_size);
+    made := ARRAY[obj_adoption];
+
+    IF role_table IS NOT NULL THEN
+        -- A role's developers: as role_table names them, mapped to persons like every identity.
+        mine := format('SELECT %1$s FROM %2$s r %3$s WHERE r.%4$I::text = current_user AND r.%5$I IS NOT NULL',
+                       CASE WHEN identity_sql IS NULL THEN format('r.%I::text', role_developer_column)
+                            ELSE format('coalesce(rm.person, r.%I::text)', role_developer_column) END,
+                       role_table,
+                       CASE WHEN identity_sql IS NULL THEN ''
+                            ELSE format('LEFT JOIN %s rm ON rm.identity = r.%I::text', identity_sql, role_developer_column) END,
+                       role_column, role_developer_column);
+        board_sql := usage_value_internal.owner_rights_query(format('%I.%I', schema_name, board)::regclass);
+        EXECUTE format('CREATE VIEW %1$I.%2$I WITH (security_barrier = true) AS SELECT b.* FROM (%3$s) b WHERE b.developer_id IN (%4$s)',
+                       schema_name, obj_my_board, board_sql, mine);
+        EXECUTE format('CREATE VIEW %1$I.%2$I WITH (security_barrier = true) AS SELECT e.* FROM %1$I.%3$I e WHERE e.developer_id IN (%4$s)',
+                       schema_name, obj_my_episodes, episodes, mine);
+        made := made || obj_my_board || obj_my_episodes;
+        -- Nobody reads them until granted: not PUBLIC, not a role the schema's default privileges name.
+        FOREACH rel IN ARRAY ARRAY[obj_my_board, obj_my_episodes] LOOP
+            FOR grantee IN
+                SELECT DISTINCT a.grantee FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
+                WHERE c.oid = format('%I.%I', schema_name, rel)::regclass AND a.grantee <> c.relowner
+            LOOP
+                EXECUTE format('REVOKE ALL ON %I.%I FROM %s', schema_name, rel,
+                               CASE WHEN grantee.grantee = 0 THEN 'PUBLIC' ELSE grantee.grantee::regrole::text END);
+            END LOOP;
+        END LOOP;
+    END IF;
+    RETURN made;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.create_transparency_views(name, text, text, text, text, regclass, text, text, text, text, text, integer) IS
+    'create_leaderboard: makes <name>_adoption and, with role_table, the security-barrier views <name>_my_board and <name>_my_episodes (each person''s own rows, for current_user; granted to nobody); validates role_column and role_developer_column; returns the relations made';
+
+-- The relations of a board that hold rows per person and are read only for per-person data, so
+-- that the pgaudit role's SELECT on them logs every per-person read and no team-level one: the
+-- team board, <name>_adoption and <name>_coverage read _periods, _days, _changes and _rejects,
+-- which are therefore not in this list (grant those to no one but the board's owner).
+CREATE FUNCTION usage_value_internal.person_relations(name text) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT ARRAY[name || '_my_board', name || '_my_episodes', name || '_leaderboard', name || '_episodes',
+                 name || '_suspects', name || '_unmatched']
+$function$;
+COMMENT ON FUNCTION usage_value_internal.person_relations(text) IS
+    'the relations of a board whose reads audit_person_reads has pgaudit log: the per-person views and the episodes table (not those the team-level views read)';
+
+-- pgaudit object audit logging: a statement is logged when it touches a relation on which the
+-- role named by pgaudit.role (one per database; superuser-only setting) has the privilege used.
+-- This grants that role SELECT on the board's per-person relations (person_relations) and, run by
+-- a superuser in a database without a pgaudit.role, sets it for the database. The auditor role
+-- must not log in nor have members: its grants only mark relations for auditing.
+CREATE FUNCTION usage_value_internal.audit_person_reads(schema_name name, name text, auditor_role name)
+RETURNS SETOF text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    entry record;
+    auditor pg_roles;
+    current_auditor text;
+    rel text;
+BEGIN
+    SELECT * INTO entry FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = audit_person_reads.name;
+    IF NOT FOUND OR NOT usage_value_internal.acts_as_owner(entry.owner) THEN
+        RAISE EXCEPTION 'no leaderboard %.% owned by %', schema_name, name, current_user USING ERRCODE = '42704';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_settings WHERE pg_settings.name = 'pgaudit.role' AND context = 'superuser') THEN
+        RAISE EXCEPTION 'pgaudit is not loaded: audited per-person reads need it' USING ERRCODE = '55000',
+            HINT = 'install postgresql-15-pgaudit, add pgaudit to shared_preload_libraries and restart the server';
+    END IF;
+    SELECT * INTO auditor FROM pg_roles r WHERE r.rolname = auditor_role;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'auditor_role: role % does not exist', auditor_role USING ERRCODE = '42704',
+            HINT = format('CREATE ROLE %I NOLOGIN', auditor_role);
+    END IF;
+    IF auditor.rolcanlogin OR auditor.rolsuper OR auditor.rolname = entry.owner
+       OR EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.roleid = auditor.oid) THEN
+        RAISE EXCEPTION 'auditor_role: % must be a role that cannot log in, is no superuser, does not own the board and has no members (its SELECT only marks the relations pgaudit logs)', auditor_role
+            USING ERRCODE = '22023';
+    END IF;
+    current_auditor := coalesce(current_setting('pgaudit.role', true), '');
+    IF current_auditor NOT IN ('', auditor_role) THEN
+        RAISE EXCEPTION 'pgaudit.role is % here: pgaudit audits through one role per database, pass that one', current_auditor
+            USING ERRCODE = '55000';
+    END IF;
+    FOREACH rel IN ARRAY usage_value_internal.person_relations(name) LOOP
+        CONTINUE WHEN NOT rel = ANY (coalesce(entry.objects, '{}'))
+                   OR NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                      WHERE n.nspname = schema_name AND c.relname = rel);
+        EXECUTE format('GRANT SELECT ON %I.%I TO %I', schema_name, rel, auditor_role);
+        RETURN NEXT format('GRANT SELECT ON %I.%I TO %I', schema_name, rel, auditor_role);
+    END LOOP;
+    IF current_auditor = '' THEN
+        BEGIN
+            EXECUTE format('ALTER DATABASE %I SET pgaudit.role = %L', current_database(), auditor_role);
+            PERFORM set_config('pgaudit.role', auditor_role, false);
+            RETURN NEXT format('ALTER DATABASE %I SET pgaudit.role = %L', current_database(), auditor_role);
+        EXCEPTION WHEN insufficient_privilege THEN
+            RAISE NOTICE 'pgaudit.role is not set: the grants mark the relations, but nothing is logged yet'
+                USING HINT = format('a superuser runs: ALTER DATABASE %I SET pgaudit.role = %L', current_database(), auditor_role);
+        END;
+    END IF;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.audit_person_reads(name, text, name) IS
+    'the body of usage_value.audit_person_reads (call that instead)';
+
+CREATE FUNCTION @extschema@.audit_person_reads(name text, auditor_role name, target_schema name DEFAULT NULL)
+RETURNS SETOF text
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC
+    SELECT * FROM usage_value_internal.audit_person_reads(coalesce(target_schema, current_schema()), name, auditor_role);
+END;
+COMMENT ON FUNCTION @extschema@.audit_person_reads(text, name, name) IS
+    'has pgaudit (loaded with shared_preload_libraries) log every read of the board''s per-person relations (<name>_my_board, <name>_my_episodes, <name>_leaderboard, <name>_episodes, <name>_suspects, <name>_unmatched) with who, when and the statement, and no team-level read: grants SELECT on them to auditor_role (NOLOGIN, no members) and, as a superuser where pgaudit.role is unset, sets it for the database; the board''s owner calls it; returns what it did';
+
+INSERT INTO usage_value_internal.relation_comments VALUES
+('_adoption', 'per team and ISO week (Monday, UTC): of the team''s members, the share with AI use that week (raw_adoption) and the share whose AI use came with delivered value that week (value_adoption); teams with fewer than min_group_size members not shown. Counts only, run with the owner''s rights: grant it to managers with the team board'),
+('_my_board', 'each person''s own rows of <name>_leaderboard, every column with the explanation (prior, shrinkage, rank interval), for the developers role_table maps to current_user; security-barrier view with its owner''s rights, granted to nobody until GRANT SELECT to the developers'' role (per-person: audited with audit_person_reads)'),
+('_my_episodes', 'each person''s own rows of <name>_episodes (each burst''s expected and delivered value, each drift finding), for the developers role_table maps to current_user; security-barrier view with its owner''s rights, granted to nobody until GRANT SELECT to the developers'' role (per-person: audited with audit_person_reads)');
+
+-- The person's views have the columns of the board and the episodes: describe_leaderboard (made
+-- again here) takes their texts from _leaderboard's and _episodes' rows.
+DROP FUNCTION usage_value_internal.describe_leaderboard(name, text);
+CREATE FUNCTION usage_value_internal.describe_leaderboard(schema_name name, name text) RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    entry record;
+    relation text;
+    rel_suffix text;
+    rel regclass;
+    about text;
+    col record;
+    missing text[] := '{}';
+BEGIN
+    SELECT * INTO entry FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = describe_leaderboard.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
+    END IF;
+    FOREACH relation IN ARRAY coalesce(entry.objects, usage_value_internal.board_objects(name)) LOOP
+        rel_suffix := substr(relation, length(name) + 1);
+        rel := usage_value_internal.board_relation(schema_name, name, entry.objects, rel_suffix);
+        CONTINUE WHEN rel IS NULL;
+        SELECT r.comment INTO about FROM usage_value_internal.relation_comments r WHERE r.suffix = rel_suffix;
+        IF about IS NULL THEN
+            missing := missing || relation;
+        ELSE
+            EXECUTE format('COMMENT ON %s %s IS %L',
+                           CASE (SELECT relkind FROM pg_class WHERE oid = rel) WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END,
+                           rel, format('%s. Board %I.%I of usage_value: %s periods, %s buckets, min_group_size %s.',
+                                       about, schema_name, name, entry.period, entry.bucket_width, entry.min_group_size));
+        END IF;
+        FOR col IN
+            SELECT a.attname, coalesce(o.comment, m.comment, s.comment) AS comment
+            FROM pg_attribute a
+            LEFT JOIN usage_value_internal.column_comments o ON o.relation = rel_suffix AND o.column_name = a.attname
+            -- a person's own view has the columns, and the texts, of the relation it shows (issue 17)
+            LEFT JOIN usage_value_internal.column_comments m
+                   ON m.relation = CASE rel_suffix WHEN '_my_board' THEN '_leaderboard' WHEN '_my_episodes' THEN '_episodes' END
+                  AND m.column_name = a.attname
+            LEFT JOIN usage_value_internal.column_comments s ON s.relation = '*' AND s.column_name = a.attname
+            WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY a.attnum
+        LOOP
+            IF coalesce(col.comment, '') = '' THEN
+                missing := missing || format('%s.%s', relation, col.attname);
+            ELSE
+                EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, col.attname, col.comment);
+            END IF;
+        END LOOP;
+    END LOOP;
+    -- A column added to a board without a text here fails loudly (and fails the tests).
+    IF missing <> '{}' THEN
+        RAISE EXCEPTION 'no comment text for %', array_to_string(missing, ', ')
+            USING ERRCODE = '42704', HINT = 'add one to usage_value_internal.column_comments (or relation_comments) in the upgrade script';
+    END IF;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.describe_leaderboard(name, text) IS
+    'puts a COMMENT on every relation a board made and on every column in it (unit, better direction, what NULL means) from relation_comments and column_comments (<name>_my_board and <name>_my_episodes get the texts of <name>_leaderboard and <name>_episodes); raises 42704 naming any column without a text';
+
+INSERT INTO usage_value_internal.column_comments VALUES
+('_adoption', 'week_start', 'the ISO week (its Monday, UTC days)'),
+('_adoption', 'team', 'the team (team_table); NULL: a board without a team table, everyone in one group'),
+('_adoption', 'developers', 'members of the team (team_table, mapped to persons), with or without AI use: the denominator of both shares'),
+('_adoption', 'ai_users', 'members with tokens that week'),
+('_adoption', 'ai_users_with_value', 'members with tokens and delivered value (value > 0: weighted merged changes, with review credit) that week'),
+('_adoption', 'raw_adoption', 'ai_users / developers, 0-1: the raw "used AI this week" share, met by burning tokens too'),
+('_adoption', 'value_adoption', 'ai_users_with_value / developers, 0-1: the share whose AI use came with delivered value that week; never above raw_adoption'),
+('_adoption', 'teams_suppressed', 'teams with fewer than min_group_size members, not shown (that week)');

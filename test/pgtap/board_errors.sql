@@ -91,7 +91,7 @@ SELECT throws_ok($$SELECT pg_temp.bind('{"name": "it''s"}')$$, '42710',
 SET LOCAL search_path = be, usage_value, public;
 SELECT is((SELECT array_agg(o ORDER BY o) FROM create_leaderboard('here', 'be.u', 'who', 'at', 'be.c', 'author', 'merged',
                                                                   tokens_column => 'tok') o),
-          ARRAY['be.here_buckets', 'be.here_changes', 'be.here_coverage', 'be.here_credits', 'be.here_credits_read', 'be.here_days', 'be.here_episodes',
+          ARRAY['be.here_adoption', 'be.here_buckets', 'be.here_changes', 'be.here_coverage', 'be.here_credits', 'be.here_credits_read', 'be.here_days', 'be.here_episodes',
                 'be.here_leaderboard', 'be.here_period_totals', 'be.here_periods', 'be.here_rejects', 'be.here_suspects',
                 'be.here_team_leaderboard', 'be.here_unmatched', 'be.here_usage_read'],
           'without target_schema the objects go to the current schema');

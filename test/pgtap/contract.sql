@@ -72,11 +72,11 @@ SELECT is((SELECT count(*) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfn
 -- catalog, model_price and event_cost_usd read model_prices (STABLE).
 SELECT is((SELECT array_agg(proname::text ORDER BY proname) FROM pg_proc
            WHERE pronamespace = 'usage_value'::regnamespace AND proparallel <> 's'),
-          ARRAY['create_combined_usage_view', 'create_leaderboard', 'create_source_view', 'drop_leaderboard', 'refresh_leaderboard', 'scheduled_refresh'],
-          'every function is PARALLEL SAFE except the six that create, refresh or drop objects');
+          ARRAY['audit_person_reads', 'create_combined_usage_view', 'create_leaderboard', 'create_source_view', 'drop_leaderboard', 'refresh_leaderboard', 'scheduled_refresh'],
+          'every function is PARALLEL SAFE except the seven that create, refresh, drop or grant on objects');
 SELECT is((SELECT array_agg(proname::text || ':' || provolatile::text ORDER BY proname) FROM pg_proc
            WHERE pronamespace = 'usage_value'::regnamespace AND provolatile <> 'i' AND prokind <> 'a'),
-          ARRAY['_check_column:s', 'create_combined_usage_view:v', 'create_leaderboard:v', 'create_source_view:v', 'drop_leaderboard:v',
+          ARRAY['_check_column:s', 'audit_person_reads:v', 'create_combined_usage_view:v', 'create_leaderboard:v', 'create_source_view:v', 'drop_leaderboard:v',
                 'event_cost_usd:s', 'model_price:s', 'refresh_leaderboard:v', 'scheduled_refresh:v'],
           'every computation is IMMUTABLE; catalog and price readers STABLE; object makers VOLATILE');
 SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'usage_value'::regnamespace AND prosecdef),

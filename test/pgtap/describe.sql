@@ -12,6 +12,7 @@ CREATE TABLE describe_t.usage (dev text, at timestamptz, tokens bigint);
 CREATE TABLE describe_t.prs (author text, merged_at timestamptz, id text, adds int, dels int, reverts text, bot boolean, ok boolean);
 CREATE TABLE describe_t.reviews (reviewer text, pr text);
 CREATE TABLE describe_t.members (who text, team text, level text);
+CREATE TABLE describe_t.people (login name, dev text);
 INSERT INTO describe_t.members SELECT 'd' || i, CASE WHEN i <= 5 THEN 'a' ELSE 'b' END, CASE WHEN i % 2 = 0 THEN 'senior' ELSE 'junior' END
 FROM generate_series(1, 7) i;
 INSERT INTO describe_t.usage SELECT 'd' || i, d + interval '10 hours', 30000 + 5000 * i
@@ -24,7 +25,8 @@ SELECT lives_ok($$SELECT count(*) FROM create_leaderboard('b', 'describe_t.usage
                     reverts_column => 'reverts', bot_column => 'bot', reviewed_column => 'ok',
                     reviews_table => 'describe_t.reviews', reviewer_column => 'reviewer', review_change_column => 'pr',
                     team_table => 'describe_t.members', team_member_column => 'who', team_column => 'team', cohort_column => 'level',
-                    period => 'month', min_group_size => 3, target_schema => 'describe_t')$$, 'a board with every optional part');
+                    period => 'month', min_group_size => 3, target_schema => 'describe_t',
+                    role_table => 'describe_t.people', role_column => 'login', role_developer_column => 'dev')$$, 'a board with every optional part');
 -- (create_leaderboard will call it itself; called here explicitly)
 SELECT lives_ok($$SELECT usage_value_internal.describe_leaderboard('describe_t', 'b')$$, 'describe_leaderboard');
 
@@ -33,7 +35,7 @@ SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
              AND coalesce(obj_description(c.oid, 'pg_class'), '') = ''),
           NULL, 'every relation of the board has a comment');
 SELECT is((SELECT count(*) FROM pg_class c WHERE c.relnamespace = 'describe_t'::regnamespace AND c.relname LIKE 'b\_%' AND c.relkind IN ('r', 'v', 'm')),
-          15::bigint, '... all fifteen of them (tables, views, materialized views)');
+          18::bigint, '... all eighteen of them (tables, views, materialized views)');
 SELECT is((SELECT array_agg(c.relname || '.' || a.attname ORDER BY c.relname, a.attnum) FROM pg_class c
            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
            WHERE c.relnamespace = 'describe_t'::regnamespace AND c.relname LIKE 'b\_%' AND c.relkind IN ('r', 'v', 'm')

@@ -75,7 +75,7 @@ SELECT lives_ok($$SELECT pg_temp.make('a', 'ingested_at')$$, 'a board with inges
 SELECT lives_ok($$SELECT pg_temp.make('n', NULL)$$, 'a board without');
 SELECT is((SELECT array_agg(relkind::text || ':' || relname ORDER BY relname) FROM pg_class
            WHERE relnamespace = 'inc'::regnamespace AND relname LIKE 'a\_%' AND relkind IN ('r', 'v', 'm')),
-          ARRAY['v:a_buckets', 'm:a_changes', 'v:a_coverage', 'r:a_credits', 'm:a_credits_read', 'r:a_days', 'r:a_episodes', 'v:a_leaderboard',
+          ARRAY['v:a_adoption', 'v:a_buckets', 'm:a_changes', 'v:a_coverage', 'r:a_credits', 'm:a_credits_read', 'r:a_days', 'r:a_episodes', 'v:a_leaderboard',
                 'r:a_period_totals', 'v:a_periods', 'm:a_rejects', 'v:a_suspects', 'v:a_team_leaderboard', 'v:a_unmatched',
                 'm:a_usage_read'],
           'the board stores days, episodes and period totals in tables; buckets and periods are views');

@@ -2,7 +2,7 @@
 -- the objects, their unique indexes, concurrent refresh, pg_cron, privacy, and no injection.
 BEGIN;
 SET LOCAL search_path = usage_value, public;
-SELECT plan(26);
+SELECT plan(27);
 
 CREATE SCHEMA "odd schema; --";
 CREATE TABLE public.victim (x int, t timestamptz);
@@ -13,6 +13,8 @@ CREATE TABLE "odd schema; --"."prs ); DROP TABLE victim" ("author ""x""" text, "
     "pr id; --" text, "add""s" int, "del s" int, "re'verts" text, "bot?" boolean, "ok ""by"" peer" boolean);
 CREATE TABLE "odd schema; --"."reviews""; --" ("who; r" text, "pr ""id""" text);
 CREATE TABLE "odd schema; --".members ("who" text, "team; name" text, "level" text);
+CREATE TABLE "odd schema; --"."people"")--" ("login; --" text, "dev ""id""" text);   -- role mapping (issue 17)
+INSERT INTO "odd schema; --"."people"")--" VALUES (current_user, 'd2');
 
 -- 8 developers in two teams (6 and 2) over 10 weeks: hourly calls on weekdays, merges on Tuesdays.
 INSERT INTO "odd schema; --".members
@@ -43,14 +45,18 @@ SELECT is((
         reviews_table => '"odd schema; --"."reviews""; --"', reviewer_column => 'who; r', review_change_column => 'pr "id"',
         team_table => '"odd schema; --".members', team_member_column => 'who', team_column => 'team; name',
         cohort_column => 'level', period => 'month', min_group_size => 3,
-        target_schema => 'odd schema; --', refresh_schedule => '17 3 * * *') o),
+        target_schema => 'odd schema; --', refresh_schedule => '17 3 * * *',
+        role_table => '"odd schema; --"."people"")--"', role_column => 'login; --', role_developer_column => 'dev "id"') o),
     ARRAY['"odd schema; --"."board ""1""_changes"', '"odd schema; --"."board ""1""_credits_read"', '"odd schema; --"."board ""1""_credits"', '"odd schema; --"."board ""1""_usage_read"',
           '"odd schema; --"."board ""1""_days"', '"odd schema; --"."board ""1""_buckets"', '"odd schema; --"."board ""1""_episodes"',
           '"odd schema; --"."board ""1""_period_totals"', '"odd schema; --"."board ""1""_periods"', '"odd schema; --"."board ""1""_leaderboard"',
           '"odd schema; --"."board ""1""_team_leaderboard"', '"odd schema; --"."board ""1""_suspects"',
           '"odd schema; --"."board ""1""_rejects"', '"odd schema; --"."board ""1""_coverage"', '"odd schema; --"."board ""1""_unmatched"',
+          '"odd schema; --"."board ""1""_adoption"', '"odd schema; --"."board ""1""_my_board"', '"odd schema; --"."board ""1""_my_episodes"',
           'pg_cron job usage_value:odd schema; --.board "1" (17 3 * * *)'],
-    'create_leaderboard makes four tables, four materialized views, seven views and a pg_cron job, all quoted');
+    'create_leaderboard makes four tables, four materialized views, ten views and a pg_cron job, all quoted');
+SELECT is((SELECT array_agg(DISTINCT developer_id) FROM "odd schema; --"."board ""1""_my_board"), ARRAY['d2'],
+          '<name>_my_board (its query, with the reader''s-rights views it reads inlined, under hostile names) shows the developer mapped to current_user');
 SELECT has_table('public', 'victim', 'hostile identifiers inject nothing: the victim table still exists');
 SELECT is((SELECT count(*) FROM pg_matviews WHERE schemaname = 'odd schema; --'), 4::bigint, 'four materialized views');
 SELECT is((SELECT count(*) FROM pg_indexes i JOIN pg_index x ON x.indexrelid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass

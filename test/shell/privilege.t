@@ -59,7 +59,7 @@ board() {  # board NAME [TARGET_SCHEMA]: the create_leaderboard call
 create_board=$(board b)
 
 # --- The analyst: create, refresh, scheduled refresh, without naming its schema.
-is "$(as $analyst -c "$create_board")" "15" "an analyst creates a board without target_schema (15 objects)"
+is "$(as $analyst -c "$create_board")" "16" "an analyst creates a board without target_schema (16 objects)"
 is "$(q "SELECT string_agg(DISTINCT n.nspname || ':' || pg_get_userbyid(c.relowner), ',') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE c.relname LIKE 'b\\_%' AND c.relkind IN ('m', 'v', 'r')")" "$analyst:$analyst" \
    "... in its current schema (the first of its search_path), owned by the analyst"
@@ -101,7 +101,7 @@ state=$(sqlstate $other -c "INSERT INTO usage_value.leaderboards (target_schema,
                             VALUES ('$other', 'mine', '1 day', 'week', 3, '$analyst')")
 is "$state" "42501" "... nor register a board in the first's name"
 is "$(q "SELECT count(*) || ':' || bool_and(last_error IS NULL) FROM usage_value.leaderboards")|$(q "SELECT count(*) FROM pg_class WHERE relnamespace = '$analyst'::regnamespace AND relkind IN ('m', 'v', 'r')")" \
-   "1:true|15" "the first analyst's board is intact: one registry row, no failure recorded, 15 objects"
+   "1:true|16" "the first analyst's board is intact: one registry row, no failure recorded, 16 objects"
 is "$(as $other -c "SELECT count(*) FROM $analyst.b_team_leaderboard" | grep -o 'permission denied for schema')" "permission denied for schema" \
    "the second analyst cannot read the first's boards"
 # The owner of a row can record refreshes but not point the row at another schema, name or owner.

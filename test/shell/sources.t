@@ -121,7 +121,7 @@ SELECT count(*) FROM usage_value.create_leaderboard(
     bucket_width => '1 hour', period => 'month');
 SQL
 )
-is "$out" "15" "create_leaderboard binds the preset views directly"
+is "$out" "16" "create_leaderboard binds the preset views directly"
 board_diff() {  # CONDITION: rows of the two boards (d: demo, l: presets) that differ in it
     q "SELECT count(*) FROM demo.eng_leaderboard d
        FULL JOIN (SELECT p.developer_id AS dev, l.* FROM lake.lake_leaderboard l LEFT JOIN src_truth.people p ON p.person_id = l.developer_id) l
