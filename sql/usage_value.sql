@@ -1194,6 +1194,7 @@ DECLARE
     kept_local text;               -- why a board over distributed usage stays on the coordinator
     changes_rows text;             -- the merged changes as _changes reads them (SQL)
     sql_text text;
+    citus_ddl text;                -- citus.enable_ddl_propagation as it was
     -- Rows set aside: a developer with more than set_aside_share of their usage rows in a period
     -- set aside (<name>_rejects), and at least set_aside_min_rows of them, is not ranked in it
     -- (README, "Rows set aside"): the tokens of those rows count for nobody.
@@ -1800,6 +1801,12 @@ BEGIN
         EXECUTE format('SELECT create_distributed_table(%L, %L, colocate_with => %L)',
                        format('%I.%I', schema_name, obj_episodes), 'developer_id', usage_table::text);
     END IF;
+    --    With Citus, the views below exist on the coordinator only: DDL propagation is off while
+    --    they are made (Citus would otherwise warn, for each, that it is not on the workers).
+    IF usage_distribution IS NOT NULL THEN
+        citus_ddl := current_setting('citus.enable_ddl_propagation', true);
+        PERFORM set_config('citus.enable_ddl_propagation', 'off', true);
+    END IF;
 
     -- 4. Per developer and period: the period's summary (the days' summaries rolled up in day
     --    order), usage rows, and the inflated tokens spent in it: each episode's inflated tokens
@@ -2194,6 +2201,9 @@ BEGIN
     END IF;
     IF changes_distributed THEN
         made_objects := made_objects[1:1] || obj_changes_read || made_objects[2:];
+    END IF;
+    IF citus_ddl IS NOT NULL THEN
+        PERFORM set_config('citus.enable_ddl_propagation', citus_ddl, true);
     END IF;
     INSERT INTO @extschema@.leaderboards (target_schema, name, bucket_width, period, min_group_size, cron_job_name, objects,
                                           min_coverage, multiple_teams, late_window, ingested_column, annotations_table)
