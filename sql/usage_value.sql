@@ -1731,7 +1731,14 @@ BEGIN
 
     --    _buckets: the buckets of the stored series and those with review credit only,
     --    non-empty only (0.4.0 zero-filled each developer's span); value from _credits (each
-    --    bucket has at most one row of each kind: the sums are exact).
+    --    bucket has at most one row of each kind: the sums are exact). With Citus, the views
+    --    over tables on the coordinator exist there only: DDL propagation is off while they are
+    --    made (Citus would otherwise warn, for each, that it is not made on the workers). On a
+    --    distributed board this one is made on the workers too (its tables are there).
+    IF usage_distribution IS NOT NULL OR changes_distributed THEN
+        citus_ddl := current_setting('citus.enable_ddl_propagation', true);
+        PERFORM set_config('citus.enable_ddl_propagation', CASE WHEN distributed THEN citus_ddl ELSE 'off' END, true);
+    END IF;
     EXECUTE format($sql$
         CREATE VIEW %1$I.%2$I AS
         SELECT developer_id, bucket, sum(tokens)::bigint AS tokens, sum(merged_changes)::bigint AS merged_changes,
@@ -1745,6 +1752,9 @@ BEGIN
                                                        AND d.day = (k.bucket AT TIME ZONE 'UTC')::date)) x
         GROUP BY developer_id, bucket
         $sql$, schema_name, obj_buckets, obj_days, ext, obj_credits);
+    IF citus_ddl IS NOT NULL THEN
+        PERFORM set_config('citus.enable_ddl_propagation', citus_ddl, true);
+    END IF;
 
     --    _annotations (with annotations_table): the periods each developer's own record excuses,
     --    mapped to persons like the usage table's developers, one row per developer, range and
@@ -1801,10 +1811,7 @@ BEGIN
         EXECUTE format('SELECT create_distributed_table(%L, %L, colocate_with => %L)',
                        format('%I.%I', schema_name, obj_episodes), 'developer_id', usage_table::text);
     END IF;
-    --    With Citus, the views below exist on the coordinator only: DDL propagation is off while
-    --    they are made (Citus would otherwise warn, for each, that it is not on the workers).
-    IF usage_distribution IS NOT NULL THEN
-        citus_ddl := current_setting('citus.enable_ddl_propagation', true);
+    IF citus_ddl IS NOT NULL THEN   -- (the views below on the coordinator only, as _buckets)
         PERFORM set_config('citus.enable_ddl_propagation', 'off', true);
     END IF;
 

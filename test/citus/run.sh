@@ -333,38 +333,40 @@ else
     cat "$WORK/reader1" "$WORK/reader2" | grep -vx "$expected" | head -5 | diag || true
 fi
 
-# A worker stopped during a refresh. The refresh is held on worker2 (a lock taken there on one
-# of the board's day shards) until worker2 is stopped, so it fails in the middle, having sent
-# work to both workers; the coordinator survives, the refresh's error is clean, and once worker2
-# is back the boards hold what they held before and the next refresh succeeds.
+# A worker stopped during a refresh. The refresh is held on the coordinator (another session
+# holds a lock on the board's period totals there) after it has rewritten the days and episodes
+# on both workers, uncommitted; worker2 is stopped; the lock is released, the refresh goes on,
+# needs worker2 and fails. The coordinator survives, the error is clean, and once worker2 is back
+# the boards hold what they held before and the next refresh succeeds.
 before=$(for r in $BOARD_RELATIONS; do board_text dist "$r"; done | md5sum)
-shard=$(qa "$C" -c "SELECT shard_name FROM citus_shards WHERE table_name = 'dist.eng_days'::regclass AND nodeport = ${CITUS_PORTS[2]} ORDER BY shardid LIMIT 1")
 W2=${CITUS_PORTS[2]}
-( q "$W2" -d "$DB" -c "BEGIN" -c "LOCK TABLE $shard IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(60)" >/dev/null 2>&1 || true ) &
+mkfifo "$WORK/release"
+( { echo "BEGIN;"; echo "LOCK TABLE dist.eng_period_totals IN ACCESS EXCLUSIVE MODE;"; echo "SELECT 'locked';";
+    read -r _ < "$WORK/release"; echo "COMMIT;"; } | q "$C" -d "$DB" -At > "$WORK/locker.out" 2>&1 ) &
 locker=$!
-for i in $(seq 1 50); do
-    [ "$(qa "$W2" -c "SELECT count(*) FROM pg_locks WHERE relation = '$shard'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] && break
-    sleep 0.1
-done
-( qa "$C" -c "\\set VERBOSITY verbose" -c "SELECT 1 FROM usage_value.refresh_leaderboard('eng', 'dist')" > "$WORK/failed.out" 2>&1; echo $? > "$WORK/failed.rc" ) &
+for i in $(seq 1 100); do grep -q locked "$WORK/locker.out" 2>/dev/null && break; sleep 0.1; done
+( if qa "$C" -c "\\set VERBOSITY verbose" -c "SELECT 1 FROM usage_value.refresh_leaderboard('eng', 'dist')" > "$WORK/failed.out" 2>&1
+  then echo 0 > "$WORK/failed.rc"; else echo $? > "$WORK/failed.rc"; fi ) &
 refresher=$!
 waiting=0
-for i in $(seq 1 100); do
-    waiting=$(qa "$W2" -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%eng_days%'")
+for i in $(seq 1 200); do
+    waiting=$(qa "$C" -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%refresh_leaderboard%'")
     [ "$waiting" -gt 0 ] && break
     sleep 0.1
 done
+held_on_workers=$(qa "$W2" -c "SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND datname = '$DB'")
 citus_server_stop 2 immediate
+echo go > "$WORK/release"
 wait $refresher || true
 wait $locker 2>/dev/null || true
 rc=$(cat "$WORK/failed.rc" 2>/dev/null || echo none)
 alive=$(qa "$C" -c "SELECT 1" 2>&1 || true)
 sqlstate=$(grep -o 'ERROR:  [0-9A-Z]\{5\}' "$WORK/failed.out" | head -1 | awk '{print $2}' || true)
 echo "# the refresh's error: $(grep -m1 ERROR "$WORK/failed.out" || true)"
-if [ "$waiting" -gt 0 ] && [ "$rc" != 0 ] && [ "$rc" != none ] && [ "$alive" = 1 ] && [ -n "$sqlstate" ] && [ "$sqlstate" != XX000 ]; then
-    pass "a worker stopped during a refresh (held on it): the refresh fails with SQLSTATE $sqlstate, the coordinator is up"
+if [ "$waiting" -gt 0 ] && [ "$held_on_workers" -gt 0 ] && [ "$rc" != 0 ] && [ "$rc" != none ] && [ "$alive" = 1 ] && [ -n "$sqlstate" ] && [ "$sqlstate" != XX000 ]; then
+    pass "a worker stopped during a refresh (its days and episodes rewritten, uncommitted, over $held_on_workers open transactions on the worker): the refresh fails with SQLSTATE $sqlstate, the coordinator is up"
 else
-    fail "a worker stopped during a refresh (held on the worker: $waiting, exit $rc, coordinator: $alive, SQLSTATE ${sqlstate:-none})"
+    fail "a worker stopped during a refresh (held: $waiting, open transactions on the worker: $held_on_workers, exit $rc, coordinator: $alive, SQLSTATE ${sqlstate:-none})"
     diag < "$WORK/failed.out"
 fi
 if out=$(citus_server_start 2 2>&1); then
@@ -394,7 +396,7 @@ notice=$(q "$C" -d "$DB" -c "CREATE TABLE odd_usage AS SELECT * FROM plain.usage
            -c "CREATE SCHEMA odd" \
            -c "SELECT count(*) FROM usage_value.create_leaderboard('eng', 'odd_usage', 'developer_id', 'event_time', 'plain.pull_requests', 'author_id', 'merged_date', input_tokens_column => 'input_tokens', output_tokens_column => 'output_tokens', cache_read_column => 'cache_read_tokens', cache_creation_column => 'cache_creation_tokens', convention_column => 'source', target_schema => 'odd')" 2>&1 || true)
 odd_layout=$(qa "$C" -c "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid::text LIKE 'odd.%'")
-if printf '%s' "$notice" | grep -q 'kept on the coordinator: odd_usage is distributed with Citus, but it is distributed by session_id' && [ "$odd_layout" = 0 ]; then
+if printf '%s' "$notice" | grep -q 'kept on the coordinator: public.odd_usage is distributed with Citus, but it is distributed by session_id' && [ "$odd_layout" = 0 ]; then
     pass "usage distributed by another column: the board is kept on the coordinator, with a NOTICE saying why"
 else
     fail "usage distributed by another column (layout: $odd_layout)"; echo "$notice" | diag
