@@ -2492,3 +2492,34 @@ COMMENT ON FUNCTION usage_value_internal.pair_days(regclass, text, text, date, d
 -- The comment of the relation a board over a distributed changes table adds.
 INSERT INTO usage_value_internal.relation_comments VALUES
 ('_changes_read', 'staging area of refresh_leaderboard when the changes table is distributed with Citus: the merged changes, read before they are valued in <name>_changes (materialized view, refreshed non-concurrently)');
+
+-- scheduled_refresh ends a failed refresh's transaction before it records the failure (a
+-- distributed board that lost a worker cannot commit it): dropped and made again.
+DROP PROCEDURE @extschema@.scheduled_refresh(text, name);
+CREATE PROCEDURE @extschema@.scheduled_refresh(name text, target_schema name DEFAULT NULL)
+LANGUAGE plpgsql
+AS $procedure$
+DECLARE
+    failure text[];   -- {sqlstate, message, detail, hint} of a failed refresh
+BEGIN
+    failure := usage_value_internal.try_refresh(coalesce(target_schema, pg_catalog.current_schema()), name);
+    IF failure IS NULL THEN
+        RETURN;
+    END IF;
+    -- The failed refresh's transaction is ended whole and the failure recorded again in a new
+    -- one: a distributed board's refresh (Citus) that lost a worker leaves its connection to that
+    -- worker failed, and Citus refuses to commit the transaction even after the subtransaction
+    -- rolled back ("failure on connection marked as essential").
+    ROLLBACK;
+    UPDATE @extschema@.leaderboards l
+    SET last_failed_at = pg_catalog.clock_timestamp(), last_error = pg_catalog.format('%s (SQLSTATE %s)', failure[2], failure[1])
+    WHERE l.target_schema = coalesce(scheduled_refresh.target_schema, pg_catalog.current_schema()) AND l.name = scheduled_refresh.name;
+    COMMIT;
+    IF failure[3] IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = failure[1], MESSAGE = failure[2], HINT = failure[4];
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = failure[1], MESSAGE = failure[2], DETAIL = failure[3], HINT = failure[4];
+END
+$procedure$;
+COMMENT ON PROCEDURE @extschema@.scheduled_refresh(text, name) IS
+    'for schedulers (pg_cron, cron + psql): CALL it at top level, outside any transaction block. Runs refresh_leaderboard; if that fails, records last_failed_at and last_error in leaderboard_freshness, commits that record and raises the original error (same SQLSTATE) so the scheduler sees the failure; the board keeps its previous data';

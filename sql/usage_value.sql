@@ -2943,6 +2943,14 @@ BEGIN
     IF failure IS NULL THEN
         RETURN;
     END IF;
+    -- The failed refresh's transaction is ended whole and the failure recorded again in a new
+    -- one: a distributed board's refresh (Citus) that lost a worker leaves its connection to that
+    -- worker failed, and Citus refuses to commit the transaction even after the subtransaction
+    -- rolled back ("failure on connection marked as essential").
+    ROLLBACK;
+    UPDATE @extschema@.leaderboards l
+    SET last_failed_at = pg_catalog.clock_timestamp(), last_error = pg_catalog.format('%s (SQLSTATE %s)', failure[2], failure[1])
+    WHERE l.target_schema = coalesce(scheduled_refresh.target_schema, pg_catalog.current_schema()) AND l.name = scheduled_refresh.name;
     COMMIT;
     IF failure[3] IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = failure[1], MESSAGE = failure[2], HINT = failure[4];

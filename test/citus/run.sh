@@ -370,6 +370,18 @@ else
     fail "a worker stopped during a refresh (held: $waiting, open transactions on the worker: $held_on_workers, exit $rc, coordinator: $alive, SQLSTATE ${sqlstate:-none})"
     diag < "$WORK/failed.out"
 fi
+# The scheduled path (pg_cron's CALL) with the worker still down: the CALL fails with the error,
+# and the failure is recorded in leaderboard_freshness (committed on the coordinator).
+if out=$(qa "$C" -c "CALL usage_value.scheduled_refresh('eng', 'dist')" 2>&1); then
+    fail "scheduled_refresh with a worker down should fail"
+else
+    recorded=$(qa "$C" -c "SELECT last_error FROM usage_value.leaderboard_freshness WHERE schema = 'dist' AND name = 'eng'")
+    if printf '%s' "$recorded" | grep -q '08006'; then
+        pass "scheduled_refresh (the pg_cron path) with a worker down: fails, and the failure is recorded: $recorded"
+    else
+        fail "scheduled_refresh with a worker down: failure recorded (last_error: $recorded)"; echo "$out" | diag
+    fi
+fi
 if out=$(citus_server_start 2 2>&1); then
     for i in $(seq 1 50); do qa "$W2" -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.2; done
     after=$(for r in $BOARD_RELATIONS; do board_text dist "$r"; done | md5sum)
@@ -387,6 +399,22 @@ if out=$(citus_server_start 2 2>&1); then
     fi
 else
     fail "worker2 restarted"; echo "$out" | diag
+fi
+
+cleared=$(qa "$C" -c "SELECT last_error IS NULL AND last_failed_at IS NULL FROM usage_value.leaderboard_freshness WHERE schema = 'dist' AND name = 'eng'")
+if [ "$cleared" = t ]; then pass "the successful refresh cleared the recorded failure"; else fail "the successful refresh cleared the recorded failure"; fi
+
+# drop_leaderboard drops the distributed tables with their shards on the workers.
+if out=$(qa "$C" -c "SELECT usage_value.drop_leaderboard('eng', 'dist')" 2>&1); then
+    left=$(qa "$C" -c "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid::text LIKE 'dist.%'")
+    shards=$(qa "$W2" -c "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'dist' AND c.relkind = 'r'")
+    if [ "$left" = 0 ] && [ "$shards" = 0 ]; then
+        pass "drop_leaderboard on the distributed board: no distributed table left, no shard on the workers"
+    else
+        fail "drop_leaderboard on the distributed board (distributed tables left: $left, shard tables on worker2: $shards)"
+    fi
+else
+    fail "drop_leaderboard on the distributed board"; echo "$out" | diag
 fi
 
 # Without Citus in the source: a usage table that is not distributed gives the single-server
