@@ -22,9 +22,9 @@ citus_ensure() {
         return 0
     fi
     build=$ROOT/../shared/citus/build
-    [ -x "$build" ] || { echo "citus is not installed and $build is missing" >&2; return 1; }
+    [ -f "$build" ] || { echo "citus is not installed and $build is missing" >&2; return 1; }
     echo "citus is not installed: building it with $build (a few minutes)" >&2
-    $SUDO "$build" >&2
+    $SUDO bash "$build" >&2   # (bash: shared/ may be copied without its modes)
 }
 
 # psql on one of the servers (port first), as the postgres role over the private socket.
