@@ -395,7 +395,17 @@ DECLARE
     obj_coverage text := name || '_coverage';
     obj_unmatched text := name || '_unmatched';
     obj_annotations text := name || '_annotations';
+    obj_changes_read text := name || '_changes_read';
     made_objects text[];   -- what the board makes, in refresh order
+    -- Citus (issue 15): a board over usage distributed by developer keeps its per-developer data
+    -- on the workers, colocated with the usage (the README, "Beyond one machine").
+    usage_distribution text;       -- the usage table's distribution column; NULL: not Citus-distributed
+    changes_distributed boolean;   -- is the changes table Citus-distributed?
+    distributed boolean := false;  -- a distributed board
+    kept_local text;               -- why a board over distributed usage stays on the coordinator
+    changes_rows text;             -- the merged changes as _changes reads them (SQL)
+    sql_text text;
+    citus_ddl text;                -- citus.enable_ddl_propagation as it was
     -- Rows set aside: a developer with more than set_aside_share of their usage rows in a period
     -- set aside (<name>_rejects), and at least set_aside_min_rows of them, is not ranked in it
     -- (README, "Rows set aside"): the tokens of those rows count for nobody.
@@ -678,6 +688,31 @@ BEGIN
         RAISE EXCEPTION 'cohort_column is a column of team_table; give team_table too' USING ERRCODE = '22023';
     END IF;
 
+    -- Citus: detected at run time (no dependency on it). A board over usage hash-distributed by
+    -- its developer column (text) stores its days, credits and episodes in distributed tables
+    -- colocated with the usage, refreshed by statements the workers run whole; identities mapped
+    -- to persons or annotations would join across shards, so such a board stays on the
+    -- coordinator (the single-server layout, reading the distributed tables), said by a NOTICE.
+    usage_distribution := usage_value_internal.citus_distribution(usage_table);
+    changes_distributed := usage_value_internal.citus_distribution(changes_table) IS NOT NULL;
+    IF usage_distribution IS NOT NULL THEN
+        IF usage_distribution <> developer_column THEN
+            kept_local := format('it is distributed by %I, not by developer_column %I', usage_distribution, developer_column);
+        ELSIF (SELECT atttypid FROM pg_attribute WHERE attrelid = usage_table AND attname = developer_column) <> 'text'::regtype THEN
+            kept_local := format('its developer column %I is %s, not text', developer_column,
+                                 (SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = usage_table AND attname = developer_column));
+        ELSIF identity_table IS NOT NULL THEN
+            kept_local := 'identity_table maps identities to persons across shards';
+        ELSIF annotations_table IS NOT NULL THEN
+            kept_local := 'annotations_table is not supported on a distributed board';
+        END IF;
+        distributed := kept_local IS NULL;
+        IF NOT distributed THEN
+            RAISE NOTICE 'leaderboard %.% is kept on the coordinator: % is distributed with Citus, but %', schema_name, name, usage_table, kept_local
+                USING HINT = 'a distributed board needs the usage table distributed by developer_column (text), without identity_table or annotations_table';
+        END IF;
+    END IF;
+
     -- 0. The source rows the board leaves out, and why: usage rows without a developer or a
     --    time, or whose token counts break their convention (the rules of billable_tokens, checked
     --    without raising); merged changes without an author. A change without a merge time is not
@@ -712,15 +747,26 @@ BEGIN
     --    needs). Reverted changes and reverts, bots: 0. Otherwise size / unit (the median
     --    human change, unless given), capped at change_value_cap typical changes; unknown size
     --    counts as one typical change; unreviewed changes are weighted by unreviewed_weight.
+    --    The merged changes (NULL merge time: not merged) are read first; a Citus-distributed
+    --    changes table through the staging view _changes_read (a recursive query over a
+    --    distributed table is refused by Citus; the merged changes are few next to usage).
+    changes_rows := format('SELECT %1$s AS developer_id, c.%2$I AS merged_at, %3$s AS change_id, %4$s AS reverts_id, '
+                           '%5$s AS is_bot, %6$s AS reviewed, %7$s AS size FROM %8$s c %9$s '
+                           'WHERE %1$s IS NOT NULL AND isfinite(c.%2$I::timestamptz)',
+                           who_author, merged_at_column, id_expr, reverts_expr, bot_expr, reviewed_expr, size_expr,
+                           changes_table, map_author);
+    IF changes_distributed THEN
+        EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS %s', schema_name, obj_changes_read, changes_rows);
+        changes_rows := format('SELECT * FROM %I.%I', schema_name, obj_changes_read);
+    END IF;
     EXECUTE format($sql$
         CREATE MATERIALIZED VIEW %1$I.%2$I AS
         WITH RECURSIVE c0 AS (   -- one row per change id (a change merged twice in the source counts once)
             SELECT DISTINCT ON (change_id) * FROM (
-                SELECT %3$s AS developer_id, c.%4$I AS merged_at,
-                       coalesce(%5$s, 'row:' || row_number() OVER (ORDER BY %3$s, c.%4$I)) AS change_id,
-                       %6$s AS reverts_id, %7$s AS is_bot, %8$s AS reviewed, %9$s AS size
-                FROM %10$s c %11$s
-                WHERE %3$s IS NOT NULL AND isfinite(c.%4$I::timestamptz)) all_changes   -- (NULL: not merged)
+                SELECT developer_id, merged_at,
+                       coalesce(change_id, 'row:' || row_number() OVER (ORDER BY developer_id, merged_at)) AS change_id,
+                       reverts_id, is_bot, reviewed, size
+                FROM (%3$s) c) all_changes
             ORDER BY change_id, merged_at, developer_id),
         -- A revert cancels its target unless it is cancelled itself: walk each revert chain down
         -- from its unreverted top (a revert of a revert restores the original).
@@ -755,8 +801,8 @@ BEGIN
                to_timestamp(floor(extract(epoch FROM merged_at) / %15$s) * %15$s) AS bucket,
                size, unit_lines, reverts_id, is_reverted, is_bot, reviewed, value::float8 AS value, reason
         FROM valued
-        $sql$, schema_name, obj_changes, who_author, merged_at_column, id_expr, reverts_expr, bot_expr,
-        reviewed_expr, size_expr, changes_table, map_author, coalesce(change_size_unit::text, 'NULL'),
+        $sql$, schema_name, obj_changes, changes_rows, NULL, NULL, NULL, NULL,
+        NULL, NULL, NULL, NULL, coalesce(change_size_unit::text, 'NULL'),
         change_value_cap, unreviewed_weight, bucket_seconds);
     EXECUTE format('CREATE UNIQUE INDEX ON %I.%I (change_id)', schema_name, obj_changes);
 
@@ -823,8 +869,10 @@ BEGIN
     --    for its transaction just before it refreshes this view (unset: the view is empty, as after
     --    a pg_dump restore); a staging area that only refresh_days reads. Read from one day before read_from and filtered on the
     --    bucket's UTC day, so that a time column without time zone is placed like every bucket.
+    --    On a distributed board _usage_read is a view, the same query: refresh_distributed reads
+    --    it inside statements that the workers run whole.
     bucket_expr := format('to_timestamp(floor(extract(epoch FROM u.%1$I) / %2$s) * %2$s)', time_column, bucket_seconds);
-    EXECUTE format($sql$
+    sql_text := format($sql$
         CREATE MATERIALIZED VIEW %1$I.%2$I AS
         WITH read AS (
             SELECT %3$s AS developer_id, %4$s AS bucket, %5$s AS tokens, u.%6$I::timestamptz AS at, %7$s AS ingested_at
@@ -853,6 +901,16 @@ BEGIN
               AND %2$s < to_timestamp(nullif(current_setting('usage_value.read_from', true), '')::float8)
             $late$, who_usage, bucket_expr, tokens_expr, time_column, ingested_expr, usage_table, ingested_column,
             ext, schema_name, name, map_usage, usage_reject) END);
+    IF distributed THEN
+        -- Every row, whatever the settings: they are the coordinator's, and the workers that run
+        -- the view's query would not see them.
+        sql_text := replace(replace(replace(replace(sql_text, 'CREATE MATERIALIZED VIEW', 'CREATE VIEW'), 'WITH NO DATA', ''),
+                                    $s$to_timestamp(nullif(current_setting('usage_value.read_from', true), '')::float8)$s$,
+                                    $s$'-infinity'::timestamptz$s$),
+                            $s$to_timestamp(nullif(current_setting('usage_value.ingested_from', true), '')::float8)$s$,
+                            'NULL::timestamptz');
+    END IF;
+    EXECUTE sql_text;
 
     --    _days: per developer and UTC day, the day's usage_summary (tokens, merged changes,
     --    value with review credit; its hours in time order) and burst_series (tokens, merged
@@ -872,10 +930,27 @@ BEGIN
             PRIMARY KEY (developer_id, day))
         $sql$, schema_name, obj_days, ext);
     EXECUTE format('CREATE INDEX ON %I.%I (day)', schema_name, obj_days);
+    --    A distributed board: the per-developer data (credits, days, and below the episodes) in
+    --    distributed tables colocated with the usage table, so that each developer's rows and
+    --    analyses stay on the worker that holds the developer's usage. _period_totals stays on
+    --    the coordinator: per developer and period, the small results the boards are served from.
+    IF distributed THEN
+        FOREACH sql_text IN ARRAY ARRAY[obj_credits, obj_days] LOOP
+            EXECUTE format('SELECT create_distributed_table(%L, %L, colocate_with => %L)',
+                           format('%I.%I', schema_name, sql_text), 'developer_id', usage_table::text);
+        END LOOP;
+    END IF;
 
     --    _buckets: the buckets of the stored series and those with review credit only,
     --    non-empty only (0.4.0 zero-filled each developer's span); value from _credits (each
-    --    bucket has at most one row of each kind: the sums are exact).
+    --    bucket has at most one row of each kind: the sums are exact). With Citus, the views
+    --    over tables on the coordinator exist there only: DDL propagation is off while they are
+    --    made (Citus would otherwise warn, for each, that it is not made on the workers). On a
+    --    distributed board this one is made on the workers too (its tables are there).
+    IF usage_distribution IS NOT NULL OR changes_distributed THEN
+        citus_ddl := current_setting('citus.enable_ddl_propagation', true);
+        PERFORM set_config('citus.enable_ddl_propagation', CASE WHEN distributed THEN citus_ddl ELSE 'off' END, true);
+    END IF;
     EXECUTE format($sql$
         CREATE VIEW %1$I.%2$I AS
         SELECT developer_id, bucket, sum(tokens)::bigint AS tokens, sum(merged_changes)::bigint AS merged_changes,
@@ -889,6 +964,9 @@ BEGIN
                                                        AND d.day = (k.bucket AT TIME ZONE 'UTC')::date)) x
         GROUP BY developer_id, bucket
         $sql$, schema_name, obj_buckets, obj_days, ext, obj_credits);
+    IF citus_ddl IS NOT NULL THEN
+        PERFORM set_config('citus.enable_ddl_propagation', citus_ddl, true);
+    END IF;
 
     --    _annotations (with annotations_table): the periods each developer's own record excuses,
     --    mapped to persons like the usage table's developers, one row per developer, range and
@@ -941,6 +1019,13 @@ BEGIN
             reference text,
             PRIMARY KEY (developer_id, kind, start_at))
         $sql$, schema_name, obj_episodes);
+    IF distributed THEN
+        EXECUTE format('SELECT create_distributed_table(%L, %L, colocate_with => %L)',
+                       format('%I.%I', schema_name, obj_episodes), 'developer_id', usage_table::text);
+    END IF;
+    IF citus_ddl IS NOT NULL THEN   -- (the views below on the coordinator only, as _buckets)
+        PERFORM set_config('citus.enable_ddl_propagation', 'off', true);
+    END IF;
 
     -- 4. Per developer and period: the period's summary (the days' summaries rolled up in day
     --    order), usage rows, and the inflated tokens spent in it: each episode's inflated tokens
@@ -959,6 +1044,7 @@ BEGIN
             inflated_tokens float8 NOT NULL,
             PRIMARY KEY (developer_id, period_start))
         $sql$, schema_name, obj_totals, ext);
+
     EXECUTE format($sql$
         CREATE VIEW %1$I.%2$I AS
         SELECT p.developer_id, %7$s AS team, %8$s AS cohort, %10$s AS is_person, p.period_start, p.summary,
@@ -1041,9 +1127,7 @@ BEGIN
                   -- (the stored series of the pair's days in the period, not <name>_buckets: a
                   -- lookup by the day keys instead of unpacking every series)
                   FROM candidates c
-                  JOIN %1$I.%6$I ds ON ds.developer_id = c.sink AND ds.day >= c.period_start
-                                   AND ds.day < (c.period_start + %7$L::interval)::date
-                  JOIN %1$I.%6$I dv ON dv.developer_id = c.source AND dv.day = ds.day
+                  %11$s
                   CROSS JOIN LATERAL %8$I.buckets(ds.series) bs
                   JOIN LATERAL %8$I.buckets(dv.series) bv ON bv.bucket = bs.bucket
                   WHERE bs.tokens > 0 AND bv.tokens > 0
@@ -1076,7 +1160,17 @@ BEGIN
         $sql$, schema_name, obj_suspects, invoker, obj_periods,
         CASE split_identities WHEN 'rank_jointly' THEN 'ranked jointly: the source is ranked on the pair''s tokens and value'
                               ELSE 'reported (split_identities = report_only)' END,
-        obj_days, period_length, ext, obj_rejects, withheld);
+        obj_days, period_length, ext, obj_rejects, withheld,
+        -- (on a distributed board the pair's days are looked up by pair_days: two developers'
+        -- rows, on two shards, are not a join Citus runs on the workers)
+        CASE WHEN distributed
+             THEN format('CROSS JOIN LATERAL usage_value_internal.pair_days(%L::regclass, c.sink, c.source, c.period_start, '
+                         '(c.period_start + %L::interval)::date) ds JOIN LATERAL (SELECT ds.source_series AS series) dv ON true',
+                         format('%I.%I', schema_name, obj_days), period_length)
+             ELSE format('JOIN %1$I.%2$I ds ON ds.developer_id = c.sink AND ds.day >= c.period_start '
+                         'AND ds.day < (c.period_start + %3$L::interval)::date '
+                         'JOIN %1$I.%2$I dv ON dv.developer_id = c.source AND dv.day = ds.day',
+                         schema_name, obj_days, period_length) END);
 
     -- 6. The fair leaderboard: plain column types for BI tools, ranked on value per million
     --    tokens with the value's effective count, within period and cohort. A cohort smaller than
@@ -1331,6 +1425,12 @@ BEGIN
         schema_name, name, obj_board, obj_episodes, obj_days, role_table, role_column, role_developer_column,
         identity_sql, members_sql, multiple_teams, min_group_size);
     made_objects := made_objects || transparency_objects;
+    IF changes_distributed THEN
+        made_objects := made_objects[1:1] || obj_changes_read || made_objects[2:];
+    END IF;
+    IF citus_ddl IS NOT NULL THEN
+        PERFORM set_config('citus.enable_ddl_propagation', citus_ddl, true);
+    END IF;
     INSERT INTO @extschema@.leaderboards (target_schema, name, bucket_width, period, min_group_size, cron_job_name, objects,
                                           min_coverage, multiple_teams, late_window, ingested_column, annotations_table)
     VALUES (schema_name, name, bucket_width, period, min_group_size, job, made_objects,
@@ -1393,7 +1493,8 @@ BEGIN
                  FROM unnest(ARRAY[obj_changes, obj_credits_read, obj_credits, obj_read, obj_days, obj_buckets, obj_episodes,
                                    obj_totals, obj_periods, obj_board, obj_teams, obj_suspects, obj_rejects, obj_coverage,
                                    obj_unmatched]
-                             || CASE WHEN annotations_table IS NOT NULL THEN ARRAY[obj_annotations] ELSE '{}' END) o;
+                             || CASE WHEN annotations_table IS NOT NULL THEN ARRAY[obj_annotations] ELSE '{}' END
+                             || CASE WHEN changes_distributed THEN ARRAY[obj_changes_read] ELSE '{}' END) o;
     RETURN QUERY SELECT format('%I.%I', schema_name, o) FROM unnest(transparency_objects) o;
     IF job IS NOT NULL THEN
         RETURN NEXT format('pg_cron job %s (%s)', job, refresh_schedule);
@@ -1554,6 +1655,11 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
     END IF;
+    -- A distributed board (Citus) is refreshed on its workers.
+    IF usage_value_internal.citus_distribution(to_regclass(format('%I.%I', schema_name, r_days))) IS NOT NULL THEN
+        PERFORM usage_value_internal.refresh_distributed(schema_name, name);
+        RETURN;
+    END IF;
     rebuild := rebuild OR entry.watermark IS NULL;
     period_length := CASE entry.period WHEN 'day' THEN '1 day' WHEN 'week' THEN '7 days' WHEN 'month' THEN '1 month' ELSE '3 months' END;
     from_ts := CASE WHEN rebuild THEN '-infinity'::timestamptz
@@ -1582,6 +1688,9 @@ BEGIN
     --    that changed, compared with the stored credit of those periods and written where it
     --    differs.
     EXECUTE format('CREATE TEMP TABLE uv_old_changes ON COMMIT DROP AS SELECT * FROM %I.%I WHERE NOT %L', s, r_changes, rebuild);
+    IF name || '_changes_read' = ANY (coalesce(entry.objects, '{}')) THEN   -- changes distributed with Citus
+        EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I', s, name || '_changes_read');
+    END IF;
     EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', s, r_rejects);
     EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', s, r_changes);
     EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I', s, r_read);   -- a staging area nobody else reads
@@ -2597,3 +2706,289 @@ INSERT INTO usage_value_internal.column_comments VALUES
 ('_adoption', 'raw_adoption', 'ai_users / developers, 0-1: the raw "used AI this week" share, met by burning tokens too'),
 ('_adoption', 'value_adoption', 'ai_users_with_value / developers, 0-1: the share whose AI use came with delivered value that week; never above raw_adoption'),
 ('_adoption', 'teams_suppressed', 'teams with fewer than min_group_size members, not shown (that week)');
+
+------------------------------------------------------------------------------------------------
+-- Binding on Citus (issue 15): a board over usage distributed by developer
+------------------------------------------------------------------------------------------------
+
+-- The distribution column of a table hash-distributed by Citus; NULL when Citus is absent or the
+-- table is not hash-distributed (a plain, reference or local table). Citus is looked up at run
+-- time, so that the extension installs and works without it.
+CREATE FUNCTION usage_value_internal.citus_distribution(tab regclass) RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    col text;
+BEGIN
+    IF tab IS NULL OR to_regclass('pg_catalog.pg_dist_partition') IS NULL
+       OR to_regprocedure('pg_catalog.column_to_column_name(regclass, text)') IS NULL THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE 'SELECT pg_catalog.column_to_column_name(logicalrelid, partkey) FROM pg_catalog.pg_dist_partition '
+            'WHERE logicalrelid = $1 AND partmethod = ''h'''
+        INTO col USING tab;
+    RETURN col;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.citus_distribution(regclass) IS
+    'the distribution column of a table hash-distributed by Citus (pg_dist_partition); NULL without Citus, or for a table that is not hash-distributed';
+
+-- The refresh of a distributed board (create_leaderboard over usage distributed by developer):
+-- one transaction, like refresh_days, and the same results bit for bit, but every step that
+-- reads rows or series runs on the workers, each worker on the developers it holds:
+--   1. the changes (few next to usage) are valued on the coordinator as on one server (the
+--      median change and revert chains are company-wide) and their credit per developer and
+--      bucket written to the distributed _credits;
+--   2. the days: INSERT INTO _days SELECT ... FROM the usage and _credits GROUP BY developer,
+--      which Citus runs on each shard whole (the usage rows never leave their worker);
+--   3. the burst episodes: INSERT INTO _episodes SELECT ... burst_episodes(rollup(series)) GROUP
+--      BY developer, on the workers;
+--   4. the periods: the per developer-period rollups and inflated tokens, computed on the
+--      workers, are what reaches the coordinator, into its _period_totals, which the boards read;
+--   5. efficiency drift: the values per token of the established developers (one number each)
+--      reach the coordinator, which hands each developer's reference group back inside the
+--      statement; the analysis runs on the workers.
+-- Every refresh recomputes everything, on the workers in parallel (the per-day incremental
+-- refresh is the single-server layout's). A worker that fails fails the refresh, which rolls
+-- back: the boards keep their previous data.
+CREATE FUNCTION usage_value_internal.refresh_distributed(schema_name name, name text) RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    ext name := '@extschema@';
+    entry record;
+    s name := schema_name;
+    r_rejects text := name || '_rejects';
+    r_changes_read text := name || '_changes_read';
+    r_changes text := name || '_changes';
+    r_credits text := name || '_credits';
+    r_credits_read text := name || '_credits_read';
+    r_read text := name || '_usage_read';
+    r_days text := name || '_days';
+    r_episodes text := name || '_episodes';
+    r_totals text := name || '_period_totals';
+    r_periods text := name || '_periods';
+    period_length text;
+    newest timestamptz;
+    ingested timestamptz;
+    n_days bigint;
+    n_devs bigint;
+    n_periods bigint;
+    empty_summary text;
+BEGIN
+    SELECT * INTO entry FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = refresh_distributed.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no leaderboard %.%', schema_name, name USING ERRCODE = '42704';
+    END IF;
+    period_length := CASE entry.period WHEN 'day' THEN '1 day' WHEN 'week' THEN '7 days' WHEN 'month' THEN '1 month' ELSE '3 months' END;
+    UPDATE @extschema@.leaderboards l SET read_from = '-infinity', ingested_from = NULL
+    WHERE l.target_schema = schema_name AND l.name = refresh_distributed.name;
+
+    -- 1. The changes and their credit.
+    IF r_changes_read = ANY (entry.objects) THEN
+        EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I', s, r_changes_read);
+    END IF;
+    EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', s, r_rejects);
+    EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', s, r_changes);
+    PERFORM set_config('usage_value.credit_from', extract(epoch FROM '-infinity'::timestamptz)::text, true),
+            set_config('usage_value.credit_periods', '', true);
+    EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I', s, r_credits_read);
+    PERFORM set_config('usage_value.credit_from', '', true);
+    EXECUTE format('DELETE FROM %I.%I', s, r_credits);
+    EXECUTE format('INSERT INTO %I.%I SELECT * FROM %I.%I', s, r_credits, s, r_credits_read);
+    EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I WITH NO DATA', s, r_credits_read);
+
+    -- 2. The days, on the workers: per developer and bucket the usage read (the view _usage_read,
+    --    everything) and the credit; per day the summary of its buckets in time order and their
+    --    series. Only developers with usage are on the board. (The same sums as refresh_days.)
+    PERFORM set_config('usage_value.read_from', extract(epoch FROM '-infinity'::timestamptz)::text, true),
+            set_config('usage_value.ingested_from', '', true);
+    EXECUTE format('SELECT max(newest), max(ingested) FROM %I.%I', s, r_read) INTO newest, ingested;
+    SELECT @extschema@.usage_agg(0::bigint, 0::bigint, 0::float8)::text INTO empty_summary;
+    EXECUTE format('DELETE FROM %I.%I', s, r_days);
+    EXECUTE format($sql$
+        INSERT INTO %1$I.%2$I (developer_id, day, tokens, merged_changes, value, usage_rows, summary, series)
+        SELECT developer_id, day, %5$I.tokens(summary), %5$I.merged_changes(summary), %5$I.value(summary), usage_rows, summary, series
+        FROM (SELECT developer_id, day, usage_rows, coalesce(summary, %7$L::%5$I.usage_summary) AS summary, series,
+                     bool_or(usage_rows > 0) OVER (PARTITION BY developer_id) AS on_board
+              FROM (SELECT developer_id, day, sum(usage_rows)::bigint AS usage_rows,
+                           %5$I.usage_agg(tokens, merged_changes, value ORDER BY bucket)
+                               FILTER (WHERE bucket IS NOT NULL AND (tokens > 0 OR merged_changes > 0 OR value > 0)) AS summary,
+                           %5$I.burst_series(bucket, tokens, merged_changes, authored_value, %6$L::interval)
+                               FILTER (WHERE bucket IS NOT NULL AND (tokens > 0 OR merged_changes > 0)) AS series
+                    FROM (SELECT developer_id, day, bucket, sum(tokens)::bigint AS tokens, sum(merged_changes)::bigint AS merged_changes,
+                                 coalesce(sum(value), 0)::float8 AS value, coalesce(sum(authored_value), 0)::float8 AS authored_value,
+                                 sum(usage_rows)::bigint AS usage_rows
+                          FROM (SELECT r.developer_id, r.day, r.bucket, r.tokens, 0::bigint AS merged_changes, NULL::float8 AS value,
+                                       NULL::float8 AS authored_value, r.usage_rows
+                                FROM %1$I.%3$I r
+                                UNION ALL
+                                SELECT k.developer_id, (k.bucket AT TIME ZONE 'UTC')::date, k.bucket, 0, k.merged_changes, k.value,
+                                       k.authored_value, 0
+                                FROM %1$I.%4$I k) hours
+                          GROUP BY developer_id, day, bucket) buckets
+                    GROUP BY developer_id, day
+                    HAVING count(bucket) > 0 OR sum(usage_rows) > 0) days) x
+        WHERE on_board
+        $sql$, s, r_days, r_read, r_credits, ext, entry.bucket_width, empty_summary);
+    PERFORM set_config('usage_value.read_from', '', true);
+
+    -- 3. The burst episodes, on the workers.
+    EXECUTE format('DELETE FROM %I.%I', s, r_episodes);
+    EXECUTE format($sql$
+        INSERT INTO %1$I.%2$I
+        SELECT developer_id, 'burst', (e).start_at, (e).end_at, (e).tokens, (e).baseline_tokens, (e).merged_changes,
+               (e).merged_value, (e).expected_merged_value, (e).expected_merged_changes, (e).excess_tokens,
+               (e).inflated_tokens, (e).excused_tokens, NULL::text, (e).p_value, (e).is_inflation,
+               CASE WHEN (e).excused_tokens > 0 AND (e).inflated_tokens > 0 THEN 'partly excused'
+                    WHEN (e).excused_tokens > 0 THEN 'not charged: excused'
+                    ELSE %4$I.episode_verdict(e) END,
+               NULL::float8, NULL::text
+        FROM (SELECT developer_id, unnest(%4$I.burst_episodes(%4$I.rollup(series))) AS e FROM %1$I.%3$I GROUP BY developer_id) x
+        $sql$, s, r_episodes, r_days, ext);
+
+    -- 4. The periods: rolled up on the workers, with the inflated tokens of the episodes spread
+    --    over the buckets they cover; the per developer-period rows go to the coordinator.
+    EXECUTE format('DELETE FROM %I.%I', s, r_totals);
+    EXECUTE format($sql$
+        INSERT INTO %1$I.%2$I (developer_id, period_start, summary, usage_rows, inflated_tokens)
+        SELECT t.developer_id, t.period_start, t.summary, t.usage_rows, coalesce(i.inflated_tokens, 0)
+        FROM (SELECT developer_id, date_trunc(%5$L, day)::date AS period_start, %6$I.rollup(summary ORDER BY day) AS summary,
+                     sum(usage_rows)::bigint AS usage_rows
+              FROM %1$I.%3$I GROUP BY developer_id, date_trunc(%5$L, day)::date) t
+        LEFT JOIN (
+            SELECT developer_id, period_start, sum(share ORDER BY start_at) AS inflated_tokens
+            FROM (SELECT developer_id, period_start, start_at,
+                         inflated_tokens * tokens / nullif(sum(tokens) OVER (PARTITION BY developer_id, start_at), 0) AS share
+                  FROM (SELECT e.developer_id, e.start_at, e.inflated_tokens,
+                               date_trunc(%5$L, b.bucket AT TIME ZONE 'UTC')::date AS period_start, sum(b.tokens)::float8 AS tokens
+                        FROM %1$I.%4$I e
+                        JOIN %1$I.%3$I d ON d.developer_id = e.developer_id AND d.day >= (e.start_at AT TIME ZONE 'UTC')::date
+                                        AND d.day <= ((e.end_at - interval '1 microsecond') AT TIME ZONE 'UTC')::date
+                        CROSS JOIN LATERAL %6$I.buckets(d.series) b
+                        WHERE e.kind = 'burst' AND e.inflated_tokens > 0 AND b.bucket >= e.start_at AND b.bucket < e.end_at
+                        GROUP BY 1, 2, 3, 4) spent) shares
+            GROUP BY developer_id, period_start) i
+        ON i.developer_id = t.developer_id AND i.period_start = t.period_start
+        $sql$, s, r_totals, r_days, r_episodes, entry.period, ext);
+
+    -- 5. Efficiency drift: each established developer's value per token (28 days or more with
+    --    tokens) reaches the coordinator, which groups them (the cohort with at least
+    --    min_group_size of them, else the whole board; as refresh_days) and hands each
+    --    developer's group to the workers inside the statement (arrays of the developers, of
+    --    their group and of each group's values, in float8's exact text form; a table written
+    --    in this transaction could not be read beside the shards modified above), where the
+    --    analysis runs.
+    IF to_regclass('pg_temp.uv_established') IS NOT NULL THEN DROP TABLE pg_temp.uv_established; END IF;
+    IF to_regclass('pg_temp.uv_references') IS NOT NULL THEN DROP TABLE pg_temp.uv_references; END IF;
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_established ON COMMIT DROP AS
+        SELECT d.developer_id, coalesce(k.value, 0) / d.tokens::float8 AS efficiency
+        FROM (SELECT developer_id, sum(tokens) AS tokens FROM %1$I.%2$I
+              GROUP BY developer_id HAVING count(*) FILTER (WHERE tokens > 0) >= 28) d
+        LEFT JOIN (SELECT developer_id, sum(authored_value ORDER BY bucket) AS value FROM %1$I.%3$I GROUP BY developer_id) k
+        ON k.developer_id = d.developer_id
+        $sql$, s, r_days, r_credits);
+    EXECUTE format($sql$
+        CREATE TEMP TABLE uv_references ON COMMIT DROP AS
+        WITH who AS (
+            SELECT DISTINCT ON (p.developer_id) p.developer_id, p.cohort FROM %1$I.%2$I p ORDER BY p.developer_id, p.period_start DESC),
+        established AS (SELECT e.developer_id, e.efficiency, w.cohort FROM uv_established e LEFT JOIN who w USING (developer_id)),
+        cohorts AS (
+            SELECT cohort, count(*) AS developers, array_agg(efficiency ORDER BY developer_id) AS efficiency
+            FROM established WHERE cohort IS NOT NULL GROUP BY cohort),
+        everyone AS (SELECT array_agg(efficiency ORDER BY developer_id) AS efficiency FROM established),
+        groups AS (
+            SELECT 'board'::text AS reference, efficiency FROM everyone
+            UNION ALL SELECT 'cohort ' || cohort, efficiency FROM cohorts WHERE developers >= %3$s),
+        numbered AS (SELECT reference, efficiency, row_number() OVER (ORDER BY reference) AS k FROM groups)
+        SELECT w.developer_id, n.k, n.efficiency::text AS efficiency
+        FROM who w LEFT JOIN cohorts c ON c.cohort = w.cohort
+        JOIN numbered n ON n.reference = CASE WHEN c.developers >= %3$s THEN 'cohort ' || c.cohort ELSE 'board' END
+        $sql$, s, r_periods, entry.min_group_size);
+    EXECUTE format($sql$
+        INSERT INTO %1$I.%2$I
+        SELECT developer_id, 'drift', (e).start_at, (e).end_at, (e).tokens, (e).expected_tokens,
+               NULL::bigint, (e).merged_value, (e).expected_value, NULL::float8, greatest((e).tokens - (e).expected_tokens, 0),
+               (e).inflated_tokens, (e).excused_tokens, NULL::text, (e).p_value, (e).inflated_tokens > 0,
+               CASE WHEN (e).excused_tokens > 0 AND (e).inflated_tokens > 0 THEN 'partly excused'
+                    WHEN (e).excused_tokens > 0 THEN 'not charged: excused'
+                    WHEN (e).inflated_tokens > 0 AND (e).reference = 'cohort' THEN 'drift: less value per token than the cohort'
+                    WHEN (e).inflated_tokens > 0 THEN 'drift: less value per token than own past'
+                    ELSE 'not charged' END,
+               (e).ratio, (e).reference
+        FROM (SELECT d.developer_id,
+                     %4$I.efficiency_drift(d.series, cohort_efficiency => (%7$L::text[])[i.k]::float8[]) AS e
+              FROM (SELECT developer_id, %4$I.rollup(series) AS series FROM %1$I.%3$I GROUP BY developer_id) d
+              JOIN unnest(%5$L::text[], %6$L::bigint[]) AS i(developer_id, k) ON i.developer_id = d.developer_id) x
+        $sql$, s, r_episodes, r_days, ext,
+        (SELECT coalesce(array_agg(developer_id ORDER BY developer_id), '{}') FROM uv_references),
+        (SELECT coalesce(array_agg(k ORDER BY developer_id), '{}') FROM uv_references),
+        (SELECT coalesce(array_agg(efficiency ORDER BY k), '{}')
+         FROM (SELECT DISTINCT k, efficiency FROM uv_references) g));
+    DROP TABLE uv_established, uv_references;
+
+    EXECUTE format('SELECT count(*), count(DISTINCT developer_id) FROM %I.%I', s, r_days) INTO n_days, n_devs;
+    EXECUTE format('SELECT count(*) FROM %I.%I', s, r_totals) INTO n_periods;
+    UPDATE @extschema@.leaderboards l
+    SET watermark = newest, ingested_watermark = ingested, refresh_kind = 'full',
+        days_recomputed = n_days, days_changed = n_days, developers_reanalysed = n_devs, periods_rebuilt = n_periods
+    WHERE l.target_schema = schema_name AND l.name = refresh_distributed.name;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.refresh_distributed(name, text) IS
+    'refreshes a distributed board (usage distributed by developer with Citus): the days, episodes and per-period rollups computed on the workers by statements grouped by developer, the period totals the boards read kept on the coordinator; everything recomputed, in one transaction; called by refresh_leaderboard';
+
+-- A suspected split pair's days on a distributed board (<name>_suspects): the days of the
+-- period on which both developers have a series; two lookups by developer, one shard each.
+CREATE FUNCTION usage_value_internal.pair_days(days regclass, sink text, source text, from_day date, to_day date)
+RETURNS TABLE (day date, series @extschema@.burst_series, source_series @extschema@.burst_series)
+LANGUAGE plpgsql STABLE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    RETURN QUERY EXECUTE format(
+        'SELECT s.day, s.series, o.series FROM (SELECT d.day, d.series FROM %1$s d WHERE d.developer_id = $1 AND d.day >= $3 AND d.day < $4) s '
+        'JOIN (SELECT d.day, d.series FROM %1$s d WHERE d.developer_id = $2 AND d.day >= $3 AND d.day < $4) o ON o.day = s.day',
+        days) USING sink, source, from_day, to_day;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.pair_days(regclass, text, text, date, date) IS
+    'the days of [from_day, to_day) on which both developers have a row in a board''s <name>_days, with both series: what <name>_suspects correlates on a distributed board';
+
+-- The comment of the relation a board over a distributed changes table adds.
+INSERT INTO usage_value_internal.relation_comments VALUES
+('_changes_read', 'staging area of refresh_leaderboard when the changes table is distributed with Citus: the merged changes, read before they are valued in <name>_changes (materialized view, refreshed non-concurrently)');
+
+-- scheduled_refresh ends a failed refresh's transaction before it records the failure (a
+-- distributed board that lost a worker cannot commit it): dropped and made again.
+DROP PROCEDURE @extschema@.scheduled_refresh(text, name);
+CREATE PROCEDURE @extschema@.scheduled_refresh(name text, target_schema name DEFAULT NULL)
+LANGUAGE plpgsql
+AS $procedure$
+DECLARE
+    failure text[];   -- {sqlstate, message, detail, hint} of a failed refresh
+BEGIN
+    failure := usage_value_internal.try_refresh(coalesce(target_schema, pg_catalog.current_schema()), name);
+    IF failure IS NULL THEN
+        RETURN;
+    END IF;
+    -- The failed refresh's transaction is ended whole and the failure recorded again in a new
+    -- one: a distributed board's refresh (Citus) that lost a worker leaves its connection to that
+    -- worker failed, and Citus refuses to commit the transaction even after the subtransaction
+    -- rolled back ("failure on connection marked as essential").
+    ROLLBACK;
+    UPDATE @extschema@.leaderboards l
+    SET last_failed_at = pg_catalog.clock_timestamp(), last_error = pg_catalog.format('%s (SQLSTATE %s)', failure[2], failure[1])
+    WHERE l.target_schema = coalesce(scheduled_refresh.target_schema, pg_catalog.current_schema()) AND l.name = scheduled_refresh.name;
+    COMMIT;
+    IF failure[3] IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = failure[1], MESSAGE = failure[2], HINT = failure[4];
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = failure[1], MESSAGE = failure[2], DETAIL = failure[3], HINT = failure[4];
+END
+$procedure$;
+COMMENT ON PROCEDURE @extschema@.scheduled_refresh(text, name) IS
+    'for schedulers (pg_cron, cron + psql): CALL it at top level, outside any transaction block. Runs refresh_leaderboard; if that fails, records last_failed_at and last_error in leaderboard_freshness, commits that record and raises the original error (same SQLSTATE) so the scheduler sees the failure; the board keeps its previous data';

@@ -122,7 +122,7 @@ names=$( { grep -oE 'usage_value\.[a-z_][a-z0-9_]*' "$README" | sed 's/^usage_va
 unknown=$($PSQL -At -d uv_readme_names -c "
     SELECT string_agg(name, ' ' ORDER BY name)
     FROM unnest(string_to_array('$(echo $names)', ' ')) name
-    WHERE name NOT IN ('create_distributed_table')   -- Citus's, quoted in Beyond one machine
+    WHERE name NOT IN ('create_distributed_table', 'create_reference_table')   -- Citus's, quoted in Beyond one machine
       AND NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
                       WHERE p.proname = name AND n.nspname IN ('usage_value', 'usage_value_internal', 'pg_catalog'))
       AND NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
