@@ -56,13 +56,13 @@ SELECT coalesce((SELECT has_table_privilege(c.oid, 'SELECT') FROM pg_class c
                  WHERE c.oid = to_regclass('usage_value.leaderboard_freshness')), false) AS can_freshness \gset
 \if :can_freshness
 SELECT 'freshness', row_to_json(f)
-FROM (SELECT refreshed_at, extract(epoch FROM refreshed_at)::bigint AS refreshed_s, refresh_seconds, rows_read,
-             extract(epoch FROM data_from)::bigint AS data_from_s, extract(epoch FROM data_through)::bigint AS data_through_s,
-             last_failed_at, extract(epoch FROM last_failed_at)::bigint AS last_failed_s, last_error, hours_since_refresh, cron_job_name
+FROM (SELECT refreshed_at, floor(extract(epoch FROM refreshed_at))::bigint AS refreshed_s, refresh_seconds, rows_read,
+             floor(extract(epoch FROM data_from))::bigint AS data_from_s, floor(extract(epoch FROM data_through))::bigint AS data_through_s,
+             last_failed_at, floor(extract(epoch FROM last_failed_at))::bigint AS last_failed_s, last_error, hours_since_refresh, cron_job_name
       FROM usage_value.leaderboard_freshness WHERE schema = :'schema' AND name = :'name') f;
 \endif
 
-SELECT period AS lb_period, extract(epoch FROM bucket_width)::bigint AS bucket_s
+SELECT period AS lb_period, floor(extract(epoch FROM bucket_width))::bigint AS bucket_s
 FROM usage_value.leaderboards WHERE target_schema = :'schema' AND name = :'name' \gset
 
 \if :objects_ok
@@ -136,8 +136,8 @@ FROM :"schema".:"o_team";
 -- only: from 0.5.0 on the table also holds efficiency drift findings (kind 'drift'), which are
 -- not charged; older boards have no kind (all bursts).
 SELECT 'episodes', coalesce(json_agg(json_build_object(
-           'developer_id', developer_id, 'start', extract(epoch FROM start_at)::bigint,
-           'end', extract(epoch FROM end_at)::bigint, 'tokens', tokens, 'baseline', baseline_tokens,
+           'developer_id', developer_id, 'start', floor(extract(epoch FROM start_at))::bigint,
+           'end', floor(extract(epoch FROM end_at))::bigint, 'tokens', tokens, 'baseline', baseline_tokens,
            'merged', merged_changes, 'expected', expected_merged_changes, 'excess', excess_tokens,
            'inflated', inflated_tokens, 'p_value', p_value, 'is_inflation', is_inflation,
            'value', to_jsonb(e)->'merged_value', 'expected_value', to_jsonb(e)->'expected_merged_value',
@@ -172,7 +172,7 @@ WITH dev AS (
 SELECT 'timelines', coalesce(json_agg(json_build_object('developer_id', developer_id, 'i', i, 't', t, 'm', m)
                                       ORDER BY developer_id), '[]')
 FROM (SELECT developer_id,
-             array_agg(((extract(epoch FROM bucket)::bigint - :t0) / :bucket_s) ORDER BY bucket) AS i,
+             array_agg(((floor(extract(epoch FROM bucket))::bigint - :t0) / :bucket_s) ORDER BY bucket) AS i,
              array_agg(tokens ORDER BY bucket) AS t,
              array_agg(merged_changes ORDER BY bucket) AS m
       FROM :"schema".:"o_buckets"
