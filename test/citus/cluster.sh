@@ -21,8 +21,12 @@ citus_ensure() {
     if [ -f "$pkglib/citus.so" ] && grep -q "default_version = '13\." "$sharedir/extension/citus.control" 2>/dev/null; then
         return 0
     fi
-    build=$ROOT/../shared/citus/build
-    [ -f "$build" ] || { echo "citus is not installed and $build is missing" >&2; return 1; }
+    # Next to the project (the workspace's layout), or where UV_CITUS_BUILD says, or the
+    # workspace's absolute place for a clone made elsewhere (e.g. /tmp/fresh).
+    for build in "${UV_CITUS_BUILD:-}" "$ROOT/../shared/citus/build" /work/shared/citus/build; do
+        [ -n "$build" ] && [ -f "$build" ] && break
+    done
+    [ -f "$build" ] || { echo "citus is not installed and ../shared/citus/build is missing (set UV_CITUS_BUILD)" >&2; return 1; }
     echo "citus is not installed: building it with $build (a few minutes)" >&2
     $SUDO bash "$build" >&2   # (bash: shared/ may be copied without its modes)
 }

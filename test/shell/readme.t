@@ -94,6 +94,7 @@ done
 missing=""
 while read -r path; do
     first=${path%%/*}
+    [ "$first" = .. ] && continue   # outside the repository (../shared/citus/build)
     [ -e "$ROOT/$first" ] || case $first in .*) ;; *) continue ;; esac
     git -C "$ROOT" check-ignore -q "$path" 2>/dev/null && continue
     [ -e "$ROOT/$path" ] || missing="$missing $path"
