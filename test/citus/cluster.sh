@@ -31,9 +31,8 @@ citus_ensure() {
     $SUDO bash "$build" >&2   # (bash: shared/ may be copied without its modes)
 }
 
-# psql on one of the servers (port first), as the postgres role over the private socket.
-q() { local port=$1; shift; "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -p "$port" -U postgres "$@"; }
-qa() { local port=$1; shift; q "$port" -d "$DB" -At -F '|' "$@"; }
+# TAP (pass, fail, diag, bail), exit on signals, psql on a server (q, qa).
+. "$(dirname "${BASH_SOURCE[0]}")/../shell/servers.sh"
 
 citus_server_start() {  # citus_server_start INDEX
     local d=$WORK/${CITUS_NAMES[$1]}

@@ -38,17 +38,6 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# --- TAP ---------------------------------------------------------------------------------------
-n=0
-failures=0
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); echo "not ok $n - $1"; failures=$((failures + 1)); }
-diag() { sed 's/^/# /'; }
-bail() { echo "Bail out! $1"; echo "1..$n"; exit 1; }
 
 # --- Citus and three servers -------------------------------------------------------------------
 if out=$(citus_ensure 2>&1); then

@@ -40,21 +40,8 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# --- TAP ---------------------------------------------------------------------------------------
-n=0
-failures=0
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); echo "not ok $n - $1"; failures=$((failures + 1)); }
-diag() { sed 's/^/# /'; }
-bail() { echo "Bail out! $1"; exit 1; }
-
-# psql on one of the servers (port first), as the postgres role over the private socket.
-q() { local port=$1; shift; "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -p "$port" -U postgres "$@"; }
-qa() { local port=$1; shift; q "$port" -d "$DB" -At -F '|' "$@"; }
+# TAP (pass, fail, diag, bail), exit on signals, psql on a server (q, qa).
+. "$HERE/../shell/servers.sh"
 
 # --- three servers -----------------------------------------------------------------------------
 start_server() {  # start_server INDEX
