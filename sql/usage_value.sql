@@ -2118,8 +2118,9 @@ BEGIN
                         WHEN %9$s THEN format('%%s of %%s usage rows set aside as unusable: not ranked; see %%s',
                                               rejected_rows, usage_rows + rejected_rows, %10$L)
                         WHEN rank_tokens IS NULL THEN 'ranked jointly with ' || ranked_jointly_with || ' (suspected split identity)'
-                        WHEN rank_exposure IS NULL THEN format('no cost: %%s tokens without a price (see %%s): not ranked on dollars',
-                                                               coalesce(uncosted_tokens, tokens), %12$L)
+                        WHEN rank_exposure IS NULL AND uncosted_tokens > 0
+                             THEN format('no cost: %%s tokens without a price (see %%s): not ranked on dollars', uncosted_tokens, %12$L)
+                        WHEN rank_exposure IS NULL THEN 'no dollars spent in the period: not ranked on dollars'
                         WHEN ranked_in IS NULL THEN format('fewer than %%s identities in the period', %8$s)
                         WHEN ranked_in = 'all' AND cohort IS NOT NULL THEN format('cohort %%s has fewer than %%s identities: ranked in the whole company', cohort, %8$s)
                         WHEN ranked_in = 'all' AND NOT is_person THEN 'not in the team table: ranked in the whole company'
