@@ -6,12 +6,15 @@
 -- an incremental refresh keeps the dollars of the days it does not re-read.
 BEGIN;
 SET LOCAL search_path = usage_value, public;
-SELECT plan(27);
+SELECT plan(30);
 
 CREATE SCHEMA cb;
 CREATE TABLE cb.usage (dev text, at timestamptz, model text, input bigint, output bigint, cache_read bigint,
                        cache_creation bigint, cost numeric);
 CREATE TABLE cb.prs (id text, author text, merged_at timestamptz, additions int, deletions int);
+CREATE TABLE cb.teams (dev text, team text);
+INSERT INTO cb.teams VALUES ('exp', 'a'), ('cheap', 'a'), ('cheap2', 'a'), ('mid', 'a'), ('nop', 'a'),
+                            ('rep', 'b'), ('f1', 'b'), ('f2', 'b'), ('f3', 'b');
 
 -- Prices (US dollars per million tokens, every class alike): big 10, small 1; mid 2 until
 -- 2026-01-08 00:00 UTC and 4 from then on; no price for 'mystery'.
@@ -42,6 +45,7 @@ CREATE FUNCTION pg_temp.make(board text, exposure text, model text, cost text) R
         input_tokens_column => 'input', output_tokens_column => 'output', cache_read_column => 'cache_read',
         cache_creation_column => 'cache_creation', token_convention => 'cache_separate',
         changes_table => 'cb.prs', author_column => 'author', merged_at_column => 'merged_at',
+        team_table => 'cb.teams', team_member_column => 'dev', team_column => 'team',
         additions_column => 'additions', deletions_column => 'deletions', change_size_unit => 100,
         period => 'month', bucket_width => '1 day', min_group_size => 2, late_window => '2 days',
         model_column => model, cost_column => cost, exposure => exposure);
@@ -98,6 +102,14 @@ SELECT is((SELECT tokens || '/' || uncosted_tokens FROM cb.usd_leaderboard WHERE
 SELECT ok((SELECT fair_score IS NULL AND fair_rank IS NULL AND rank_note LIKE 'no cost: 14000000 tokens without a price%'
            FROM cb.usd_leaderboard WHERE developer_id = 'nop'), 'not ranked on dollars, and the note says why');
 SELECT ok((SELECT fair_score IS NOT NULL FROM cb.tokm_leaderboard WHERE developer_id = 'nop'), 'still ranked on tokens');
+
+-- The team board: dollars beside tokens; a team with unpriced tokens has no dollars and is not
+-- ranked on them.
+SELECT is((SELECT cost_usd FROM cb.usd_team_leaderboard WHERE team = 'b'), 203.000000::numeric,
+          'team b: $7 reported + $28 + $56 + $112 at the small price');
+SELECT ok((SELECT cost_usd IS NULL AND fair_score IS NULL AND rank_note LIKE 'no cost%' FROM cb.usd_team_leaderboard WHERE team = 'a'),
+          'team a (nop''s unpriced tokens): no dollars, not ranked on them, and the note says why');
+SELECT ok((SELECT fair_score IS NOT NULL FROM cb.tokm_team_leaderboard WHERE team = 'a'), 'team a is ranked on tokens');
 
 -- A reported cost wins over the computed one; the reconciliation shows the difference.
 SELECT is((SELECT cost_usd FROM cb.usd_leaderboard WHERE developer_id = 'rep'), 7.000000::numeric, 'reported $0.50 a day wins over $10 computed');
