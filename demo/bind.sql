@@ -2,7 +2,8 @@
 -- events (three sources, convention per row in column "source"), DevLake-shaped pull requests
 -- (sizes, reverts, bot changes, review flags) and review comments, a team table and which role is
 -- which developer (each person's own rows in eng_my_board and eng_my_episodes). Hourly
--- buckets, monthly periods. psql variables (all optional):
+-- buckets, monthly periods; dollars beside tokens (model and cost_usd columns). psql variables
+-- (all optional):
 --   schema            where the objects go (default demo)
 --   min_group_size    teams below it are suppressed (default 5)
 --   refresh_schedule  a pg_cron schedule (default '17 3 * * *'; empty: no schedule, no pg_cron needed)
@@ -36,4 +37,7 @@ SELECT * FROM usage_value.create_leaderboard(
     team_table => 'demo.developers', team_member_column => 'developer_id', team_column => 'team',
     role_table => 'demo.developer_roles', role_column => 'role_name', role_developer_column => 'developer_id',
     bucket_width => '1 hour', period => 'month', min_group_size => :min_group_size,
-    refresh_schedule => nullif(:'refresh_schedule', ''));
+    refresh_schedule => nullif(:'refresh_schedule', ''),
+    -- dollars: Claude Code reports what each call cost (it wins); the rest is priced from
+    -- usage_value.model_prices (demo/generate.sql loads the README's example prices)
+    model_column => 'model', cost_column => 'cost_usd');

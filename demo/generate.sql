@@ -310,6 +310,7 @@ WITH calls AS (
            CASE WHEN c.kind = 'nightly_automation' OR demo.rnd(:seed, c.ckey, 102) < c.w_cc
                 THEN 'claude_code' ELSE 'otel_genai' END AS source,
            demo.rnd(:seed, c.ckey, 103) AS u_model,
+           demo.rnd(:seed, c.idx, 161) AS model_pref,
            demo.rnd(:seed, c.ckey, 104) AS u1,
            demo.rnd(:seed, c.ckey, 105) AS u2,
            demo.rnd(:seed, c.ckey, 106) AS u3,
@@ -319,10 +320,20 @@ WITH calls AS (
     FROM c
 ), parts AS (
     SELECT t.*,
+           -- each developer leans to a model tier (issue 16: the dollars per token differ by developer):
+           -- a quarter mostly to the cheap models, a fifth mostly to the expensive ones, the rest mixed
            CASE WHEN t.source = 'claude_code' THEN
-                    CASE WHEN t.u_model < 0.70 THEN 'claude-sonnet-4-5' WHEN t.u_model < 0.85 THEN 'claude-haiku-4-5'
-                         ELSE 'claude-opus-4-1' END
-                ELSE CASE WHEN t.u_model < 0.5 THEN 'gpt-4.1' WHEN t.u_model < 0.8 THEN 'gpt-5' ELSE 'o4-mini' END END AS model,
+                    CASE WHEN t.model_pref < 0.25 THEN
+                             CASE WHEN t.u_model < 0.60 THEN 'claude-haiku-4-5' WHEN t.u_model < 0.97 THEN 'claude-sonnet-4-5' ELSE 'claude-opus-4-1' END
+                         WHEN t.model_pref >= 0.80 THEN
+                             CASE WHEN t.u_model < 0.55 THEN 'claude-opus-4-1' WHEN t.u_model < 0.95 THEN 'claude-sonnet-4-5' ELSE 'claude-haiku-4-5' END
+                         ELSE CASE WHEN t.u_model < 0.70 THEN 'claude-sonnet-4-5' WHEN t.u_model < 0.85 THEN 'claude-haiku-4-5'
+                                   ELSE 'claude-opus-4-1' END END
+                ELSE CASE WHEN t.model_pref < 0.25 THEN
+                              CASE WHEN t.u_model < 0.60 THEN 'o4-mini' WHEN t.u_model < 0.85 THEN 'gpt-5' ELSE 'gpt-4.1' END
+                          WHEN t.model_pref >= 0.80 THEN
+                              CASE WHEN t.u_model < 0.70 THEN 'gpt-4.1' WHEN t.u_model < 0.90 THEN 'gpt-5' ELSE 'o4-mini' END
+                          ELSE CASE WHEN t.u_model < 0.5 THEN 'gpt-4.1' WHEN t.u_model < 0.8 THEN 'gpt-5' ELSE 'o4-mini' END END END AS model,
            -- claude_code: output 2-6%, cache writes 3-10%, uncached input 0.2-1%, the rest cache reads
            -- otel_genai:  output 3-10%, input = the rest, of which 0-70% were cache reads
            CASE WHEN t.source = 'claude_code' THEN round(t.billable * (0.02 + 0.04 * t.u1))
@@ -633,6 +644,22 @@ CROSS JOIN LATERAL generate_series(s.first_day::timestamp, s.last_day::timestamp
 LEFT JOIN tok t ON t.developer_id = s.developer_id AND t.day = g.day::date
 LEFT JOIN mrg m ON m.developer_id = s.developer_id AND m.day = g.day::date;
 COMMENT ON VIEW demo.usage_daily IS 'billable tokens and merged PRs per developer and UTC day, zero-filled over each developer''s span';
+
+------------------------------------------------------------------------------------------------
+-- Prices: THE EXAMPLE SET of the README ("Dollars"): public list prices as read on 2026-11-01,
+-- an example only (check them before use). The Copilot export (model 'copilot-mixed') is priced
+-- per seat, not per token: it has no price here, so its tokens are reported as unpriced
+-- (demo.eng_unpriced) and its developers have no dollars, never cheap ones.
+------------------------------------------------------------------------------------------------
+INSERT INTO usage_value.model_prices (model, effective_from, input_usd_per_mtok, output_usd_per_mtok,
+                                      cache_read_usd_per_mtok, cache_creation_usd_per_mtok, source)
+VALUES ('claude-opus-4-1',   '2025-08-05', 15.00, 75.00, 1.50,  18.75, 'EXAMPLE (README, Dollars): anthropic.com/pricing, read 2026-11-01; check before use'),
+       ('claude-sonnet-4-5', '2025-09-29',  3.00, 15.00, 0.30,   3.75, 'EXAMPLE (README, Dollars): anthropic.com/pricing, read 2026-11-01; check before use'),
+       ('claude-haiku-4-5',  '2025-10-15',  1.00,  5.00, 0.10,   1.25, 'EXAMPLE (README, Dollars): anthropic.com/pricing, read 2026-11-01; check before use'),
+       ('gpt-4.1',           '2025-04-14',  2.00,  8.00, 0.50,   0,    'EXAMPLE (README, Dollars): openai.com/api/pricing, read 2026-11-01; check before use'),
+       ('gpt-5',             '2025-08-07',  1.25, 10.00, 0.125,  0,    'EXAMPLE (README, Dollars): openai.com/api/pricing, read 2026-11-01; check before use'),
+       ('o4-mini',           '2025-04-16',  1.10,  4.40, 0.275,  0,    'EXAMPLE (README, Dollars): openai.com/api/pricing, read 2026-11-01; check before use')
+ON CONFLICT (model, effective_from) DO NOTHING;
 
 COMMIT;
 

@@ -86,6 +86,30 @@ SELECT period_start AS period, kind, developer_id AS developer, other_developer_
 FROM demo.eng_suspects ORDER BY period_start, kind, developer_id;
 
 \echo
+\echo '5. Value per dollar beside value per token (demo.eng_periods over the whole demo; dollars: Claude Code''s'
+\echo '   reported cost, the other calls at the example prices in usage_value.model_prices). Ranked on dollars,'
+\echo '   whoever runs the expensive model pays for it; on tokens, whoever runs the cheap one did. Developers with'
+\echo '   Copilot rows (seat-priced, no price per token) have no dollars: not ranked on them, never cheap.'
+CREATE TEMP TABLE spend AS
+    SELECT p.developer_id, d.persona, rollup(p.summary ORDER BY p.period_start) AS s
+    FROM demo.eng_periods p JOIN demo.developers d USING (developer_id)
+    GROUP BY p.developer_id, d.persona;
+SELECT developer_id AS developer, persona AS "(demo persona)",
+       round(tokens(s) / 1e6, 1) AS "tokens (M)", round(cost_usd(s), 2) AS "dollars",
+       round((cost_usd(s) * 1e6 / tokens(s))::numeric, 2) AS "$ / M tokens", round(value(s)::numeric, 1) AS value,
+       round((value(s) / (tokens(s) / 1e6))::numeric, 2) AS "value / M tokens",
+       round((value(s) / cost_usd(s) * 100)::numeric, 2) AS "value / $100",
+       fair_rank(value(s), tokens(s) / 1e6, 0.1, effective_changes(s)) OVER () AS "fair rank (tokens)",
+       fair_rank(value(s), cost_usd(s)::float8, 0.1, effective_changes(s)) OVER () AS "fair rank (dollars)"
+FROM spend WHERE cost_usd(s) > 0
+ORDER BY "fair rank (dollars)", developer_id;
+SELECT count(*) AS "developers without dollars", round(sum(uncosted_tokens(s)) / 1e6, 1) AS "unpriced tokens (M)",
+       (SELECT string_agg(DISTINCT model, ', ') FROM demo.eng_unpriced) AS "unpriced models"
+FROM spend WHERE cost_usd(s) IS NULL;
+
+\echo
 \echo 'The bound objects (refreshed by pg_cron at 03:17 every night): demo.eng_leaderboard (per month and'
 \echo 'cohort), demo.eng_team_leaderboard (teams of at least 5 people), demo.eng_episodes, demo.eng_periods,'
-\echo 'demo.eng_changes (what each change is worth) and demo.eng_suspects.'
+\echo 'demo.eng_changes (what each change is worth), demo.eng_suspects, demo.eng_unpriced (usage without a'
+\echo 'cost), demo.eng_burst_costs and demo.eng_cost_reconciliation (reported against computed dollars).'
+

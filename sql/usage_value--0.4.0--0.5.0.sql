@@ -360,7 +360,11 @@ CREATE FUNCTION usage_value_internal.create_leaderboard(
     -- transparency (issue 17)
     role_table regclass,
     role_column text,
-    role_developer_column text
+    role_developer_column text,
+    -- dollars (issue 16)
+    model_column text,
+    cost_column text,
+    exposure text
 ) RETURNS SETOF text
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -439,6 +443,8 @@ DECLARE
     review_credit text := 'SELECT NULL::text AS developer_id, NULL::timestamptz AS bucket, NULL::float8 AS value WHERE false';
     job text;
     transparency_objects text[];   -- <name>_adoption, and <name>_my_board, <name>_my_episodes with role_table (issue 17)
+    dollars record;       -- what a usage row cost (usage_value_internal.cost_binding)
+    rank_exposure text;   -- the exposure a row of the board is ranked on (SQL over entities)
 BEGIN
     -- Validate the mapping before creating anything; every identifier is quoted with %I below.
     IF schema_name IS NULL THEN
@@ -556,6 +562,12 @@ BEGIN
         -- The same rules without raising (see billable_tokens_reject_reason): a row that breaks
         -- them is set aside in <name>_rejects, never fails the refresh.
         usage_reject := format('%I.billable_tokens_reject_reason(%s)', ext, token_args);
+    END IF;
+    -- Dollars (issue 16): what each usage row cost, checked and built by cost_binding.
+    dollars := usage_value_internal.cost_binding(usage_table, time_column, model_column, cost_column, exposure,
+                                                 CASE WHEN tokens_column IS NULL THEN token_args END);
+    IF dollars.reject_sql IS NOT NULL THEN
+        usage_reject := format('coalesce(%s, %s)', usage_reject, dollars.reject_sql);
     END IF;
     -- A row without a developer or a (finite) time cannot be placed: set aside too (listed,
     -- counted). An infinite time would make a developer's span of buckets endless.
@@ -875,21 +887,25 @@ BEGIN
     sql_text := format($sql$
         CREATE MATERIALIZED VIEW %1$I.%2$I AS
         WITH read AS (
-            SELECT %3$s AS developer_id, %4$s AS bucket, %5$s AS tokens, u.%6$I::timestamptz AS at, %7$s AS ingested_at
+            SELECT %3$s AS developer_id, %4$s AS bucket, %5$s AS tokens, u.%6$I::timestamptz AS at, %7$s AS ingested_at,
+                   %15$s AS cost
             FROM %8$s u %9$s
             WHERE (%10$s) IS NULL
               AND u.%6$I >= to_timestamp(nullif(current_setting('usage_value.read_from', true), '')::float8) - interval '1 day'
               AND %4$s >= to_timestamp(nullif(current_setting('usage_value.read_from', true), '')::float8)
             %14$s)
         SELECT developer_id, bucket, (bucket AT TIME ZONE 'UTC')::date AS day, sum(tokens)::bigint AS tokens,
-               count(*) AS usage_rows, max(at) AS newest, max(ingested_at) AS ingested
+               count(*) AS usage_rows, max(at) AS newest, max(ingested_at) AS ingested,
+               -- dollars (issue 16): each priced row rounded to the micro-dollar once; the tokens of unpriced rows
+               sum(round(cost * 1000000)) FILTER (WHERE cost IS NOT NULL)::bigint AS cost_micro_usd,
+               coalesce(sum(tokens) FILTER (WHERE cost IS NULL), 0)::bigint AS uncosted_tokens
         FROM read GROUP BY developer_id, bucket
         WITH NO DATA
         $sql$, schema_name, obj_read, who_usage, bucket_expr, tokens_expr, time_column, ingested_expr, usage_table,
         map_usage, usage_reject, ext, schema_name, name,
         CASE WHEN ingested_column IS NULL THEN '' ELSE format($late$
             UNION ALL   -- the days of rows ingested late, re-read whole
-            SELECT %1$s, %2$s, %3$s, u.%4$I::timestamptz, %5$s
+            SELECT %1$s, %2$s, %3$s, u.%4$I::timestamptz, %5$s, %13$s
             FROM (SELECT DISTINCT floor(extract(epoch FROM u.%4$I) / 86400)::bigint AS day_number
                   FROM %6$s u
                   WHERE u.%7$I > to_timestamp(nullif(current_setting('usage_value.ingested_from', true), '')::float8)
@@ -900,7 +916,8 @@ BEGIN
             WHERE (%12$s) IS NULL AND floor(extract(epoch FROM u.%4$I) / 86400)::bigint = late.day_number
               AND %2$s < to_timestamp(nullif(current_setting('usage_value.read_from', true), '')::float8)
             $late$, who_usage, bucket_expr, tokens_expr, time_column, ingested_expr, usage_table, ingested_column,
-            ext, schema_name, name, map_usage, usage_reject) END);
+            ext, schema_name, name, map_usage, usage_reject, dollars.cost_sql) END,
+        dollars.cost_sql);
     IF distributed THEN
         -- Every row, whatever the settings: they are the coordinator's, and the workers that run
         -- the view's query would not see them.
@@ -927,6 +944,8 @@ BEGIN
             usage_rows bigint NOT NULL,
             summary %3$I.usage_summary NOT NULL,
             series %3$I.burst_series,
+            cost_micro_usd bigint,
+            uncosted_tokens bigint NOT NULL DEFAULT 0,
             PRIMARY KEY (developer_id, day))
         $sql$, schema_name, obj_days, ext);
     EXECUTE format('CREATE INDEX ON %I.%I (day)', schema_name, obj_days);
@@ -1060,7 +1079,10 @@ BEGIN
                p.usage_rows, %12$s AS teams,
                (coalesce(rt.n, 0) + coalesce(rn.n, 0))::bigint AS rejected_rows,
                coalesce((coalesce(rt.n, 0) + coalesce(rn.n, 0))::float8
-                        / nullif(p.usage_rows + coalesce(rt.n, 0) + coalesce(rn.n, 0), 0), 0)::float8 AS rejected_share
+                        / nullif(p.usage_rows + coalesce(rt.n, 0) + coalesce(rn.n, 0), 0), 0)::float8 AS rejected_share,
+               -- dollars (issue 16): NULL when some tokens of the period have no price
+               %4$I.cost_usd(p.summary) AS cost_usd, %4$I.uncosted_tokens(p.summary) AS uncosted_tokens,
+               (p.inflated_tokens * %4$I.cost_usd(p.summary) / nullif(%4$I.tokens(p.summary), 0))::float8 AS inflated_usd
         FROM %1$I.%3$I p
         CROSS JOIN (SELECT min(day) AS first_day, max(day) AS last_day FROM %1$I.%5$I WHERE tokens > 0) cv
         %9$s
@@ -1172,6 +1194,9 @@ BEGIN
                          'JOIN %1$I.%2$I dv ON dv.developer_id = c.source AND dv.day = ds.day',
                          schema_name, obj_days, period_length) END);
 
+    rank_exposure := CASE exposure WHEN 'cost' THEN 'CASE WHEN e.rank_cost > 0 THEN e.rank_cost::float8 END'
+                                   ELSE 'e.rank_tokens / 1e6' END;
+
     -- 6. The fair leaderboard: plain column types for BI tools, ranked on value per million
     --    tokens with the value's effective count, within period and cohort. A cohort smaller than
     --    min_group_size (or an identity without one) is ranked in the whole company of the
@@ -1206,7 +1231,8 @@ BEGIN
         joint AS (
             SELECT s.period_start, s.other_developer_id AS developer_id, sum(s.tokens) AS tokens, sum(s.value ORDER BY s.developer_id) AS value,
                    sum(%5$I.value(q.summary) ^ 2 / nullif(%5$I.effective_changes(q.summary), 0) ORDER BY s.developer_id) AS value_squares,
-                   string_agg(s.developer_id, ', ' ORDER BY s.developer_id) AS sinks
+                   string_agg(s.developer_id, ', ' ORDER BY s.developer_id) AS sinks,
+                   CASE WHEN count(*) = count(q.cost_usd) THEN sum(q.cost_usd) END AS cost_usd
             FROM %1$I.%6$I s JOIN p q ON q.developer_id = s.developer_id AND q.period_start = s.period_start
             WHERE s.kind = 'split_pair' AND %7$L = 'rank_jointly'
             GROUP BY 1, 2),
@@ -1221,19 +1247,23 @@ BEGIN
                         CASE WHEN p.value + coalesce(j.value, 0) > 0
                              THEN (p.value + coalesce(j.value, 0)) ^ 2
                                   / (coalesce(p.value ^ 2 / nullif(p.effective_changes, 0), 0) + coalesce(j.value_squares, 0))
-                             ELSE 0 END END AS rank_effective
+                             ELSE 0 END END AS rank_effective,
+                   CASE WHEN sk.developer_id IS NULL AND p.tokens > 0 AND NOT %9$s THEN
+                        CASE WHEN j.developer_id IS NULL THEN p.cost_usd ELSE p.cost_usd + j.cost_usd END END AS rank_cost
             FROM p LEFT JOIN joint j USING (period_start, developer_id)
             LEFT JOIN sinks sk USING (period_start, developer_id)),
+        exposed AS (   -- what a row is ranked on (exposure): millions of tokens, or dollars (NULL: unpriced tokens)
+            SELECT e.*, %11$s AS rank_exposure FROM entities e),
         sized AS (
-            SELECT e.*, count(rank_tokens) OVER (PARTITION BY period_start, cohort) AS cohort_size,
-                   count(rank_tokens) OVER (PARTITION BY period_start) AS company_size
-            FROM entities e),
+            SELECT e.*, count(rank_exposure) OVER (PARTITION BY period_start, cohort) AS cohort_size,
+                   count(rank_exposure) OVER (PARTITION BY period_start) AS company_size
+            FROM exposed e),
         fitted AS (
             SELECT s.*,
-                   CASE WHEN rank_tokens IS NULL OR company_size < %8$s THEN NULL
+                   CASE WHEN rank_exposure IS NULL OR company_size < %8$s THEN NULL
                         WHEN cohort IS NOT NULL AND cohort_size >= %8$s THEN cohort ELSE 'all' END AS ranked_in,
-                   %5$I.fair_detail(rank_value, rank_tokens / 1e6, 0.1, 0.8, rank_effective) OVER c AS in_cohort,
-                   %5$I.fair_detail(rank_value, rank_tokens / 1e6, 0.1, 0.8, rank_effective) OVER a AS in_company
+                   %5$I.fair_detail(CASE WHEN rank_exposure IS NOT NULL THEN rank_value END, rank_exposure, 0.1, 0.8, rank_effective) OVER c AS in_cohort,
+                   %5$I.fair_detail(CASE WHEN rank_exposure IS NOT NULL THEN rank_value END, rank_exposure, 0.1, 0.8, rank_effective) OVER a AS in_company
             FROM sized s
             -- (in a fixed order: the fit sums floating-point numbers over the partition)
             WINDOW c AS (PARTITION BY period_start, cohort ORDER BY developer_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
@@ -1261,6 +1291,9 @@ BEGIN
                         WHEN %9$s THEN format('%%s of %%s usage rows set aside as unusable: not ranked; see %%s',
                                               rejected_rows, usage_rows + rejected_rows, %10$L)
                         WHEN rank_tokens IS NULL THEN 'ranked jointly with ' || ranked_jointly_with || ' (suspected split identity)'
+                        WHEN rank_exposure IS NULL AND uncosted_tokens > 0
+                             THEN format('no cost: %%s tokens without a price (see %%s): not ranked on dollars', uncosted_tokens, %12$L)
+                        WHEN rank_exposure IS NULL THEN 'no dollars spent in the period: not ranked on dollars'
                         WHEN ranked_in IS NULL THEN format('fewer than %%s identities in the period', %8$s)
                         WHEN ranked_in = 'all' AND cohort IS NOT NULL THEN format('cohort %%s has fewer than %%s identities: ranked in the whole company', cohort, %8$s)
                         WHEN ranked_in = 'all' AND NOT is_person THEN 'not in the team table: ranked in the whole company'
@@ -1279,10 +1312,18 @@ BEGIN
                merged_changes / nullif(tokens / 1e6, 0)::float8 AS merged_changes_per_million_tokens,
                value / nullif(tokens / 1e6, 0)::float8 AS value_per_million_tokens,
                -- usage rows set aside: above the threshold the row is not ranked (see rank_note)
-               rejected_rows, rejected_share
+               rejected_rows, rejected_share,
+               -- dollars beside tokens (issue 16): NULL when some tokens have no price
+               %13$L::text AS exposure, cost_usd, uncosted_tokens,
+               %5$I.cost_per_merged_change(summary) AS cost_per_merged_change,
+               %5$I.cost_per_merged_change_lower(summary) AS cost_per_merged_change_lower,
+               nullif(%5$I.cost_per_merged_change_upper(summary), 'Infinity') AS cost_per_merged_change_upper,
+               %5$I.cost_per_value(summary) AS cost_per_value,
+               value / nullif(cost_usd, 0)::float8 AS value_per_dollar,
+               inflated_usd, rank_cost
         FROM ranked
         $sql$, schema_name, obj_board, invoker, obj_periods, ext, obj_suspects, split_identities, min_group_size,
-        withheld, obj_rejects);
+        withheld, obj_rejects, rank_exposure, name || '_unpriced', exposure);
 
     -- 7. Teams, with groups smaller than min_group_size suppressed (not shown, not ranked; each
     --    row counts the teams of its period suppressed). What the developer board has: the fair
@@ -1302,10 +1343,10 @@ BEGIN
             SELECT t.*, count(*) FILTER (WHERE developers < %6$s) OVER (PARTITION BY period_start) AS teams_suppressed
             FROM all_teams t),
         teams AS (
-            SELECT c.*, %4$I.tokens(summary) AS tokens, %4$I.value(summary) AS value
+            SELECT c.*, %4$I.tokens(summary) AS tokens, %4$I.value(summary) AS value, %4$I.cost_usd(summary) AS cost_usd
             FROM counted c WHERE developers >= %6$s),
         ranked AS (
-            SELECT t.*, %4$I.fair_detail(CASE WHEN tokens > 0 THEN value END, tokens / 1e6, 0.1, 0.8,
+            SELECT t.*, %4$I.fair_detail(CASE WHEN %9$s > 0 THEN value END, %9$s, 0.1, 0.8,
                                          %4$I.effective_changes(summary))
                        OVER (PARTITION BY period_start ORDER BY team ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS d
             FROM teams t)
@@ -1324,17 +1365,25 @@ BEGIN
                teams_suppressed, period_days, days_covered, days_covered = period_days AS is_complete,
                (d).prior_method AS prior_method,
                nullif(concat_ws('; ',
-                   CASE WHEN tokens = 0 THEN 'no tokens in the period' END,
+                   CASE WHEN tokens = 0 THEN 'no tokens in the period'
+                        WHEN %8$L = 'cost' AND cost_usd IS NULL THEN 'no cost: some tokens have no price; not ranked on dollars' END,
                    CASE WHEN (d).prior_method IN ('no_spread', 'no_exposure')
                         THEN 'not ranked: the data cannot tell these teams apart in this period' END,
                    CASE WHEN days_covered < period_days
-                        THEN format('period incomplete: data covers %%s of %%s days', days_covered, period_days) END), '') AS rank_note
+                        THEN format('period incomplete: data covers %%s of %%s days', days_covered, period_days) END), '') AS rank_note,
+               -- dollars beside tokens (issue 16)
+               %8$L::text AS exposure, cost_usd, %4$I.uncosted_tokens(summary) AS uncosted_tokens,
+               %4$I.cost_per_merged_change(summary) AS cost_per_merged_change,
+               %4$I.cost_per_merged_change_lower(summary) AS cost_per_merged_change_lower,
+               nullif(%4$I.cost_per_merged_change_upper(summary), 'Infinity') AS cost_per_merged_change_upper,
+               value / nullif(cost_usd, 0)::float8 AS value_per_dollar
         FROM ranked
         $sql$, schema_name, obj_teams, NULL, ext, obj_periods, min_group_size,
         CASE WHEN multiple_teams = 'every'
              THEN format('(SELECT x.team, p.developer_id, p.period_start, p.summary, p.tokens, p.burst_inflation, p.period_days, p.days_covered '
                          'FROM %I.%I p CROSS JOIN LATERAL unnest(p.teams) x(team)) p', schema_name, obj_periods)
-             ELSE format('%I.%I', schema_name, obj_periods) END);
+             ELSE format('%I.%I', schema_name, obj_periods) END,
+        exposure, CASE exposure WHEN 'cost' THEN 'cost_usd::float8' ELSE 'tokens / 1e6' END);
 
     -- 8. Coverage: does the join of usage and changes (and teams) match? Per period and over the
     --    whole span (period_start NULL): developers with tokens and how many of them have a merged
@@ -1425,6 +1474,14 @@ BEGIN
         schema_name, name, obj_board, obj_episodes, obj_days, role_table, role_column, role_developer_column,
         identity_sql, members_sql, multiple_teams, min_group_size);
     made_objects := made_objects || transparency_objects;
+    -- Dollars (issue 16): <name>_unpriced, <name>_burst_costs, <name>_cost_reconciliation. Over
+    -- the usage, days and episodes: on a distributed board made on the workers too, as _buckets.
+    IF citus_ddl IS NOT NULL THEN
+        PERFORM set_config('citus.enable_ddl_propagation', CASE WHEN distributed THEN citus_ddl ELSE 'off' END, true);
+    END IF;
+    made_objects := made_objects || usage_value_internal.create_cost_views(
+        schema_name, name, format('%s u %s', usage_table, map_usage), who_usage, time_column, tokens_expr, usage_reject,
+        dollars.cost_sql, dollars.reported_sql, dollars.computed_sql, dollars.model_sql, invoker);
     IF changes_distributed THEN
         made_objects := made_objects[1:1] || obj_changes_read || made_objects[2:];
     END IF;
@@ -1494,8 +1551,8 @@ BEGIN
                                    obj_totals, obj_periods, obj_board, obj_teams, obj_suspects, obj_rejects, obj_coverage,
                                    obj_unmatched]
                              || CASE WHEN annotations_table IS NOT NULL THEN ARRAY[obj_annotations] ELSE '{}' END
-                             || CASE WHEN changes_distributed THEN ARRAY[obj_changes_read] ELSE '{}' END) o;
-    RETURN QUERY SELECT format('%I.%I', schema_name, o) FROM unnest(transparency_objects) o;
+                             || CASE WHEN changes_distributed THEN ARRAY[obj_changes_read] ELSE '{}' END
+                             || made_objects[array_position(made_objects, obj_unmatched) + 1:]) o;
     IF job IS NOT NULL THEN
         RETURN NEXT format('pg_cron job %s (%s)', job, refresh_schedule);
     END IF;
@@ -1557,7 +1614,11 @@ CREATE FUNCTION @extschema@.create_leaderboard(
     -- transparency (issue 17)
     role_table regclass DEFAULT NULL,
     role_column text DEFAULT NULL,
-    role_developer_column text DEFAULT NULL
+    role_developer_column text DEFAULT NULL,
+    -- dollars (issue 16)
+    model_column text DEFAULT NULL,
+    cost_column text DEFAULT NULL,
+    exposure text DEFAULT 'tokens'
 ) RETURNS SETOF text
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC
@@ -1571,11 +1632,11 @@ BEGIN ATOMIC
         reverts_column, bot_column, reviewed_column, change_size_unit, change_value_cap,
         unreviewed_weight, reviews_table, reviewer_column, review_change_column, review_weight,
         identity_table, identity_column, identity_person_column, split_identities, min_coverage, multiple_teams,
-        late_window, ingested_column, annotations_table, role_table, role_column, role_developer_column);
+        late_window, ingested_column, annotations_table, role_table, role_column, role_developer_column, model_column, cost_column, exposure);
 END;
-COMMENT ON FUNCTION @extschema@.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text, interval, text, regclass, regclass, text, text) IS
-    'creates, over your own usage and changes tables, the tables <name>_days (per developer and UTC day a usage_summary and a burst_series), <name>_episodes (burst episodes with each one''s verdict, and efficiency drift findings) and <name>_period_totals, kept up to date in place by refresh_leaderboard (only the days that new rows, or rows late or deleted within late_window, touch; ingested_column: a column recording when a usage row arrived, so that rows arriving late by any amount are picked up), the materialized views <name>_changes (what each merged change is worth, and why), <name>_credits and <name>_usage_read (the refresh''s staging), and the views <name>_buckets (non-empty buckets of the stored series), <name>_periods (inflated tokens in the periods they were spent in), <name>_leaderboard, <name>_team_leaderboard (with how complete each period is; no strict rank where the data cannot order the group) and <name>_suspects (suspected split identities), <name>_rejects (source rows left out, and why: they never fail a refresh), <name>_coverage (how well usage, changes and teams match, per period) and <name>_unmatched (identities on one side only); refuses a join that matches less than min_coverage of the developers with tokens (23503, naming the columns to map) and, with multiple_teams = refuse, people in several teams; schedules a refresh with pg_cron (CALL scheduled_refresh, which records a failed run) when refresh_schedule is given; with annotations_table (columns developer, during tstzrange, kind), the materialized view <name>_annotations, whose periods excuse the burst tokens inside them (excused_tokens, excused_by in <name>_episodes, not charged); the view <name>_adoption (per team and week, the share of developers with AI use and the share whose AI use came with delivered value; teams below min_group_size suppressed); with role_table (role_column: a role name, role_developer_column: the developer it is), the security-barrier views <name>_my_board and <name>_my_episodes, each person''s own rows of the developer board and the episodes (for current_user; granted to nobody: GRANT SELECT to the developers'' role); records the board''s freshness and comments every column; returns the objects made';
-COMMENT ON FUNCTION usage_value_internal.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text, interval, text, regclass, regclass, text, text) IS
+COMMENT ON FUNCTION @extschema@.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text, interval, text, regclass, regclass, text, text, text, text, text) IS
+    'creates, over your own usage and changes tables, the tables <name>_days (per developer and UTC day a usage_summary and a burst_series), <name>_episodes (burst episodes with each one''s verdict, and efficiency drift findings) and <name>_period_totals, kept up to date in place by refresh_leaderboard (only the days that new rows, or rows late or deleted within late_window, touch; ingested_column: a column recording when a usage row arrived, so that rows arriving late by any amount are picked up), the materialized views <name>_changes (what each merged change is worth, and why), <name>_credits and <name>_usage_read (the refresh''s staging), and the views <name>_buckets (non-empty buckets of the stored series), <name>_periods (inflated tokens in the periods they were spent in), <name>_leaderboard, <name>_team_leaderboard (with how complete each period is; no strict rank where the data cannot order the group) and <name>_suspects (suspected split identities), <name>_rejects (source rows left out, and why: they never fail a refresh), <name>_coverage (how well usage, changes and teams match, per period) and <name>_unmatched (identities on one side only); refuses a join that matches less than min_coverage of the developers with tokens (23503, naming the columns to map) and, with multiple_teams = refuse, people in several teams; schedules a refresh with pg_cron (CALL scheduled_refresh, which records a failed run) when refresh_schedule is given; with annotations_table (columns developer, during tstzrange, kind), the materialized view <name>_annotations, whose periods excuse the burst tokens inside them (excused_tokens, excused_by in <name>_episodes, not charged); the view <name>_adoption (per team and week, the share of developers with AI use and the share whose AI use came with delivered value; teams below min_group_size suppressed); with role_table (role_column: a role name, role_developer_column: the developer it is), the security-barrier views <name>_my_board and <name>_my_episodes, each person''s own rows of the developer board and the episodes (for current_user; granted to nobody: GRANT SELECT to the developers'' role); with model_column (and the token class columns) or cost_column (what the source billed, which wins), the dollars beside the tokens: cost_usd, cost_per_merged_change with its interval, value_per_dollar and inflated_usd on the boards, <name>_unpriced (usage without a cost: never free, its developer-periods have no dollars), <name>_burst_costs and, with both, <name>_cost_reconciliation (reported against computed dollars per model and month); exposure => ''cost'' ranks on value per dollar instead of value per million tokens; records the board''s freshness and comments every column; returns the objects made';
+COMMENT ON FUNCTION usage_value_internal.create_leaderboard(text, regclass, text, text, regclass, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, interval, integer, name, text, text, text, text, text, text, text, float8, float8, float8, regclass, text, text, float8, regclass, text, text, text, float8, text, interval, text, regclass, regclass, text, text, text, text, text) IS
     'the body of usage_value.create_leaderboard (call that instead)';
 
 -- The re-analysed developers' rows of one kind in a board's episodes table become those of `fresh`
@@ -1796,43 +1857,59 @@ BEGIN
             CROSS JOIN LATERAL (SELECT c.day) d),
         hours AS (
             SELECT c.developer_id, c.day, r.bucket, r.tokens, 0::bigint AS merged_changes, NULL::float8 AS value,
-                   NULL::float8 AS authored_value, r.usage_rows
+                   NULL::float8 AS authored_value, r.usage_rows, r.cost_micro_usd, r.uncosted_tokens
             FROM c JOIN %1$I.%3$I r ON r.developer_id = c.developer_id AND r.day = c.day
             WHERE c.reread
             UNION ALL
-            SELECT c.developer_id, c.day, b.bucket, b.tokens, 0, NULL, NULL, 0
+            SELECT c.developer_id, c.day, b.bucket, b.tokens, 0, NULL, NULL, 0, NULL, 0
             FROM c JOIN %1$I.%2$I d ON d.developer_id = c.developer_id AND d.day = c.day
             CROSS JOIN LATERAL %5$I.buckets(d.series) b
             WHERE NOT c.reread AND b.tokens > 0
-            UNION ALL   -- a day not re-read keeps its usage rows
-            SELECT c.developer_id, c.day, NULL, 0, 0, NULL, NULL, d.usage_rows
+            UNION ALL   -- a day not re-read keeps its usage rows and its cost
+            SELECT c.developer_id, c.day, NULL, 0, 0, NULL, NULL, d.usage_rows, d.cost_micro_usd, d.uncosted_tokens
             FROM c JOIN %1$I.%2$I d ON d.developer_id = c.developer_id AND d.day = c.day
             WHERE NOT c.reread
             UNION ALL
-            SELECT c.developer_id, c.day, k.bucket, 0, k.merged_changes, k.value, k.authored_value, 0
+            SELECT c.developer_id, c.day, k.bucket, 0, k.merged_changes, k.value, k.authored_value, 0, NULL, 0
             FROM c JOIN %1$I.%4$I k ON k.developer_id = c.developer_id
                                    AND k.bucket >= c.day::timestamp AT TIME ZONE 'UTC'
                                    AND k.bucket < (c.day + 1)::timestamp AT TIME ZONE 'UTC'),
         buckets AS (   -- each bucket has at most one usage row and one credit row: these sums are exact
             SELECT developer_id, day, bucket, sum(tokens)::bigint AS tokens, sum(merged_changes)::bigint AS merged_changes,
                    coalesce(sum(value), 0)::float8 AS value, coalesce(sum(authored_value), 0)::float8 AS authored_value,
-                   sum(usage_rows)::bigint AS usage_rows
+                   sum(usage_rows)::bigint AS usage_rows, sum(cost_micro_usd)::bigint AS cost_micro_usd,
+                   sum(uncosted_tokens)::bigint AS uncosted_tokens
             FROM hours GROUP BY developer_id, day, bucket),
+        -- Dollars (issue 16): the day's cost is kept per day (<name>_days), so that a day not
+        -- re-read keeps it; in the day's summary it is spread over the day's buckets in proportion
+        -- to their tokens, in whole micro-dollars summing exactly to the day's (the same for a day
+        -- re-read or kept: an incremental refresh equals a full rebuild). A day with a usage row
+        -- without a cost has none in its summary: all its tokens are uncosted there.
+        costed AS (
+            SELECT b.*, %8$s AS cost_usd
+            FROM (SELECT b.*, sum(b.cost_micro_usd) OVER w AS day_cost_micro_usd,
+                         coalesce(sum(b.uncosted_tokens) OVER w, 0) AS day_uncosted_tokens,
+                         coalesce(sum(b.tokens) FILTER (WHERE b.bucket IS NOT NULL) OVER w, 0) AS day_tokens,
+                         sum(b.tokens) FILTER (WHERE b.bucket IS NOT NULL) OVER (w ORDER BY b.bucket ROWS UNBOUNDED PRECEDING) AS tokens_through
+                  FROM buckets b WINDOW w AS (PARTITION BY b.developer_id, b.day)) b),
         days AS (
             SELECT developer_id, day, sum(usage_rows)::bigint AS usage_rows,
                    -- the buckets with something in them: what a day not re-read still has
-                   %5$I.usage_agg(tokens, merged_changes, value ORDER BY bucket)
+                   %5$I.usage_agg(tokens, merged_changes, value, cost_usd ORDER BY bucket)
                        FILTER (WHERE bucket IS NOT NULL AND (tokens > 0 OR merged_changes > 0 OR value > 0)) AS summary,
                    %5$I.burst_series(bucket, tokens, merged_changes, authored_value, %7$L::interval)
-                       FILTER (WHERE bucket IS NOT NULL AND (tokens > 0 OR merged_changes > 0)) AS series
-            FROM buckets GROUP BY developer_id, day
+                       FILTER (WHERE bucket IS NOT NULL AND (tokens > 0 OR merged_changes > 0)) AS series,
+                   sum(cost_micro_usd)::bigint AS cost_micro_usd, coalesce(sum(uncosted_tokens), 0)::bigint AS uncosted_tokens
+            FROM costed GROUP BY developer_id, day
             HAVING count(bucket) > 0 OR sum(usage_rows) > 0)
         SELECT developer_id, day, %5$I.tokens(summary) AS tokens, %5$I.merged_changes(summary) AS merged_changes,
-               %5$I.value(summary) AS value, usage_rows, summary, series
+               %5$I.value(summary) AS value, usage_rows, summary, series, cost_micro_usd, uncosted_tokens
         FROM (SELECT developer_id, day, usage_rows,
-                     coalesce(summary, (SELECT %5$I.usage_agg(0::bigint, 0::bigint, 0::float8))) AS summary, series
+                     coalesce(summary, (SELECT %5$I.usage_agg(0::bigint, 0::bigint, 0::float8))) AS summary, series,
+                     cost_micro_usd, uncosted_tokens
               FROM days) x
-        $sql$, s, r_days, r_read, r_credits, ext, reread, entry.bucket_width);
+        $sql$, s, r_days, r_read, r_credits, ext, reread, entry.bucket_width,
+        usage_value_internal.bucket_cost_sql());
 
     -- 4. Write the days that differ.
     EXECUTE format($sql$
@@ -1844,6 +1921,7 @@ BEGIN
         FULL JOIN (SELECT d.* FROM %1$I.%2$I d JOIN uv_cand c USING (developer_id, day)) o USING (developer_id, day)
         WHERE n.developer_id IS NULL OR o.developer_id IS NULL OR n.usage_rows <> o.usage_rows
            OR n.summary OPERATOR(%3$I.<>) o.summary
+           OR n.cost_micro_usd IS DISTINCT FROM o.cost_micro_usd OR n.uncosted_tokens <> o.uncosted_tokens
            OR coalesce(n.series OPERATOR(%3$I.<>) o.series, (n.series IS NULL) <> (o.series IS NULL))
         $sql$, s, r_days, ext);
     EXECUTE format('DELETE FROM %I.%I d USING uv_changed c WHERE d.developer_id = c.developer_id AND d.day = c.day AND NOT c.present',
@@ -1853,7 +1931,8 @@ BEGIN
         SELECT n.* FROM uv_new_days n JOIN uv_changed c USING (developer_id, day)
         ON CONFLICT (developer_id, day) DO UPDATE
         SET tokens = excluded.tokens, merged_changes = excluded.merged_changes, value = excluded.value,
-            usage_rows = excluded.usage_rows, summary = excluded.summary, series = excluded.series
+            usage_rows = excluded.usage_rows, summary = excluded.summary, series = excluded.series,
+            cost_micro_usd = excluded.cost_micro_usd, uncosted_tokens = excluded.uncosted_tokens
         $sql$, s, r_days);
     ANALYZE uv_changed;
     SELECT count(*) INTO n_days FROM uv_cand;
@@ -2777,6 +2856,7 @@ DECLARE
     n_devs bigint;
     n_periods bigint;
     empty_summary text;
+    price_failures text;
 BEGIN
     SELECT * INTO entry FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = refresh_distributed.name;
     IF NOT FOUND THEN
@@ -2785,6 +2865,25 @@ BEGIN
     period_length := CASE entry.period WHEN 'day' THEN '1 day' WHEN 'week' THEN '7 days' WHEN 'month' THEN '1 month' ELSE '3 months' END;
     UPDATE @extschema@.leaderboards l SET read_from = '-infinity', ingested_from = NULL
     WHERE l.target_schema = schema_name AND l.name = refresh_distributed.name;
+
+    -- 0. The prices. event_cost_usd runs where the usage is, on the workers, and reads their own
+    --    model_prices (a function cannot read a distributed or reference table from a shard: no
+    --    nested distributed execution), so every worker's rows are made the coordinator's first,
+    --    in one statement each. A worker that cannot be reached fails the refresh (08006).
+    EXECUTE format($sql$
+        SELECT string_agg(nodename || ':' || nodeport || ': ' || result, '; ') FILTER (WHERE NOT success)
+        FROM run_command_on_workers(format(
+            'WITH fresh AS (SELECT * FROM jsonb_populate_recordset(NULL::%1$I.model_prices, %%L)), '
+            'gone AS (DELETE FROM %1$I.model_prices p WHERE (p.model, p.effective_from) NOT IN (SELECT model, effective_from FROM fresh)) '
+            'INSERT INTO %1$I.model_prices SELECT * FROM fresh ON CONFLICT (model, effective_from) DO UPDATE SET '
+            'input_usd_per_mtok = excluded.input_usd_per_mtok, output_usd_per_mtok = excluded.output_usd_per_mtok, '
+            'cache_read_usd_per_mtok = excluded.cache_read_usd_per_mtok, '
+            'cache_creation_usd_per_mtok = excluded.cache_creation_usd_per_mtok, source = excluded.source',
+            (SELECT coalesce(jsonb_agg(p), '[]') FROM %1$I.model_prices p)))
+        $sql$, ext) INTO price_failures;
+    IF price_failures IS NOT NULL THEN
+        RAISE EXCEPTION 'could not copy model_prices to the workers: %', price_failures USING ERRCODE = '08006';
+    END IF;
 
     -- 1. The changes and their credit.
     IF r_changes_read = ANY (entry.objects) THEN
@@ -2809,30 +2908,43 @@ BEGIN
     SELECT @extschema@.usage_agg(0::bigint, 0::bigint, 0::float8)::text INTO empty_summary;
     EXECUTE format('DELETE FROM %I.%I', s, r_days);
     EXECUTE format($sql$
-        INSERT INTO %1$I.%2$I (developer_id, day, tokens, merged_changes, value, usage_rows, summary, series)
-        SELECT developer_id, day, %5$I.tokens(summary), %5$I.merged_changes(summary), %5$I.value(summary), usage_rows, summary, series
+        INSERT INTO %1$I.%2$I (developer_id, day, tokens, merged_changes, value, usage_rows, summary, series,
+                               cost_micro_usd, uncosted_tokens)
+        SELECT developer_id, day, %5$I.tokens(summary), %5$I.merged_changes(summary), %5$I.value(summary), usage_rows, summary, series,
+               cost_micro_usd, uncosted_tokens
         FROM (SELECT developer_id, day, usage_rows, coalesce(summary, %7$L::%5$I.usage_summary) AS summary, series,
-                     bool_or(usage_rows > 0) OVER (PARTITION BY developer_id) AS on_board
+                     cost_micro_usd, uncosted_tokens, bool_or(usage_rows > 0) OVER (PARTITION BY developer_id) AS on_board
               FROM (SELECT developer_id, day, sum(usage_rows)::bigint AS usage_rows,
-                           %5$I.usage_agg(tokens, merged_changes, value ORDER BY bucket)
+                           %5$I.usage_agg(tokens, merged_changes, value, cost_usd ORDER BY bucket)
                                FILTER (WHERE bucket IS NOT NULL AND (tokens > 0 OR merged_changes > 0 OR value > 0)) AS summary,
                            %5$I.burst_series(bucket, tokens, merged_changes, authored_value, %6$L::interval)
-                               FILTER (WHERE bucket IS NOT NULL AND (tokens > 0 OR merged_changes > 0)) AS series
-                    FROM (SELECT developer_id, day, bucket, sum(tokens)::bigint AS tokens, sum(merged_changes)::bigint AS merged_changes,
-                                 coalesce(sum(value), 0)::float8 AS value, coalesce(sum(authored_value), 0)::float8 AS authored_value,
-                                 sum(usage_rows)::bigint AS usage_rows
-                          FROM (SELECT r.developer_id, r.day, r.bucket, r.tokens, 0::bigint AS merged_changes, NULL::float8 AS value,
-                                       NULL::float8 AS authored_value, r.usage_rows
-                                FROM %1$I.%3$I r
-                                UNION ALL
-                                SELECT k.developer_id, (k.bucket AT TIME ZONE 'UTC')::date, k.bucket, 0, k.merged_changes, k.value,
-                                       k.authored_value, 0
-                                FROM %1$I.%4$I k) hours
-                          GROUP BY developer_id, day, bucket) buckets
+                               FILTER (WHERE bucket IS NOT NULL AND (tokens > 0 OR merged_changes > 0)) AS series,
+                           sum(cost_micro_usd)::bigint AS cost_micro_usd, coalesce(sum(uncosted_tokens), 0)::bigint AS uncosted_tokens
+                    -- the day's cost spread over its buckets as refresh_days spreads it
+                    FROM (SELECT b.*, %8$s AS cost_usd
+                          FROM (SELECT b.*, sum(b.cost_micro_usd) OVER w AS day_cost_micro_usd,
+                                       coalesce(sum(b.uncosted_tokens) OVER w, 0) AS day_uncosted_tokens,
+                                       coalesce(sum(b.tokens) FILTER (WHERE b.bucket IS NOT NULL) OVER w, 0) AS day_tokens,
+                                       sum(b.tokens) FILTER (WHERE b.bucket IS NOT NULL)
+                                           OVER (w ORDER BY b.bucket ROWS UNBOUNDED PRECEDING) AS tokens_through
+                                FROM (SELECT developer_id, day, bucket, sum(tokens)::bigint AS tokens,
+                                             sum(merged_changes)::bigint AS merged_changes,
+                                             coalesce(sum(value), 0)::float8 AS value, coalesce(sum(authored_value), 0)::float8 AS authored_value,
+                                             sum(usage_rows)::bigint AS usage_rows, sum(cost_micro_usd)::bigint AS cost_micro_usd,
+                                             sum(uncosted_tokens)::bigint AS uncosted_tokens
+                                      FROM (SELECT r.developer_id, r.day, r.bucket, r.tokens, 0::bigint AS merged_changes, NULL::float8 AS value,
+                                                   NULL::float8 AS authored_value, r.usage_rows, r.cost_micro_usd, r.uncosted_tokens
+                                            FROM %1$I.%3$I r
+                                            UNION ALL
+                                            SELECT k.developer_id, (k.bucket AT TIME ZONE 'UTC')::date, k.bucket, 0, k.merged_changes, k.value,
+                                                   k.authored_value, 0, NULL, 0
+                                            FROM %1$I.%4$I k) hours
+                                      GROUP BY developer_id, day, bucket) b
+                                WINDOW w AS (PARTITION BY b.developer_id, b.day)) b) costed
                     GROUP BY developer_id, day
                     HAVING count(bucket) > 0 OR sum(usage_rows) > 0) days) x
         WHERE on_board
-        $sql$, s, r_days, r_read, r_credits, ext, entry.bucket_width, empty_summary);
+        $sql$, s, r_days, r_read, r_credits, ext, entry.bucket_width, empty_summary, usage_value_internal.bucket_cost_sql());
     PERFORM set_config('usage_value.read_from', '', true);
 
     -- 3. The burst episodes, on the workers.
@@ -2992,3 +3104,179 @@ END
 $procedure$;
 COMMENT ON PROCEDURE @extschema@.scheduled_refresh(text, name) IS
     'for schedulers (pg_cron, cron + psql): CALL it at top level, outside any transaction block. Runs refresh_leaderboard; if that fails, records last_failed_at and last_error in leaderboard_freshness, commits that record and raises the original error (same SQLSTATE) so the scheduler sees the failure; the board keeps its previous data';
+
+------------------------------------------------------------------------------------------------
+-- Binding: dollars (issue 16)
+------------------------------------------------------------------------------------------------
+
+-- What one usage row u cost, as SQL for create_leaderboard: the source's cost_column when it is
+-- not NULL (what was billed), else event_cost_usd at the row's time under its token convention
+-- (model_column with the token classes), else NULL: unpriced, never free. Checks the arguments.
+CREATE FUNCTION usage_value_internal.cost_binding(usage_table regclass, time_column text, model_column text, cost_column text,
+                                                  exposure text, token_args text,
+                                                  OUT cost_sql text, OUT reject_sql text, OUT reported_sql text,
+                                                  OUT computed_sql text, OUT model_sql text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    base oid;
+BEGIN
+    IF exposure IS NULL OR exposure NOT IN ('tokens', 'cost') THEN
+        RAISE EXCEPTION 'exposure must be tokens or cost (got %)', exposure USING ERRCODE = '22023';
+    END IF;
+    model_sql := 'NULL::text';
+    IF cost_column IS NOT NULL THEN
+        PERFORM @extschema@._check_column(usage_table, cost_column, 'cost_column');
+        SELECT a.atttypid INTO base FROM pg_attribute a
+        WHERE a.attrelid = usage_table AND a.attname = cost_column AND a.attnum > 0 AND NOT a.attisdropped;
+        WHILE (SELECT typtype FROM pg_type WHERE oid = base) = 'd' LOOP
+            base := (SELECT typbasetype FROM pg_type WHERE oid = base);
+        END LOOP;
+        IF base NOT IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'numeric'::regtype, 'float4'::regtype, 'float8'::regtype) THEN
+            RAISE EXCEPTION 'cost_column: column %.% is %, not an amount of US dollars', usage_table, quote_ident(cost_column),
+                format_type(base, NULL)
+                USING ERRCODE = '42804', HINT = 'map a numeric column (US dollars); a view can convert text';
+        END IF;
+        reported_sql := format('u.%I::numeric', cost_column);
+        -- a cost that is negative or not a number cannot be summed: the row is set aside (<name>_rejects)
+        reject_sql := format('CASE WHEN u.%1$I::float8 < 0 OR u.%1$I::float8 IN (%2$L, %3$L) THEN %4$L || u.%1$I::text || %5$L END',
+                             cost_column, 'NaN', 'Infinity', 'cost_column is negative or not finite (', ')');
+    END IF;
+    IF model_column IS NOT NULL THEN
+        PERFORM @extschema@._check_column(usage_table, model_column, 'model_column');
+        IF token_args IS NULL THEN
+            RAISE EXCEPTION 'model_column prices the token classes: give input_tokens_column and output_tokens_column (and the cache columns), not tokens_column'
+                USING ERRCODE = '22023';
+        END IF;
+        model_sql := format('u.%I::text', model_column);
+        computed_sql := format('%I.event_cost_usd(u.%I::text, u.%I::timestamptz, %s)', '@extschema@', model_column, time_column, token_args);
+    END IF;
+    IF exposure = 'cost' AND reported_sql IS NULL AND computed_sql IS NULL THEN
+        RAISE EXCEPTION 'exposure => ''cost'' needs a cost: give cost_column, or model_column with the token class columns'
+            USING ERRCODE = '22023';
+    END IF;
+    cost_sql := CASE WHEN reported_sql IS NOT NULL AND computed_sql IS NOT NULL THEN format('coalesce(%s, %s)', reported_sql, computed_sql)
+                     ELSE coalesce(reported_sql, computed_sql, 'NULL::numeric') END;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.cost_binding(regclass, text, text, text, text, text) IS
+    'create_leaderboard: checks exposure, model_column and cost_column (naming the argument: 22023, 42703, 42804) and returns the SQL of what one usage row u cost (the source''s cost_column when not NULL, else event_cost_usd; NULL: unpriced), of why its cost cannot be used (a reject reason), of the reported and computed cost and of the model';
+
+-- refresh_days: a bucket's share of its day's cost, in US dollars (SQL over a row b with the
+-- day's cost_micro_usd, uncosted_tokens and tokens, and the tokens through the bucket): whole
+-- micro-dollars, floor(cost x tokens through this bucket / day's tokens) less the same through the
+-- bucket before, so the shares sum exactly to the day's cost. NULL (uncosted) for a day with a
+-- usage row without a cost, or with no cost at all (a board without dollars).
+CREATE FUNCTION usage_value_internal.bucket_cost_sql() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN $sql$CASE WHEN b.bucket IS NOT NULL AND b.day_uncosted_tokens = 0 AND b.day_cost_micro_usd IS NOT NULL AND b.day_tokens > 0
+                 THEN ((floor(b.day_cost_micro_usd::numeric * b.tokens_through / b.day_tokens)
+                        - floor(b.day_cost_micro_usd::numeric * (b.tokens_through - b.tokens) / b.day_tokens)) / 1000000)::float8 END$sql$;
+COMMENT ON FUNCTION usage_value_internal.bucket_cost_sql() IS
+    'refresh_days: the SQL of a bucket''s share of its day''s cost (whole micro-dollars in proportion to tokens, summing exactly to the day''s; NULL when the day has uncosted tokens)';
+
+-- The views a board with dollars makes: <name>_unpriced (usage rows without a cost, by model and
+-- developer), <name>_burst_costs (the burst episodes'' inflated dollars), and, with both a
+-- reported and a computed cost, <name>_cost_reconciliation. Returns the names made.
+CREATE FUNCTION usage_value_internal.create_cost_views(schema_name name, name text, source text, who_usage text,
+                                                       time_column text, tokens_expr text, usage_reject text,
+                                                       cost_sql text, reported_sql text, computed_sql text,
+                                                       model_sql text, invoker text) RETURNS text[]
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    made text[] := '{}';
+BEGIN
+    IF reported_sql IS NULL AND computed_sql IS NULL THEN
+        RETURN made;   -- no dollars bound: nothing to report
+    END IF;
+    -- Unpriced usage: no reported cost and no price in force. Its tokens count as tokens; its
+    -- developer-periods have no cost (NULL, not ranked on dollars), never a cheap one.
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I%3$s AS
+        SELECT model, developer_id, count(*) AS events, sum(tokens)::bigint AS tokens, min(at) AS first_at, max(at) AS last_at
+        FROM (SELECT %4$s AS model, %5$s AS developer_id, %6$s AS tokens, u.%7$I::timestamptz AS at, %8$s AS cost
+              FROM %9$s WHERE (%10$s) IS NULL) x
+        WHERE cost IS NULL
+        GROUP BY model, developer_id
+        $sql$, schema_name, name || '_unpriced', invoker, model_sql, who_usage, tokens_expr, time_column, cost_sql, source,
+        usage_reject);
+    made := made || (name || '_unpriced');
+    -- Each burst episode's inflated tokens at the developer's dollars per token over the
+    -- episode's days (NULL when some of those tokens have no price).
+    EXECUTE format($sql$
+        CREATE VIEW %1$I.%2$I%3$s AS
+        SELECT e.developer_id, e.start_at, e.end_at, e.tokens, e.inflated_tokens, e.verdict,
+               (c.cost_usd * 1e6 / nullif(c.tokens, 0))::float8 AS usd_per_million_tokens,
+               (e.inflated_tokens * c.cost_usd / nullif(c.tokens, 0))::float8 AS inflated_usd
+        FROM %1$I.%4$I e
+        CROSS JOIN LATERAL (
+            SELECT sum(d.tokens) AS tokens,
+                   CASE WHEN sum(d.uncosted_tokens) = 0 THEN coalesce(sum(d.cost_micro_usd), 0) / 1e6 END AS cost_usd
+            FROM %1$I.%5$I d
+            WHERE d.developer_id = e.developer_id AND d.day >= (e.start_at AT TIME ZONE 'UTC')::date
+              AND d.day <= ((e.end_at - interval '1 microsecond') AT TIME ZONE 'UTC')::date) c
+        WHERE e.kind = 'burst'
+        $sql$, schema_name, name || '_burst_costs', invoker, name || '_episodes', name || '_days');
+    made := made || (name || '_burst_costs');
+    -- What the source reported beside what the price table computes, per model and UTC month:
+    -- a wrong (or missing) price shows as a difference.
+    IF reported_sql IS NOT NULL AND computed_sql IS NOT NULL THEN
+        EXECUTE format($sql$
+            CREATE VIEW %1$I.%2$I AS
+            SELECT model, month, count(*) AS events, sum(reported) AS reported_usd,
+                   count(computed) AS priced_events, sum(computed) AS computed_usd,
+                   sum(reported - computed) AS difference_usd,
+                   (sum(reported - computed) / nullif(sum(reported) FILTER (WHERE computed IS NOT NULL), 0))::float8 AS difference_share
+            FROM (SELECT %3$s AS model, date_trunc('month', u.%4$I::timestamptz AT TIME ZONE 'UTC')::date AS month,
+                         %5$s AS reported, %6$s AS computed
+                  FROM %7$s WHERE (%8$s) IS NULL AND %5$s IS NOT NULL) x
+            GROUP BY model, month
+            $sql$, schema_name, name || '_cost_reconciliation', model_sql, time_column, reported_sql, computed_sql, source,
+            usage_reject);
+        made := made || (name || '_cost_reconciliation');
+    END IF;
+    RETURN made;
+END
+$function$;
+COMMENT ON FUNCTION usage_value_internal.create_cost_views(name, text, text, text, text, text, text, text, text, text, text, text) IS
+    'create_leaderboard: makes a board''s views of dollars, <name>_unpriced, <name>_burst_costs and (with a reported and a computed cost) <name>_cost_reconciliation; returns their names';
+
+INSERT INTO usage_value_internal.relation_comments VALUES
+('_unpriced', 'usage rows with no cost (the source reports none and model_prices has no price for the model at their time), by model and developer: their tokens count as tokens, their developer-periods have no cost (NULL dollars, not ranked on dollars), never a cheap one (view, security_invoker; per-person)'),
+('_burst_costs', 'the burst episodes with their inflated dollars: inflated tokens at the developer''s dollars per token over the episode''s days (view, security_invoker; per-person)'),
+('_cost_reconciliation', 'per model and UTC month, the cost the source reported beside the cost model_prices computes for the same rows, so that a wrong or missing price shows (view; no person)');
+INSERT INTO usage_value_internal.column_comments VALUES
+('_unpriced', 'model', 'the model as the source names it (NULL: no model column, or no model in the row)'),
+('_unpriced', 'developer_id', 'the developer (identity mapped to its person)'),
+('_unpriced', 'events', 'usage rows without a cost'),
+('_unpriced', 'tokens', 'raw tokens of those rows: counted as tokens on the board, not as dollars'),
+('_unpriced', 'first_at', 'time of the first such row'),
+('_unpriced', 'last_at', 'time of the last such row'),
+('_burst_costs', 'usd_per_million_tokens', 'the developer''s dollars per million tokens over the days the episode covers; NULL when some of those tokens have no price'),
+('_burst_costs', 'inflated_usd', 'inflated_tokens times the developer''s dollars per token over the episode''s days: the dollars the merged output does not explain; NULL when some of those tokens have no price'),
+('_burst_costs', 'verdict', 'the episode''s verdict, as in <name>_episodes'),
+('_cost_reconciliation', 'model', 'the model as the source names it'),
+('_cost_reconciliation', 'month', 'the UTC month of the rows'),
+('_cost_reconciliation', 'events', 'usage rows with a reported cost'),
+('_cost_reconciliation', 'reported_usd', 'US dollars the source reported for them (what was billed)'),
+('_cost_reconciliation', 'priced_events', 'of those, rows that model_prices prices (the rest: no price in force)'),
+('_cost_reconciliation', 'computed_usd', 'US dollars event_cost_usd computes for the priced rows'),
+('_cost_reconciliation', 'difference_usd', 'reported less computed, over the priced rows: near 0 when the price table is right'),
+('_cost_reconciliation', 'difference_share', 'difference_usd over the reported dollars of the priced rows (0.1: the source billed 10% more than the prices say)'),
+('_days', 'cost_micro_usd', 'the day''s priced usage in integer micro-dollars (reported cost, else computed from model_prices); NULL: no priced row'),
+('_days', 'uncosted_tokens', 'raw tokens of the day''s usage rows without a cost (all of them when the board binds no dollars)'),
+('_usage_read', 'cost_micro_usd', 'the bucket''s priced usage in integer micro-dollars; NULL: no priced row'),
+('_usage_read', 'uncosted_tokens', 'raw tokens of the bucket''s usage rows without a cost'),
+('*', 'cost_usd', 'US dollars spent (reported cost, else computed from model_prices); NULL when some tokens have no price (see <name>_unpriced) or the board binds no dollars'),
+('*', 'uncosted_tokens', 'raw tokens without a cost (no reported cost, no price in force): when not 0, cost_usd is NULL'),
+('*', 'inflated_usd', 'inflated tokens at the dollars per token of the period: the dollars the merged output does not explain; NULL without a cost'),
+('*', 'exposure', 'what the board ranks on: tokens (value per million tokens) or cost (value per dollar)'),
+('*', 'cost_per_merged_change', 'US dollars per merged change (lower is better); NULL without a cost'),
+('*', 'cost_per_merged_change_lower', 'lower end of the 95% interval of dollars per merged change (Garwood, exact); NULL without a cost'),
+('*', 'cost_per_merged_change_upper', 'upper end of that interval; NULL when unbounded (no merged change) or without a cost'),
+('*', 'cost_per_value', 'US dollars per unit of value (typical change); NULL without a cost'),
+('*', 'value_per_dollar', 'value (typical changes) per US dollar (higher is better); NULL without a cost'),
+('*', 'rank_cost', 'the dollars the row is ranked on under exposure cost (with a split identity''s, ranked jointly); NULL: not ranked');

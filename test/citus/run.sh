@@ -223,7 +223,7 @@ else
 fi
 
 # compare_boards LABEL: every relation of the board, as text, the distributed one against the single one.
-BOARD_RELATIONS="eng_leaderboard eng_team_leaderboard eng_episodes eng_periods eng_suspects eng_coverage eng_unmatched eng_buckets eng_changes eng_rejects eng_days eng_credits eng_period_totals"
+BOARD_RELATIONS="eng_leaderboard eng_team_leaderboard eng_episodes eng_periods eng_suspects eng_coverage eng_unmatched eng_buckets eng_changes eng_rejects eng_days eng_credits eng_period_totals eng_adoption eng_unpriced eng_burst_costs eng_cost_reconciliation"
 board_text() {  # board_text SCHEMA RELATION
     qa "$C" -c "SELECT x::text FROM $1.$2 x ORDER BY 1"
 }
@@ -284,10 +284,19 @@ add_rows() {  # add_rows SCHEMA: two days of three developers' usage and a merge
             SELECT 'late-' || d.developer_id, d.developer_id, now(), '$demo_end'::timestamptz + interval '1 day', 'MERGED', 120, 30, false, NULL, false, true
             FROM (SELECT developer_id FROM plain.developers ORDER BY developer_id LIMIT 3) d"
 }
-if out=$( { add_rows plain && add_rows demo &&
+# and a price change on the coordinator (gpt-4.1 dearer from 20 April): the workers price their
+# usage with the coordinator's prices, copied to them by the refresh.
+reprice="INSERT INTO usage_value.model_prices VALUES ('gpt-4.1', '2025-04-20', 2.40, 9.60, 0.60, 0, 'citus test: a price change')"
+if out=$( { add_rows plain && add_rows demo && qa "$C" -c "$reprice" &&
             qa "$C" -c "SELECT refresh_kind FROM usage_value.refresh_leaderboard('eng', 'single', full => true)" &&
             qa "$C" -c "SELECT refresh_kind FROM usage_value.refresh_leaderboard('eng', 'dist')"; } 2>&1 ); then
-    pass "new usage events and merged changes in both copies; both boards refreshed"
+    pass "new usage events and merged changes in both copies, a new price on the coordinator; both boards refreshed"
+    prices=$(qa "$C" -c "SELECT md5(string_agg(p::text, ',' ORDER BY model, effective_from)) FROM usage_value.model_prices p")
+    for w in 1 2; do
+        got=$(qa "${CITUS_PORTS[$w]}" -c "SELECT md5(string_agg(p::text, ',' ORDER BY model, effective_from)) FROM usage_value.model_prices p")
+        [ "$got" = "$prices" ] && pass "worker $w prices with the coordinator's model_prices (copied by the refresh)" \
+                               || fail "worker $w's model_prices differ from the coordinator's"
+    done
     compare_boards "after a refresh with new rows"
 else
     fail "new rows and refreshes"; echo "$out" | diag

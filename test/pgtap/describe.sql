@@ -5,10 +5,10 @@ BEGIN;
 SET LOCAL search_path = usage_value, public;
 SELECT plan(14);
 
--- A board with every optional part (teams and cohorts, change sizes, reverts, bots, reviews), so
+-- A board with every optional part (teams and cohorts, change sizes, reverts, bots, reviews, dollars), so
 -- that every column a board can have is there.
 CREATE SCHEMA describe_t;
-CREATE TABLE describe_t.usage (dev text, at timestamptz, tokens bigint);
+CREATE TABLE describe_t.usage (dev text, at timestamptz, tokens bigint, out bigint DEFAULT 0, model text DEFAULT 'm', cost numeric);
 CREATE TABLE describe_t.prs (author text, merged_at timestamptz, id text, adds int, dels int, reverts text, bot boolean, ok boolean);
 CREATE TABLE describe_t.reviews (reviewer text, pr text);
 CREATE TABLE describe_t.members (who text, team text, level text);
@@ -21,7 +21,8 @@ INSERT INTO describe_t.prs SELECT 'd' || i, d + interval '15 hours', 'pr-' || i 
 FROM generate_series(1, 7) i, generate_series('2026-01-06'::timestamptz, '2026-02-24', '7 days') d;
 INSERT INTO describe_t.reviews SELECT 'd' || (substring(id FROM 'pr-([0-9])')::int % 7 + 1), id FROM describe_t.prs;
 SELECT lives_ok($$SELECT count(*) FROM create_leaderboard('b', 'describe_t.usage', 'dev', 'at', 'describe_t.prs', 'author', 'merged_at',
-                    tokens_column => 'tokens', change_id_column => 'id', additions_column => 'adds', deletions_column => 'dels',
+                    input_tokens_column => 'tokens', output_tokens_column => 'out', token_convention => 'cache_separate',
+                    model_column => 'model', cost_column => 'cost', change_id_column => 'id', additions_column => 'adds', deletions_column => 'dels',
                     reverts_column => 'reverts', bot_column => 'bot', reviewed_column => 'ok',
                     reviews_table => 'describe_t.reviews', reviewer_column => 'reviewer', review_change_column => 'pr',
                     team_table => 'describe_t.members', team_member_column => 'who', team_column => 'team', cohort_column => 'level',
@@ -35,7 +36,7 @@ SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
              AND coalesce(obj_description(c.oid, 'pg_class'), '') = ''),
           NULL, 'every relation of the board has a comment');
 SELECT is((SELECT count(*) FROM pg_class c WHERE c.relnamespace = 'describe_t'::regnamespace AND c.relname LIKE 'b\_%' AND c.relkind IN ('r', 'v', 'm')),
-          18::bigint, '... all eighteen of them (tables, views, materialized views)');
+          21::bigint, '... all twenty-one of them (tables, views, materialized views; with the person views, _adoption, and with dollars, _unpriced, _burst_costs and _cost_reconciliation)');
 SELECT is((SELECT array_agg(c.relname || '.' || a.attname ORDER BY c.relname, a.attnum) FROM pg_class c
            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
            WHERE c.relnamespace = 'describe_t'::regnamespace AND c.relname LIKE 'b\_%' AND c.relkind IN ('r', 'v', 'm')
