@@ -1491,7 +1491,7 @@ BEGIN
     END IF;
     -- Dollars (issue 16): what each usage row cost, checked and built by cost_binding.
     dollars := usage_value_internal.cost_binding(usage_table, time_column, model_column, cost_column, exposure,
-                                                 CASE WHEN tokens_column IS NULL THEN token_args END);
+                                                 CASE WHEN tokens_column IS NULL THEN token_args END, tokens_expr);
     IF dollars.reject_sql IS NOT NULL THEN
         usage_reject := format('coalesce(%s, %s)', usage_reject, dollars.reject_sql);
     END IF;
@@ -2800,42 +2800,15 @@ BEGIN
             FROM c JOIN %1$I.%4$I k ON k.developer_id = c.developer_id
                                    AND k.bucket >= c.day::timestamp AT TIME ZONE 'UTC'
                                    AND k.bucket < (c.day + 1)::timestamp AT TIME ZONE 'UTC'),
-        buckets AS (   -- each bucket has at most one usage row and one credit row: these sums are exact
-            SELECT developer_id, day, bucket, sum(tokens)::bigint AS tokens, sum(merged_changes)::bigint AS merged_changes,
-                   coalesce(sum(value), 0)::float8 AS value, coalesce(sum(authored_value), 0)::float8 AS authored_value,
-                   sum(usage_rows)::bigint AS usage_rows, sum(cost_micro_usd)::bigint AS cost_micro_usd,
-                   sum(uncosted_tokens)::bigint AS uncosted_tokens
-            FROM hours GROUP BY developer_id, day, bucket),
-        -- Dollars (issue 16): the day's cost is kept per day (<name>_days), so that a day not
-        -- re-read keeps it; in the day's summary it is spread over the day's buckets in proportion
-        -- to their tokens, in whole micro-dollars summing exactly to the day's (the same for a day
-        -- re-read or kept: an incremental refresh equals a full rebuild). A day with a usage row
-        -- without a cost has none in its summary: all its tokens are uncosted there.
-        costed AS (
-            SELECT b.*, %8$s AS cost_usd
-            FROM (SELECT b.*, sum(b.cost_micro_usd) OVER w AS day_cost_micro_usd,
-                         coalesce(sum(b.uncosted_tokens) OVER w, 0) AS day_uncosted_tokens,
-                         coalesce(sum(b.tokens) FILTER (WHERE b.bucket IS NOT NULL) OVER w, 0) AS day_tokens,
-                         sum(b.tokens) FILTER (WHERE b.bucket IS NOT NULL) OVER (w ORDER BY b.bucket ROWS UNBOUNDED PRECEDING) AS tokens_through
-                  FROM buckets b WINDOW w AS (PARTITION BY b.developer_id, b.day)) b),
-        days AS (
-            SELECT developer_id, day, sum(usage_rows)::bigint AS usage_rows,
-                   -- the buckets with something in them: what a day not re-read still has
-                   %5$I.usage_agg(tokens, merged_changes, value, cost_usd ORDER BY bucket)
-                       FILTER (WHERE bucket IS NOT NULL AND (tokens > 0 OR merged_changes > 0 OR value > 0)) AS summary,
-                   %5$I.burst_series(bucket, tokens, merged_changes, authored_value, %7$L::interval)
-                       FILTER (WHERE bucket IS NOT NULL AND (tokens > 0 OR merged_changes > 0)) AS series,
-                   sum(cost_micro_usd)::bigint AS cost_micro_usd, coalesce(sum(uncosted_tokens), 0)::bigint AS uncosted_tokens
-            FROM costed GROUP BY developer_id, day
-            HAVING count(bucket) > 0 OR sum(usage_rows) > 0)
+        days AS (%7$s)
         SELECT developer_id, day, %5$I.tokens(summary) AS tokens, %5$I.merged_changes(summary) AS merged_changes,
                %5$I.value(summary) AS value, usage_rows, summary, series, cost_micro_usd, uncosted_tokens
         FROM (SELECT developer_id, day, usage_rows,
                      coalesce(summary, (SELECT %5$I.usage_agg(0::bigint, 0::bigint, 0::float8))) AS summary, series,
                      cost_micro_usd, uncosted_tokens
               FROM days) x
-        $sql$, s, r_days, r_read, r_credits, ext, reread, entry.bucket_width,
-        usage_value_internal.bucket_cost_sql());
+        $sql$, s, r_days, r_read, r_credits, ext, reread,
+        usage_value_internal.days_sql('hours', entry.bucket_width));
 
     -- 4. Write the days that differ.
     EXECUTE format($sql$
@@ -4515,37 +4488,17 @@ BEGIN
                cost_micro_usd, uncosted_tokens
         FROM (SELECT developer_id, day, usage_rows, coalesce(summary, %7$L::%5$I.usage_summary) AS summary, series,
                      cost_micro_usd, uncosted_tokens, bool_or(usage_rows > 0) OVER (PARTITION BY developer_id) AS on_board
-              FROM (SELECT developer_id, day, sum(usage_rows)::bigint AS usage_rows,
-                           %5$I.usage_agg(tokens, merged_changes, value, cost_usd ORDER BY bucket)
-                               FILTER (WHERE bucket IS NOT NULL AND (tokens > 0 OR merged_changes > 0 OR value > 0)) AS summary,
-                           %5$I.burst_series(bucket, tokens, merged_changes, authored_value, %6$L::interval)
-                               FILTER (WHERE bucket IS NOT NULL AND (tokens > 0 OR merged_changes > 0)) AS series,
-                           sum(cost_micro_usd)::bigint AS cost_micro_usd, coalesce(sum(uncosted_tokens), 0)::bigint AS uncosted_tokens
-                    -- the day's cost spread over its buckets as refresh_days spreads it
-                    FROM (SELECT b.*, %8$s AS cost_usd
-                          FROM (SELECT b.*, sum(b.cost_micro_usd) OVER w AS day_cost_micro_usd,
-                                       coalesce(sum(b.uncosted_tokens) OVER w, 0) AS day_uncosted_tokens,
-                                       coalesce(sum(b.tokens) FILTER (WHERE b.bucket IS NOT NULL) OVER w, 0) AS day_tokens,
-                                       sum(b.tokens) FILTER (WHERE b.bucket IS NOT NULL)
-                                           OVER (w ORDER BY b.bucket ROWS UNBOUNDED PRECEDING) AS tokens_through
-                                FROM (SELECT developer_id, day, bucket, sum(tokens)::bigint AS tokens,
-                                             sum(merged_changes)::bigint AS merged_changes,
-                                             coalesce(sum(value), 0)::float8 AS value, coalesce(sum(authored_value), 0)::float8 AS authored_value,
-                                             sum(usage_rows)::bigint AS usage_rows, sum(cost_micro_usd)::bigint AS cost_micro_usd,
-                                             sum(uncosted_tokens)::bigint AS uncosted_tokens
-                                      FROM (SELECT r.developer_id, r.day, r.bucket, r.tokens, 0::bigint AS merged_changes, NULL::float8 AS value,
-                                                   NULL::float8 AS authored_value, r.usage_rows, r.cost_micro_usd, r.uncosted_tokens
-                                            FROM %1$I.%3$I r
-                                            UNION ALL
-                                            SELECT k.developer_id, (k.bucket AT TIME ZONE 'UTC')::date, k.bucket, 0, k.merged_changes, k.value,
-                                                   k.authored_value, 0, NULL, 0
-                                            FROM %1$I.%4$I k) hours
-                                      GROUP BY developer_id, day, bucket) b
-                                WINDOW w AS (PARTITION BY b.developer_id, b.day)) b) costed
-                    GROUP BY developer_id, day
-                    HAVING count(bucket) > 0 OR sum(usage_rows) > 0) days) x
+              FROM (%8$s) days) x
         WHERE on_board
-        $sql$, s, r_days, r_read, r_credits, ext, entry.bucket_width, empty_summary, usage_value_internal.bucket_cost_sql());
+        $sql$, s, r_days, r_read, r_credits, ext, entry.bucket_width, empty_summary,
+        usage_value_internal.days_sql(format(
+            $hours$(SELECT r.developer_id, r.day, r.bucket, r.tokens, 0::bigint AS merged_changes, NULL::float8 AS value,
+                           NULL::float8 AS authored_value, r.usage_rows, r.cost_micro_usd, r.uncosted_tokens
+                    FROM %1$I.%2$I r
+                    UNION ALL
+                    SELECT k.developer_id, (k.bucket AT TIME ZONE 'UTC')::date, k.bucket, 0, k.merged_changes, k.value,
+                           k.authored_value, 0, NULL, 0
+                    FROM %1$I.%3$I k) hours$hours$, s, r_read, r_credits), entry.bucket_width));
     PERFORM set_config('usage_value.read_from', '', true);
 
     -- 3. The burst episodes, on the workers.
@@ -4683,7 +4636,7 @@ INSERT INTO usage_value_internal.relation_comments VALUES
 -- not NULL (what was billed), else event_cost_usd at the row's time under its token convention
 -- (model_column with the token classes), else NULL: unpriced, never free. Checks the arguments.
 CREATE FUNCTION usage_value_internal.cost_binding(usage_table regclass, time_column text, model_column text, cost_column text,
-                                                  exposure text, token_args text,
+                                                  exposure text, token_args text, tokens_expr text,
                                                   OUT cost_sql text, OUT reject_sql text, OUT reported_sql text,
                                                   OUT computed_sql text, OUT model_sql text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -4726,25 +4679,67 @@ BEGIN
         RAISE EXCEPTION 'exposure => ''cost'' needs a cost: give cost_column, or model_column with the token class columns'
             USING ERRCODE = '22023';
     END IF;
-    cost_sql := CASE WHEN reported_sql IS NOT NULL AND computed_sql IS NOT NULL THEN format('coalesce(%s, %s)', reported_sql, computed_sql)
-                     ELSE coalesce(reported_sql, computed_sql, 'NULL::numeric') END;
+    cost_sql := CASE WHEN reported_sql IS NOT NULL
+                     THEN format('usage_value_internal.believed_cost(%s, %s, %s)', reported_sql, coalesce(computed_sql, 'NULL::numeric'), tokens_expr)
+                     ELSE coalesce(computed_sql, 'NULL::numeric') END;
 END
 $function$;
-COMMENT ON FUNCTION usage_value_internal.cost_binding(regclass, text, text, text, text, text) IS
-    'create_leaderboard: checks exposure, model_column and cost_column (naming the argument: 22023, 42703, 42804) and returns the SQL of what one usage row u cost (the source''s cost_column when not NULL, else event_cost_usd; NULL: unpriced), of why its cost cannot be used (a reject reason), of the reported and computed cost and of the model';
+COMMENT ON FUNCTION usage_value_internal.cost_binding(regclass, text, text, text, text, text, text) IS
+    'create_leaderboard: checks exposure, model_column and cost_column (naming the argument: 22023, 42703, 42804) and returns the SQL of what one usage row u cost (the source''s cost_column when believable, see believed_cost, else event_cost_usd; NULL: unpriced), of why its cost cannot be used (a reject reason), of the reported and computed cost and of the model';
 
--- refresh_days: a bucket's share of its day's cost, in US dollars (SQL over a row b with the
--- day's cost_micro_usd, uncosted_tokens and tokens, and the tokens through the bucket): whole
--- micro-dollars, floor(cost x tokens through this bucket / day's tokens) less the same through the
--- bucket before, so the shares sum exactly to the day's cost. NULL (uncosted) for a day with a
--- usage row without a cost, or with no cost at all (a board without dollars).
-CREATE FUNCTION usage_value_internal.bucket_cost_sql() RETURNS text
+-- What a usage row cost as the boards count it: what the source reported (what it billed, with
+-- discounts and models model_prices lacks), unless that is not believable: no more than 0 for
+-- tokens, or below half what model_prices prices the row at (a misreport, a unit slip, or
+-- telemetry rewritten to look cheap). Then the price is used, and without one the row is
+-- unpriced (NULL), never free: reporting less than the prices lowers dollars by half at most.
+CREATE FUNCTION usage_value_internal.believed_cost(reported numeric, computed numeric, tokens bigint) RETURNS numeric
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN $sql$CASE WHEN b.bucket IS NOT NULL AND b.day_uncosted_tokens = 0 AND b.day_cost_micro_usd IS NOT NULL AND b.day_tokens > 0
-                 THEN ((floor(b.day_cost_micro_usd::numeric * b.tokens_through / b.day_tokens)
-                        - floor(b.day_cost_micro_usd::numeric * (b.tokens_through - b.tokens) / b.day_tokens)) / 1000000)::float8 END$sql$;
-COMMENT ON FUNCTION usage_value_internal.bucket_cost_sql() IS
-    'refresh_days: the SQL of a bucket''s share of its day''s cost (whole micro-dollars in proportion to tokens, summing exactly to the day''s; NULL when the day has uncosted tokens)';
+RETURN CASE WHEN reported IS NOT NULL AND (reported > 0 OR coalesce(tokens, 0) = 0) AND (computed IS NULL OR reported * 2 >= computed)
+            THEN reported ELSE computed END;
+COMMENT ON FUNCTION usage_value_internal.believed_cost(numeric, numeric, bigint) IS
+    'a usage row''s cost as the boards count it: the reported cost unless it is 0 or less for tokens or below half the computed one; then the computed cost (NULL: unpriced)';
+
+-- refresh_days and refresh_distributed (one definition, so that a distributed board's days equal
+-- a single server's): per developer and UTC day, from `hours` (a relation with developer_id, day,
+-- bucket, tokens, merged_changes, value, authored_value, usage_rows, cost_micro_usd and
+-- uncosted_tokens; bucket NULL for a kept day's usage rows and cost), the day's usage_summary of
+-- its buckets in time order, its burst_series, usage rows and cost. Each bucket has at most one
+-- usage row and one credit row, so the per-bucket sums are exact. Dollars (issue 16): the day's
+-- cost is kept per day (<name>_days), so that a day not re-read keeps it; in the summary it is
+-- spread over the buckets in proportion to their tokens, in whole micro-dollars (floor of the cost
+-- times the tokens through this bucket over the day's, less the same through the bucket before)
+-- that sum exactly to the day's: a day re-read or kept gets the same summary, an incremental
+-- refresh equals a full rebuild. A day with a usage row without a cost has none in its summary.
+CREATE FUNCTION usage_value_internal.days_sql(hours text, bucket_width interval) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN format($sql$
+    SELECT developer_id, day, sum(usage_rows)::bigint AS usage_rows,
+           -- the buckets with something in them: what a day not re-read still has
+           %2$I.usage_agg(tokens, merged_changes, value, cost_usd ORDER BY bucket)
+               FILTER (WHERE bucket IS NOT NULL AND (tokens > 0 OR merged_changes > 0 OR value > 0)) AS summary,
+           %2$I.burst_series(bucket, tokens, merged_changes, authored_value, %3$L::interval)
+               FILTER (WHERE bucket IS NOT NULL AND (tokens > 0 OR merged_changes > 0)) AS series,
+           sum(cost_micro_usd)::bigint AS cost_micro_usd, coalesce(sum(uncosted_tokens), 0)::bigint AS uncosted_tokens
+    FROM (SELECT b.*,
+                 CASE WHEN b.bucket IS NOT NULL AND b.day_uncosted_tokens = 0 AND b.day_cost_micro_usd IS NOT NULL AND b.day_tokens > 0
+                      THEN ((floor(b.day_cost_micro_usd::numeric * b.tokens_through / b.day_tokens)
+                             - floor(b.day_cost_micro_usd::numeric * (b.tokens_through - b.tokens) / b.day_tokens)) / 1000000)::float8
+                 END AS cost_usd
+          FROM (SELECT b.*, sum(b.cost_micro_usd) OVER w AS day_cost_micro_usd,
+                       coalesce(sum(b.uncosted_tokens) OVER w, 0) AS day_uncosted_tokens,
+                       coalesce(sum(b.tokens) FILTER (WHERE b.bucket IS NOT NULL) OVER w, 0) AS day_tokens,
+                       sum(b.tokens) FILTER (WHERE b.bucket IS NOT NULL) OVER (w ORDER BY b.bucket ROWS UNBOUNDED PRECEDING) AS tokens_through
+                FROM (SELECT developer_id, day, bucket, sum(tokens)::bigint AS tokens, sum(merged_changes)::bigint AS merged_changes,
+                             coalesce(sum(value), 0)::float8 AS value, coalesce(sum(authored_value), 0)::float8 AS authored_value,
+                             sum(usage_rows)::bigint AS usage_rows, sum(cost_micro_usd)::bigint AS cost_micro_usd,
+                             sum(uncosted_tokens)::bigint AS uncosted_tokens
+                      FROM %1$s GROUP BY developer_id, day, bucket) b
+                WINDOW w AS (PARTITION BY b.developer_id, b.day)) b) costed
+    GROUP BY developer_id, day
+    HAVING count(bucket) > 0 OR sum(usage_rows) > 0
+    $sql$, hours, '@extschema@', bucket_width);
+COMMENT ON FUNCTION usage_value_internal.days_sql(text, interval) IS
+    'refresh_days and refresh_distributed: the SQL of the per developer and day summaries, series, usage rows and cost made from a relation of hours (the day''s cost spread over its buckets in whole micro-dollars that sum to it)';
 
 -- The views a board with dollars makes: <name>_unpriced (usage rows without a cost, by model and
 -- developer), <name>_burst_costs (the burst episodes'' inflated dollars), and, with both a
@@ -4799,13 +4794,14 @@ BEGIN
             SELECT model, month, count(*) AS events, sum(reported) AS reported_usd,
                    count(computed) AS priced_events, sum(computed) AS computed_usd,
                    sum(reported - computed) AS difference_usd,
-                   (sum(reported - computed) / nullif(sum(reported) FILTER (WHERE computed IS NOT NULL), 0))::float8 AS difference_share
+                   (sum(reported - computed) / nullif(sum(reported) FILTER (WHERE computed IS NOT NULL), 0))::float8 AS difference_share,
+                   count(*) FILTER (WHERE cost IS DISTINCT FROM reported) AS disbelieved_events
             FROM (SELECT %3$s AS model, date_trunc('month', u.%4$I::timestamptz AT TIME ZONE 'UTC')::date AS month,
-                         %5$s AS reported, %6$s AS computed
+                         %5$s AS reported, %6$s AS computed, %9$s AS cost
                   FROM %7$s WHERE (%8$s) IS NULL AND %5$s IS NOT NULL) x
             GROUP BY model, month
             $sql$, schema_name, name || '_cost_reconciliation', model_sql, time_column, reported_sql, computed_sql, source,
-            usage_reject);
+            usage_reject, cost_sql);
         made := made || (name || '_cost_reconciliation');
     END IF;
     RETURN made;
@@ -4815,7 +4811,7 @@ COMMENT ON FUNCTION usage_value_internal.create_cost_views(name, text, text, tex
     'create_leaderboard: makes a board''s views of dollars, <name>_unpriced, <name>_burst_costs and (with a reported and a computed cost) <name>_cost_reconciliation; returns their names';
 
 INSERT INTO usage_value_internal.relation_comments VALUES
-('_unpriced', 'usage rows with no cost (the source reports none and model_prices has no price for the model at their time), by model and developer: their tokens count as tokens, their developer-periods have no cost (NULL dollars, not ranked on dollars), never a cheap one (view, security_invoker; per-person)'),
+('_unpriced', 'usage rows with no cost (the source reports none, or none believable, and model_prices has no price for the model at their time), by model and developer: their tokens count as tokens, their developer-periods have no cost (NULL dollars, not ranked on dollars), never a cheap one (view, security_invoker; per-person)'),
 ('_burst_costs', 'the burst episodes with their inflated dollars: inflated tokens at the developer''s dollars per token over the episode''s days (view, security_invoker; per-person)'),
 ('_cost_reconciliation', 'per model and UTC month, the cost the source reported beside the cost model_prices computes for the same rows, so that a wrong or missing price shows (view; no person)');
 INSERT INTO usage_value_internal.column_comments VALUES
@@ -4836,6 +4832,7 @@ INSERT INTO usage_value_internal.column_comments VALUES
 ('_cost_reconciliation', 'computed_usd', 'US dollars event_cost_usd computes for the priced rows'),
 ('_cost_reconciliation', 'difference_usd', 'reported less computed, over the priced rows: near 0 when the price table is right'),
 ('_cost_reconciliation', 'difference_share', 'difference_usd over the reported dollars of the priced rows (0.1: the source billed 10% more than the prices say)'),
+('_cost_reconciliation', 'disbelieved_events', 'rows whose reported cost the boards do not use (0 or less for tokens, or below half the computed cost): counted at the computed cost, or unpriced without a price'),
 ('_days', 'cost_micro_usd', 'the day''s priced usage in integer micro-dollars (reported cost, else computed from model_prices); NULL: no priced row'),
 ('_days', 'uncosted_tokens', 'raw tokens of the day''s usage rows without a cost (all of them when the board binds no dollars)'),
 ('_usage_read', 'cost_micro_usd', 'the bucket''s priced usage in integer micro-dollars; NULL: no priced row'),

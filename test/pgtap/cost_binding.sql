@@ -2,19 +2,20 @@
 -- exposure. Identical work on an expensive and a cheap model ranks equal under exposure => 'cost'
 -- when the dollars are equal and differs as the dollars differ; a price change mid-period prices
 -- each event by its date; an unpriced model is reported and has NULL dollars, never 0; a reported
--- cost wins over the computed one; a tokens board is unchanged by binding the model and cost;
+-- cost wins over the computed one, unless it is not believable (the attack: report 1 cent for a
+-- $10 day, or $0 for tokens without a price); a tokens board is unchanged by binding the model and cost;
 -- an incremental refresh keeps the dollars of the days it does not re-read.
 BEGIN;
 SET LOCAL search_path = usage_value, public;
-SELECT plan(30);
+SELECT plan(36);
 
 CREATE SCHEMA cb;
 CREATE TABLE cb.usage (dev text, at timestamptz, model text, input bigint, output bigint, cache_read bigint,
                        cache_creation bigint, cost numeric);
 CREATE TABLE cb.prs (id text, author text, merged_at timestamptz, additions int, deletions int);
 CREATE TABLE cb.teams (dev text, team text);
-INSERT INTO cb.teams VALUES ('exp', 'a'), ('cheap', 'a'), ('cheap2', 'a'), ('mid', 'a'), ('nop', 'a'),
-                            ('rep', 'b'), ('f1', 'b'), ('f2', 'b'), ('f3', 'b');
+INSERT INTO cb.teams VALUES ('exp', 'a'), ('cheap', 'a'), ('cheap2', 'a'), ('mid', 'a'), ('nop', 'a'), ('zero', 'a'),
+                            ('rep', 'b'), ('liar', 'b'), ('f1', 'b'), ('f2', 'b'), ('f3', 'b');
 
 -- Prices (US dollars per million tokens, every class alike): big 10, small 1; mid 2 until
 -- 2026-01-08 00:00 UTC and 4 from then on; no price for 'mystery'.
@@ -27,11 +28,14 @@ VALUES ('big', '2025-01-01', 10, 10, 10, 10, 'test'), ('small', '2025-01-01', 1,
 -- at 16:00 for everyone. exp: 1M tokens on big ($10 a day); cheap: 10M tokens on small ($10 a
 -- day, the same dollars); cheap2: 1M tokens on small ($1 a day, exp's tokens); mid: 1M tokens on
 -- mid (the price change); nop: 1M tokens on mystery (no price); rep: 1M tokens on big with a
--- reported cost of $0.50 (reported wins over the computed $10); f1..f3 on small at other rates.
+-- reported cost of $6 (reported wins over the computed $10); liar: exp's work and tokens on big,
+-- reporting 1 cent a day (not believable: the price is used); zero: nop's, reporting $0 (not
+-- believable, no price: unpriced); f1..f3 on small at other rates.
 INSERT INTO cb.usage
 SELECT dev, d + interval '12 hours', model, tokens * 3 / 4, tokens / 4, 0, 0, cost
 FROM (VALUES ('exp', 'big', 1000000, NULL::numeric), ('cheap', 'small', 10000000, NULL), ('cheap2', 'small', 1000000, NULL),
-             ('mid', 'mid', 1000000, NULL), ('nop', 'mystery', 1000000, NULL), ('rep', 'big', 1000000, 0.5),
+             ('mid', 'mid', 1000000, NULL), ('nop', 'mystery', 1000000, NULL), ('rep', 'big', 1000000, 6),
+             ('liar', 'big', 1000000, 0.01), ('zero', 'mystery', 1000000, 0),
              ('f1', 'small', 2000000, NULL), ('f2', 'small', 4000000, NULL), ('f3', 'small', 8000000, NULL)) v(dev, model, tokens, cost),
      generate_series('2026-01-01'::timestamptz, '2026-01-14', '1 day') d;
 INSERT INTO cb.prs
@@ -93,7 +97,7 @@ SELECT is((SELECT cost_usd FROM cb.usd_leaderboard WHERE developer_id = 'mid'), 
           'price change on Jan 8: 7 x $2 + 7 x $4 = $42');
 
 -- An unpriced model: reported, no dollars (NULL, never 0), tokens still counted, not ranked on dollars.
-SELECT results_eq($$SELECT model, developer_id, events, tokens, first_at, last_at FROM cb.usd_unpriced$$,
+SELECT results_eq($$SELECT model, developer_id, events, tokens, first_at, last_at FROM cb.usd_unpriced WHERE developer_id = 'nop'$$,
                   $$VALUES ('mystery', 'nop', 14::bigint, 14000000::bigint, '2026-01-01 12:00+00'::timestamptz, '2026-01-14 12:00+00'::timestamptz)$$,
                   'the unpriced model is reported with its developer, events, tokens and times');
 SELECT is((SELECT cost_usd FROM cb.usd_leaderboard WHERE developer_id = 'nop'), NULL, 'unpriced: NULL dollars');
@@ -105,18 +109,35 @@ SELECT ok((SELECT fair_score IS NOT NULL FROM cb.tokm_leaderboard WHERE develope
 
 -- The team board: dollars beside tokens; a team with unpriced tokens has no dollars and is not
 -- ranked on them.
-SELECT is((SELECT cost_usd FROM cb.usd_team_leaderboard WHERE team = 'b'), 203.000000::numeric,
-          'team b: $7 reported + $28 + $56 + $112 at the small price');
+SELECT is((SELECT cost_usd FROM cb.usd_team_leaderboard WHERE team = 'b'), 420.000000::numeric,
+          'team b: $84 reported + $140 (liar, at the price) + $28 + $56 + $112 at the small price');
 SELECT ok((SELECT cost_usd IS NULL AND fair_score IS NULL AND rank_note LIKE 'no cost%' FROM cb.usd_team_leaderboard WHERE team = 'a'),
           'team a (nop''s unpriced tokens): no dollars, not ranked on them, and the note says why');
 SELECT ok((SELECT fair_score IS NOT NULL FROM cb.tokm_team_leaderboard WHERE team = 'a'), 'team a is ranked on tokens');
 
 -- A reported cost wins over the computed one; the reconciliation shows the difference.
-SELECT is((SELECT cost_usd FROM cb.usd_leaderboard WHERE developer_id = 'rep'), 7.000000::numeric, 'reported $0.50 a day wins over $10 computed');
-SELECT results_eq($$SELECT events, reported_usd, priced_events, computed_usd, difference_usd FROM cb.usd_cost_reconciliation
+SELECT is((SELECT cost_usd FROM cb.usd_leaderboard WHERE developer_id = 'rep'), 84.000000::numeric, 'reported $6 a day wins over $10 computed');
+SELECT results_eq($$SELECT events, reported_usd, priced_events, computed_usd, difference_usd, disbelieved_events FROM cb.usd_cost_reconciliation
                     WHERE model = 'big' AND month = '2026-01-01'$$,
-                  $$VALUES (14::bigint, 7.0::numeric, 14::bigint, 140.000000::numeric, -133.000000::numeric)$$,
-                  'reconciliation: reported against computed dollars per model and month');
+                  $$VALUES (28::bigint, 84.14::numeric, 28::bigint, 280.000000::numeric, -195.860000::numeric, 14::bigint)$$,
+                  'reconciliation: reported against computed dollars per model and month, and the 14 reports not believed');
+
+-- The attack: report less than it cost. Below half the price it is not believed and does not pay.
+SELECT is((SELECT cost_usd FROM cb.usd_leaderboard WHERE developer_id = 'liar'), 140.000000::numeric,
+          'liar reports 1 cent a day for $10 of tokens: counted at the price, $140');
+SELECT is((SELECT fair_score FROM cb.usd_leaderboard WHERE developer_id = 'liar'),
+          (SELECT fair_score FROM cb.usd_leaderboard WHERE developer_id = 'exp'),
+          'and scores exactly as exp, the honest twin (the same work and tokens)');
+SELECT is((SELECT fair_rank_lower || '-' || fair_rank_upper FROM cb.usd_leaderboard WHERE developer_id = 'liar'),
+          (SELECT fair_rank_lower || '-' || fair_rank_upper FROM cb.usd_leaderboard WHERE developer_id = 'exp'),
+          'with the same rank interval');
+SELECT is((SELECT cost_usd FROM cb.usd_leaderboard WHERE developer_id = 'zero'), NULL,
+          'zero reports $0 for tokens without a price: unpriced (NULL), not free');
+SELECT ok((SELECT fair_score IS NULL AND rank_note LIKE 'no cost: 14000000 tokens without a price%' FROM cb.usd_leaderboard WHERE developer_id = 'zero')
+          AND (SELECT events = 14 FROM cb.usd_unpriced WHERE developer_id = 'zero'),
+          'not ranked on dollars, and listed as unpriced');
+SELECT is((SELECT usage_value_internal.believed_cost(r, c, 1000) FROM (VALUES (5.0, 10.0)) v(r, c)), 5.0,
+          'believed_cost: half the price is still believed (the boundary)');
 
 -- A tokens board is unchanged by binding the model and the cost.
 SELECT is((SELECT count(*) FROM (
