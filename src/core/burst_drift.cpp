@@ -131,6 +131,11 @@ Days to_days(const BucketsView& v, int64_t width, const std::vector<ExcusedSpan>
 // is the burst scan's business (scored by hour, a time-zone move made every later day look
 // unusual and left the value test to chance on a period chosen for it).
 
+// The recurring-weekday test (analyze_drift): a day's deviation counts at most kWeekdayClip of
+// its type's scale, and a weekday is tested over at least kWeekdayMin of its days.
+constexpr double kWeekdayClip = 3.0;
+constexpr double kWeekdayMin = 4.0;
+
 struct DayModel {
     double p = 0.5, level = 0, sigma = kPriorSigma, df = kMaxDf;
     std::vector<double> logs;  // sorted active ln totals (for leave-one-out)
@@ -141,6 +146,7 @@ struct Reference {
     DayModel model[2];
     double rho = 0;                       // lag-1 correlation of its day scores
     double day_mean[2] = {0, 0}, day_sigma[2] = {1, 1};
+    double weekday_mean[7] = {}, weekday_days[7] = {};  // mean day score by day index % 7, and days
     double days[2] = {0, 0};              // reference days per type
     double mean_tokens[2] = {0, 0};       // plain mean tokens of a day per type
     double tokens = 0, value = 0;         // totals over the reference days
@@ -407,6 +413,7 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
     const double dispersion = buckets.has_values && d.total_value > 0 ? d.total_squares / d.total_value : 1.0;
     const double units = dispersion * overdispersion(d, dispersion);
     const bool whole = !buckets.has_values && units == 1.0;
+    const bool weekdays = d.unit_seconds == kDay;  // units of a day: every 7th is the same weekday
 
     // Error budget: the own-past windows and the cohort windows are two families; each gets the
     // share of alpha its effective window count has (union bound), so the developer-level
@@ -456,6 +463,8 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
                 const size_t t = use[j];
                 score[j] = day_score(ref.model[d.type[t]], d.tokens[t], true);
                 by_type[d.type[t]].push_back(score[j]);
+                ref.weekday_mean[t % 7] += score[j];
+                ref.weekday_days[t % 7] += 1;
                 tok[d.type[t]] += d.tokens[t];
                 ref.tokens += d.tokens[t];
                 ref.value += d.value[t];
@@ -472,6 +481,8 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
                     ref.days[k] = 0;
                 }
             }
+            for (double& m : ref.weekday_mean)
+                m /= std::max(1.0, ref.weekday_days[&m - ref.weekday_mean]);
             for (int k = 0; k < 2; ++k)
                 if (ref.days[k] == 0) {
                     ref.day_mean[k] = ref.day_mean[1 - k];
@@ -516,11 +527,20 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
             const size_t b = ref_start[j];
             const size_t span_end = std::min(d.n, b + week + max_len);
             // Prefix sums over the days after the reference: deviations of the day scores from
-            // the reference's mean, and weekend days.
+            // the reference's mean, and weekend days; and, by weekday ([t - b] sums days t, t - 7,
+            // ... down to b), deviations from the reference's mean of that weekday, clipped at
+            // kWeekdayClip of the type's scale: one extreme day is the all-days test's business
+            // (unclipped, an ordinary developer's one huge day made its weekday look changed at
+            // p 1e-9), a weekday's recurring excess is many moderate ones.
             std::vector<double> cum_dev(span_end - b + 1, 0.0), cum_weekend(span_end - b + 1, 0.0);
+            std::vector<double> cum_weekday(span_end - b, 0.0);
             for (size_t t = b; t < span_end; ++t) {
-                cum_dev[t - b + 1] = cum_dev[t - b] + day_score(ref.model[d.type[t]], d.tokens[t], false) - ref.day_mean[d.type[t]];
+                const double score = day_score(ref.model[d.type[t]], d.tokens[t], false);
+                cum_dev[t - b + 1] = cum_dev[t - b] + score - ref.day_mean[d.type[t]];
                 cum_weekend[t - b + 1] = cum_weekend[t - b] + d.type[t];
+                const double sg = ref.day_sigma[d.type[t]];
+                cum_weekday[t - b] = (t - b >= 7 ? cum_weekday[t - b - 7] : 0.0) +
+                                     sg * std::clamp((score - ref.weekday_mean[t % 7]) / sg, -kWeekdayClip, kWeekdayClip);
                 ticker.tick();
             }
             const double r_ref = ref.tokens > 0 ? ref.value / ref.tokens : 0.0;
@@ -541,13 +561,39 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
                     }
                     var *= vif(L, ref.rho);
                     // Student's t: the day scores' scale is estimated from the reference's days.
-                    const double z = t_to_normal(sum / std::sqrt(std::max(var, 1e-12)),
-                                                 std::max(1.0, ref.days[0] + ref.days[1] - 2.0));
-                    const double u = math::normal_upper_tail(z);
+                    const double df = std::max(1.0, ref.days[0] + ref.days[1] - 2.0);
+                    const double z = t_to_normal(sum / std::sqrt(std::max(var, 1e-12)), df);
+                    double u = z > 0 ? math::normal_upper_tail(z) : 1.0;
+                    // A recurring weekday: the same two-sample test on one weekday's days of the
+                    // period against that weekday's days in the reference (a rhythm that changed,
+                    // not the weekday's usual level), over at least kWeekdayMin of them. One x5
+                    // day a week is 1 day in 7 of the all-days sum, and a day's score grows only
+                    // with the log of its tokens; here it is every day of the sum. Days a week apart are
+                    // taken as an AR(1) at lag 7 (rho^7). The seven weekday tests share half of
+                    // the token evidence's budget and the all-days test keeps the other half
+                    // (Bonferroni: u = min(2 u_all, 14 u_weekday)), so the family-wide m_own
+                    // adjustment below still bounds the false-alarm rate.
+                    if (weekdays) {
+                        double u_weekday = 1.0;
+                        for (size_t first = start; first < start + std::min<size_t>(7, L); ++first) {
+                            const size_t w = first % 7, k = d.type[first];
+                            const double n = static_cast<double>((start + L - first + 6) / 7);
+                            if (ref.weekday_days[w] < 3 || n < kWeekdayMin)
+                                continue;
+                            const size_t last = first + 7 * (static_cast<size_t>(n) - 1);
+                            const double s = cum_weekday[last - b] - (first - b >= 7 ? cum_weekday[first - b - 7] : 0.0);
+                            const double var_w = ref.day_sigma[k] * ref.day_sigma[k] * (n + n * n / ref.weekday_days[w]) *
+                                                 vif(static_cast<size_t>(n), std::pow(ref.rho, 7));
+                            const double z_w = t_to_normal(s / std::sqrt(std::max(var_w, 1e-12)), df);
+                            if (z_w > 0)
+                                u_weekday = std::min(u_weekday, math::normal_upper_tail(z_w));
+                        }
+                        u = std::min(1.0, std::min(2.0 * u, 14.0 * u_weekday));
+                    }
                     const double v =
                         r_ref > 0 ? rate_ratio_p(a.value, ref.value, units, a.tokens / (a.tokens + ref.tokens), whole) : 1.0;
                     // Token candidates: tokens above the past with some evidence (m_own u <= 1).
-                    if (z > 0 && m_own * u <= 1.0)
+                    if (u < 1.0 && m_own * u <= 1.0)
                         cands.push_back(Candidate{start, L, 1.0, u, v, false, j});
                 }
             }

@@ -5,9 +5,10 @@
 // Method, for analysts: every day's total is compared with the developer's own past only - the
 // weeks before a suspected period, frozen at its start, so a burn that lasts cannot become its own
 // baseline. A period is reported when it used significantly more tokens than that past predicts
-// AND delivered significantly less value per token than that past (a rate-ratio test), designed so
-// that a developer whose use and efficiency do not change is flagged with probability at most
-// `alpha` (and one whose value kept pace with more tokens at most `merge_alpha`). Its inflated
+// (over all its days, or over its days of one weekday) AND delivered significantly less value per
+// token than that past (a rate-ratio test), designed so that a developer whose use and efficiency
+// do not change is flagged with probability at most `alpha` (and one whose value kept pace with
+// more tokens at most `merge_alpha`). Its inflated
 // tokens are the part of its excess its value does not pay for at the past efficiency.
 // A developer with less than `min_history_days` of their own past is judged against the cohort's
 // distribution of efficiency instead (when one is given). The method, its assumptions and error
