@@ -481,8 +481,8 @@ DriftResult analyze_drift(const BucketsView& buckets, int64_t bucket_seconds, co
                     ref.days[k] = 0;
                 }
             }
-            for (double& m : ref.weekday_mean)
-                m /= std::max(1.0, ref.weekday_days[&m - ref.weekday_mean]);
+            for (int w = 0; w < 7; ++w)
+                ref.weekday_mean[w] /= std::max(1.0, ref.weekday_days[w]);
             for (int k = 0; k < 2; ++k)
                 if (ref.days[k] == 0) {
                     ref.day_mean[k] = ref.day_mean[1 - k];
