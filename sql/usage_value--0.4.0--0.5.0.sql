@@ -1882,7 +1882,7 @@ BEGIN
                      cost_micro_usd, uncosted_tokens
               FROM days) x
         $sql$, s, r_days, r_read, r_credits, ext, reread,
-        usage_value_internal.days_sql('hours', entry.bucket_width));
+        usage_value_internal.days_sql('hours', entry.bucket_width, (name || '_unpriced') = ANY (entry.objects)));
 
     -- 4. Write the days that differ.
     EXECUTE format($sql$
@@ -2897,7 +2897,8 @@ BEGIN
                     UNION ALL
                     SELECT k.developer_id, (k.bucket AT TIME ZONE 'UTC')::date, k.bucket, 0, k.merged_changes, k.value,
                            k.authored_value, 0, NULL, 0
-                    FROM %1$I.%3$I k) hours$hours$, s, r_read, r_credits), entry.bucket_width));
+                    FROM %1$I.%3$I k) hours$hours$, s, r_read, r_credits), entry.bucket_width,
+            (name || '_unpriced') = ANY (entry.objects)));
     PERFORM set_config('usage_value.read_from', '', true);
 
     -- 3. The burst episodes, on the workers.
@@ -3134,13 +3135,15 @@ COMMENT ON FUNCTION usage_value_internal.believed_cost(numeric, numeric, bigint)
 -- bucket, tokens, merged_changes, value, authored_value, usage_rows, cost_micro_usd and
 -- uncosted_tokens; bucket NULL for a kept day's usage rows and cost), the day's usage_summary of
 -- its buckets in time order, its burst_series, usage rows and cost. Each bucket has at most one
--- usage row and one credit row, so the per-bucket sums are exact. Dollars (issue 16): the day's
--- cost is kept per day (<name>_days), so that a day not re-read keeps it; in the summary it is
--- spread over the buckets in proportion to their tokens, in whole micro-dollars (floor of the cost
--- times the tokens through this bucket over the day's, less the same through the bucket before)
--- that sum exactly to the day's: a day re-read or kept gets the same summary, an incremental
--- refresh equals a full rebuild. A day with a usage row without a cost has none in its summary.
-CREATE FUNCTION usage_value_internal.days_sql(hours text, bucket_width interval) RETURNS text
+-- usage row and one credit row, so the per-bucket sums are exact. Dollars (issue 16), on a board
+-- that binds them (`costed`; without, no bucket has a cost and the windows are not paid for): the
+-- day's cost is kept per day (<name>_days), so that a day not re-read keeps it; in the summary it
+-- is spread over the buckets in proportion to their tokens, in whole micro-dollars (floor of the
+-- cost times the tokens through this bucket over the day's, less the same through the bucket
+-- before) that sum exactly to the day's: a day re-read or kept gets the same summary, an
+-- incremental refresh equals a full rebuild. A day with a usage row without a cost has none in
+-- its summary.
+CREATE FUNCTION usage_value_internal.days_sql(hours text, bucket_width interval, costed boolean) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN format($sql$
     SELECT developer_id, day, sum(usage_rows)::bigint AS usage_rows,
@@ -3150,26 +3153,32 @@ RETURN format($sql$
            %2$I.burst_series(bucket, tokens, merged_changes, authored_value, %3$L::interval)
                FILTER (WHERE bucket IS NOT NULL AND (tokens > 0 OR merged_changes > 0)) AS series,
            sum(cost_micro_usd)::bigint AS cost_micro_usd, coalesce(sum(uncosted_tokens), 0)::bigint AS uncosted_tokens
-    FROM (SELECT b.*,
-                 CASE WHEN b.bucket IS NOT NULL AND b.day_uncosted_tokens = 0 AND b.day_cost_micro_usd IS NOT NULL AND b.day_tokens > 0
-                      THEN ((floor(b.day_cost_micro_usd::numeric * b.tokens_through / b.day_tokens)
-                             - floor(b.day_cost_micro_usd::numeric * (b.tokens_through - b.tokens) / b.day_tokens)) / 1000000)::float8
-                 END AS cost_usd
-          FROM (SELECT b.*, sum(b.cost_micro_usd) OVER w AS day_cost_micro_usd,
-                       coalesce(sum(b.uncosted_tokens) OVER w, 0) AS day_uncosted_tokens,
-                       coalesce(sum(b.tokens) FILTER (WHERE b.bucket IS NOT NULL) OVER w, 0) AS day_tokens,
-                       sum(b.tokens) FILTER (WHERE b.bucket IS NOT NULL) OVER (w ORDER BY b.bucket ROWS UNBOUNDED PRECEDING) AS tokens_through
-                FROM (SELECT developer_id, day, bucket, sum(tokens)::bigint AS tokens, sum(merged_changes)::bigint AS merged_changes,
-                             coalesce(sum(value), 0)::float8 AS value, coalesce(sum(authored_value), 0)::float8 AS authored_value,
-                             sum(usage_rows)::bigint AS usage_rows, sum(cost_micro_usd)::bigint AS cost_micro_usd,
-                             sum(uncosted_tokens)::bigint AS uncosted_tokens
-                      FROM %1$s GROUP BY developer_id, day, bucket) b
-                WINDOW w AS (PARTITION BY b.developer_id, b.day)) b) costed
+    FROM (%1$s) buckets
     GROUP BY developer_id, day
     HAVING count(bucket) > 0 OR sum(usage_rows) > 0
-    $sql$, hours, '@extschema@', bucket_width);
-COMMENT ON FUNCTION usage_value_internal.days_sql(text, interval) IS
-    'refresh_days and refresh_distributed: the SQL of the per developer and day summaries, series, usage rows and cost made from a relation of hours (the day''s cost spread over its buckets in whole micro-dollars that sum to it)';
+    $sql$,
+    format(CASE WHEN costed THEN $costed$
+        SELECT b.*,
+               CASE WHEN b.bucket IS NOT NULL AND b.day_uncosted_tokens = 0 AND b.day_cost_micro_usd IS NOT NULL AND b.day_tokens > 0
+                    THEN ((floor(b.day_cost_micro_usd::numeric * b.tokens_through / b.day_tokens)
+                           - floor(b.day_cost_micro_usd::numeric * (b.tokens_through - b.tokens) / b.day_tokens)) / 1000000)::float8
+               END AS cost_usd
+        FROM (SELECT b.*, sum(b.cost_micro_usd) OVER w AS day_cost_micro_usd,
+                     coalesce(sum(b.uncosted_tokens) OVER w, 0) AS day_uncosted_tokens,
+                     coalesce(sum(b.tokens) FILTER (WHERE b.bucket IS NOT NULL) OVER w, 0) AS day_tokens,
+                     sum(b.tokens) FILTER (WHERE b.bucket IS NOT NULL) OVER (w ORDER BY b.bucket ROWS UNBOUNDED PRECEDING) AS tokens_through
+              FROM (%1$s) b
+              WINDOW w AS (PARTITION BY b.developer_id, b.day)) b$costed$
+        ELSE 'SELECT b.*, NULL::float8 AS cost_usd FROM (%1$s) b' END,
+        format($buckets$
+            SELECT developer_id, day, bucket, sum(tokens)::bigint AS tokens, sum(merged_changes)::bigint AS merged_changes,
+                   coalesce(sum(value), 0)::float8 AS value, coalesce(sum(authored_value), 0)::float8 AS authored_value,
+                   sum(usage_rows)::bigint AS usage_rows, sum(cost_micro_usd)::bigint AS cost_micro_usd,
+                   sum(uncosted_tokens)::bigint AS uncosted_tokens
+            FROM %s GROUP BY developer_id, day, bucket$buckets$, hours)),
+    '@extschema@', bucket_width);
+COMMENT ON FUNCTION usage_value_internal.days_sql(text, interval, boolean) IS
+    'refresh_days and refresh_distributed: the SQL of the per developer and day summaries, series, usage rows and cost made from a relation of hours (on a board with dollars, costed, the day''s cost spread over its buckets in whole micro-dollars that sum to it)';
 
 -- The views a board with dollars makes: <name>_unpriced (usage rows without a cost, by model and
 -- developer), <name>_burst_costs (the burst episodes'' inflated dollars), and, with both a
