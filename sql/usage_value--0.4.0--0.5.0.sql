@@ -233,9 +233,11 @@ ALTER TABLE @extschema@.leaderboards
     ADD COLUMN days_changed bigint,
     ADD COLUMN developers_reanalysed bigint,
     ADD COLUMN periods_rebuilt bigint,
-    ADD COLUMN annotations_table text;
+    ADD COLUMN annotations_table text,
+    ADD COLUMN prices jsonb;
 COMMENT ON COLUMN @extschema@.leaderboards.late_window IS 'how far before the watermark every refresh re-reads the usage source: late rows and deletions inside it are handled exactly; NULL: a board made before 0.5.0 (rebuilt whole at every refresh)';
 COMMENT ON COLUMN @extschema@.leaderboards.ingested_column IS 'the usage column recording when a row arrived: a row ingested after the last refresh is picked up however old its time; NULL: none';
+COMMENT ON COLUMN @extschema@.leaderboards.prices IS 'the usage_value.model_prices rows the last refresh priced with (a board with dollars; NULL: none): a price added, changed or removed since makes the next refresh re-read the usage from the price''s effective_from on';
 COMMENT ON COLUMN @extschema@.leaderboards.watermark IS 'the newest usage time folded into the board: the next refresh re-reads from the UTC day of watermark - late_window on; NULL: nothing read yet (the next refresh is a full one)';
 COMMENT ON COLUMN @extschema@.leaderboards.ingested_watermark IS 'the newest ingested_column value folded into the board; NULL: none yet';
 COMMENT ON COLUMN @extschema@.leaderboards.read_from IS 'start of the usage the last refresh re-read (UTC midnight; -infinity for a full rebuild)';
@@ -248,7 +250,7 @@ COMMENT ON COLUMN @extschema@.leaderboards.periods_rebuilt IS 'developer-periods
 COMMENT ON COLUMN @extschema@.leaderboards.annotations_table IS 'the table of periods the developers'' own records excuse (developer, during, kind), read into <name>_annotations at every refresh; NULL: none';
 -- What a refresh records (late_window and ingested_column are settings, fixed at creation).
 GRANT UPDATE (watermark, ingested_watermark, read_from, ingested_from, refresh_kind, days_recomputed, days_changed,
-              developers_reanalysed, periods_rebuilt) ON @extschema@.leaderboards TO PUBLIC;
+              developers_reanalysed, periods_rebuilt, prices) ON @extschema@.leaderboards TO PUBLIC;
 
 -- refresh_leaderboard gains full => true and returns the freshness row, which gains what the
 -- last refresh did: the wrapper goes first (it returns the view's row type).
@@ -1711,6 +1713,8 @@ DECLARE
     credit_from timestamptz;
     in_scope text;   -- is a credit row (bucket) in the periods recomputed? (SQL)
     temp text;
+    current_prices jsonb;   -- model_prices now, on a board with dollars
+    prices_from timestamptz;
 BEGIN
     SELECT * INTO entry FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = refresh_days.name;
     IF NOT FOUND THEN
@@ -1725,6 +1729,21 @@ BEGIN
     period_length := CASE entry.period WHEN 'day' THEN '1 day' WHEN 'week' THEN '7 days' WHEN 'month' THEN '1 month' ELSE '3 months' END;
     from_ts := CASE WHEN rebuild THEN '-infinity'::timestamptz
                     ELSE date_trunc('day', (entry.watermark - entry.late_window) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' END;
+    -- Dollars: the days keep their cost, so a price added, changed or removed since the last
+    -- refresh (a correction, a model priced late) re-reads the usage from its effective_from on:
+    -- an event is priced only by rows that have begun by its time, so no earlier day can change.
+    IF (name || '_unpriced') = ANY (entry.objects) THEN
+        SELECT coalesce(jsonb_agg(p ORDER BY p.model, p.effective_from), '[]') INTO current_prices FROM @extschema@.model_prices p;
+        IF current_prices IS DISTINCT FROM entry.prices THEN
+            SELECT min(x.effective_from) INTO prices_from
+            FROM ((SELECT * FROM jsonb_populate_recordset(NULL::@extschema@.model_prices, current_prices)
+                   EXCEPT SELECT * FROM jsonb_populate_recordset(NULL::@extschema@.model_prices, coalesce(entry.prices, '[]')))
+                  UNION ALL
+                  (SELECT * FROM jsonb_populate_recordset(NULL::@extschema@.model_prices, coalesce(entry.prices, '[]'))
+                   EXCEPT SELECT * FROM jsonb_populate_recordset(NULL::@extschema@.model_prices, current_prices))) x;
+            from_ts := least(from_ts, date_trunc('day', prices_from AT TIME ZONE 'UTC') AT TIME ZONE 'UTC');
+        END IF;
+    END IF;
     UPDATE @extschema@.leaderboards l
     SET read_from = from_ts,
         ingested_from = CASE WHEN rebuild OR entry.ingested_column IS NULL THEN NULL
@@ -2082,7 +2101,8 @@ BEGIN
     SET watermark = CASE WHEN rebuild THEN newest ELSE greatest(l.watermark, newest) END,
         ingested_watermark = CASE WHEN rebuild THEN ingested ELSE greatest(l.ingested_watermark, ingested) END,
         refresh_kind = CASE WHEN rebuild THEN 'full' ELSE 'incremental' END,
-        days_recomputed = n_days, days_changed = n_changed, developers_reanalysed = n_devs, periods_rebuilt = n_periods
+        days_recomputed = n_days, days_changed = n_changed, developers_reanalysed = n_devs, periods_rebuilt = n_periods,
+        prices = current_prices
     WHERE l.target_schema = schema_name AND l.name = refresh_days.name;
 END
 $function$;

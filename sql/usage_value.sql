@@ -1014,6 +1014,8 @@ CREATE TABLE @extschema@.leaderboards (
     -- The annotations table of a board made with one (0.5.0, issue 14), as given (a name, not a
     -- regclass, so that pg_dump's copy of the rows restores before the table exists).
     annotations_table text,
+    -- The model_prices rows a board with dollars was last priced with (0.5.0, issue 16).
+    prices jsonb,
     PRIMARY KEY (target_schema, name)
 );
 COMMENT ON TABLE @extschema@.leaderboards IS
@@ -1027,6 +1029,7 @@ COMMENT ON COLUMN @extschema@.leaderboards.min_group_size IS 'teams with fewer d
 COMMENT ON COLUMN @extschema@.leaderboards.cron_job_name IS 'the pg_cron job that refreshes the board; NULL: not scheduled with pg_cron';
 COMMENT ON COLUMN @extschema@.leaderboards.late_window IS 'how far before the watermark every refresh re-reads the usage source: late rows and deletions inside it are handled exactly; NULL: a board made before 0.5.0 (rebuilt whole at every refresh)';
 COMMENT ON COLUMN @extschema@.leaderboards.ingested_column IS 'the usage column recording when a row arrived: a row ingested after the last refresh is picked up however old its time; NULL: none';
+COMMENT ON COLUMN @extschema@.leaderboards.prices IS 'the usage_value.model_prices rows the last refresh priced with (a board with dollars; NULL: none): a price added, changed or removed since makes the next refresh re-read the usage from the price''s effective_from on';
 COMMENT ON COLUMN @extschema@.leaderboards.watermark IS 'the newest usage time folded into the board: the next refresh re-reads from the UTC day of watermark - late_window on; NULL: nothing read yet (the next refresh is a full one)';
 COMMENT ON COLUMN @extschema@.leaderboards.ingested_watermark IS 'the newest ingested_column value folded into the board; NULL: none yet';
 COMMENT ON COLUMN @extschema@.leaderboards.read_from IS 'start of the usage the last refresh re-read (UTC midnight; -infinity for a full rebuild)';
@@ -2637,6 +2640,8 @@ DECLARE
     credit_from timestamptz;
     in_scope text;   -- is a credit row (bucket) in the periods recomputed? (SQL)
     temp text;
+    current_prices jsonb;   -- model_prices now, on a board with dollars
+    prices_from timestamptz;
 BEGIN
     SELECT * INTO entry FROM @extschema@.leaderboards l WHERE l.target_schema = schema_name AND l.name = refresh_days.name;
     IF NOT FOUND THEN
@@ -2651,6 +2656,21 @@ BEGIN
     period_length := CASE entry.period WHEN 'day' THEN '1 day' WHEN 'week' THEN '7 days' WHEN 'month' THEN '1 month' ELSE '3 months' END;
     from_ts := CASE WHEN rebuild THEN '-infinity'::timestamptz
                     ELSE date_trunc('day', (entry.watermark - entry.late_window) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' END;
+    -- Dollars: the days keep their cost, so a price added, changed or removed since the last
+    -- refresh (a correction, a model priced late) re-reads the usage from its effective_from on:
+    -- an event is priced only by rows that have begun by its time, so no earlier day can change.
+    IF (name || '_unpriced') = ANY (entry.objects) THEN
+        SELECT coalesce(jsonb_agg(p ORDER BY p.model, p.effective_from), '[]') INTO current_prices FROM @extschema@.model_prices p;
+        IF current_prices IS DISTINCT FROM entry.prices THEN
+            SELECT min(x.effective_from) INTO prices_from
+            FROM ((SELECT * FROM jsonb_populate_recordset(NULL::@extschema@.model_prices, current_prices)
+                   EXCEPT SELECT * FROM jsonb_populate_recordset(NULL::@extschema@.model_prices, coalesce(entry.prices, '[]')))
+                  UNION ALL
+                  (SELECT * FROM jsonb_populate_recordset(NULL::@extschema@.model_prices, coalesce(entry.prices, '[]'))
+                   EXCEPT SELECT * FROM jsonb_populate_recordset(NULL::@extschema@.model_prices, current_prices))) x;
+            from_ts := least(from_ts, date_trunc('day', prices_from AT TIME ZONE 'UTC') AT TIME ZONE 'UTC');
+        END IF;
+    END IF;
     UPDATE @extschema@.leaderboards l
     SET read_from = from_ts,
         ingested_from = CASE WHEN rebuild OR entry.ingested_column IS NULL THEN NULL
@@ -3008,7 +3028,8 @@ BEGIN
     SET watermark = CASE WHEN rebuild THEN newest ELSE greatest(l.watermark, newest) END,
         ingested_watermark = CASE WHEN rebuild THEN ingested ELSE greatest(l.ingested_watermark, ingested) END,
         refresh_kind = CASE WHEN rebuild THEN 'full' ELSE 'incremental' END,
-        days_recomputed = n_days, days_changed = n_changed, developers_reanalysed = n_devs, periods_rebuilt = n_periods
+        days_recomputed = n_days, days_changed = n_changed, developers_reanalysed = n_devs, periods_rebuilt = n_periods,
+        prices = current_prices
     WHERE l.target_schema = schema_name AND l.name = refresh_days.name;
 END
 $function$;
@@ -3519,7 +3540,7 @@ GRANT SELECT, INSERT, DELETE ON @extschema@.leaderboards TO PUBLIC;
 GRANT UPDATE (refreshed_at, refresh_seconds, rows_read, data_from, data_through, last_failed_at, last_error,
               rejected_rows, developer_coverage, min_coverage, multiple_teams,
               watermark, ingested_watermark, read_from, ingested_from, refresh_kind, days_recomputed, days_changed,
-              developers_reanalysed, periods_rebuilt)
+              developers_reanalysed, periods_rebuilt, prices)
     ON @extschema@.leaderboards TO PUBLIC;
 
 -- leaderboard_freshness is readable by every role (refresh_leaderboard returns its row) and, from

@@ -7,7 +7,7 @@
 -- an incremental refresh keeps the dollars of the days it does not re-read.
 BEGIN;
 SET LOCAL search_path = usage_value, public;
-SELECT plan(36);
+SELECT plan(39);
 
 CREATE SCHEMA cb;
 CREATE TABLE cb.usage (dev text, at timestamptz, model text, input bigint, output bigint, cache_read bigint,
@@ -167,6 +167,22 @@ SELECT is((SELECT count(*) FROM ((SELECT developer_id, day, tokens, summary::tex
           0::bigint, 'incremental refresh: the days equal a full rebuild''s, dollars included');
 SELECT is((SELECT cost_usd FROM cb.usd_leaderboard WHERE developer_id = 'exp'), 142.000000::numeric,
           'exp after the refresh: $140 + $1 late + $1 new (old days kept their dollars)');
+
+-- A price corrected after the fact: the days keep their cost, so the next refresh re-reads the
+-- usage from the price's effective_from on (not only the late window) and equals a full rebuild.
+INSERT INTO model_prices VALUES ('big', '2026-01-08', 20, 20, 20, 20, 'test: a correction');
+SELECT refresh_leaderboard('usd', 'cb');
+SELECT is((SELECT cost_usd FROM cb.usd_leaderboard WHERE developer_id = 'exp'), 213.000000::numeric,
+          'exp after big''s price doubles from Jan 8: 7 x $10 + 7 x $20 + $2 late (at $20) + $1 new');
+SELECT is((SELECT read_from FROM leaderboards WHERE target_schema = 'cb' AND name = 'usd'), '2026-01-08 00:00+00'::timestamptz,
+          'the refresh re-read from the price''s effective_from (the late window alone starts on Jan 13)');
+SELECT pg_temp.make('usd_full2', 'cost', 'model', 'cost');
+SELECT is((SELECT count(*) FROM ((SELECT developer_id, cost_usd, fair_score FROM cb.usd_leaderboard
+                                  EXCEPT SELECT developer_id, cost_usd, fair_score FROM cb.usd_full2_leaderboard)
+                                 UNION ALL
+                                 (SELECT developer_id, cost_usd, fair_score FROM cb.usd_full2_leaderboard
+                                  EXCEPT SELECT developer_id, cost_usd, fair_score FROM cb.usd_leaderboard)) x),
+          0::bigint, 'and the board equals a full rebuild''s, dollars and scores');
 
 -- Arguments checked, naming the argument.
 SELECT throws_ok($$SELECT pg_temp.make('bad', 'dollars', 'model', NULL)$$, '22023', 'exposure must be tokens or cost (got dollars)',
