@@ -1997,25 +1997,10 @@ BEGIN
                                          AND d.day < (p.period_start + %4$L::interval)::date
         GROUP BY p.developer_id, p.period_start
         $sql$, s, r_days, ext, period_length);
-    -- An episode's inflated tokens over the buckets it covers ([start_at, end_at)), in
-    -- proportion to their tokens; a period's share summed in episode order.
-    EXECUTE format($sql$
-        CREATE TEMP TABLE uv_inflated ON COMMIT DROP AS
-        WITH spent AS (
-            SELECT e.developer_id, e.start_at, e.inflated_tokens,
-                   date_trunc(%4$L, b.bucket AT TIME ZONE 'UTC')::date AS period_start, sum(b.tokens)::float8 AS tokens
-            FROM %1$I.%3$I e JOIN uv_re USING (developer_id)
-            JOIN %1$I.%2$I d ON d.developer_id = e.developer_id AND d.day >= (e.start_at AT TIME ZONE 'UTC')::date
-                            AND d.day <= ((e.end_at - interval '1 microsecond') AT TIME ZONE 'UTC')::date
-            CROSS JOIN LATERAL %5$I.buckets(d.series) b
-            WHERE e.kind = 'burst' AND e.inflated_tokens > 0 AND b.bucket >= e.start_at AND b.bucket < e.end_at
-            GROUP BY 1, 2, 3, 4)
-        SELECT developer_id, period_start, sum(share ORDER BY start_at) AS inflated_tokens
-        FROM (SELECT developer_id, period_start, start_at,
-                     inflated_tokens * tokens / nullif(sum(tokens) OVER (PARTITION BY developer_id, start_at), 0) AS share
-              FROM spent) s
-        GROUP BY developer_id, period_start
-        $sql$, s, r_days, r_episodes, entry.period, ext);
+    -- The re-analysed developers' inflated tokens per period (inflated_sql).
+    EXECUTE 'CREATE TEMP TABLE uv_inflated ON COMMIT DROP AS '
+            || usage_value_internal.inflated_sql(format('(SELECT e.* FROM %I.%I e JOIN uv_re USING (developer_id))', s, r_episodes),
+                                                 format('%I.%I', s, r_days), entry.period);
     EXECUTE format($sql$
         DELETE FROM %1$I.%2$I t USING uv_dirty p
         WHERE t.developer_id = p.developer_id AND t.period_start = p.period_start
@@ -2944,21 +2929,11 @@ BEGIN
         FROM (SELECT developer_id, date_trunc(%5$L, day)::date AS period_start, %6$I.rollup(summary ORDER BY day) AS summary,
                      sum(usage_rows)::bigint AS usage_rows
               FROM %1$I.%3$I GROUP BY developer_id, date_trunc(%5$L, day)::date) t
-        LEFT JOIN (
-            SELECT developer_id, period_start, sum(share ORDER BY start_at) AS inflated_tokens
-            FROM (SELECT developer_id, period_start, start_at,
-                         inflated_tokens * tokens / nullif(sum(tokens) OVER (PARTITION BY developer_id, start_at), 0) AS share
-                  FROM (SELECT e.developer_id, e.start_at, e.inflated_tokens,
-                               date_trunc(%5$L, b.bucket AT TIME ZONE 'UTC')::date AS period_start, sum(b.tokens)::float8 AS tokens
-                        FROM %1$I.%4$I e
-                        JOIN %1$I.%3$I d ON d.developer_id = e.developer_id AND d.day >= (e.start_at AT TIME ZONE 'UTC')::date
-                                        AND d.day <= ((e.end_at - interval '1 microsecond') AT TIME ZONE 'UTC')::date
-                        CROSS JOIN LATERAL %6$I.buckets(d.series) b
-                        WHERE e.kind = 'burst' AND e.inflated_tokens > 0 AND b.bucket >= e.start_at AND b.bucket < e.end_at
-                        GROUP BY 1, 2, 3, 4) spent) shares
-            GROUP BY developer_id, period_start) i
+        LEFT JOIN (%4$s) i
         ON i.developer_id = t.developer_id AND i.period_start = t.period_start
-        $sql$, s, r_totals, r_days, r_episodes, entry.period, ext);
+        $sql$, s, r_totals, r_days,
+        usage_value_internal.inflated_sql(format('%I.%I', s, r_episodes), format('%I.%I', s, r_days), entry.period),
+        entry.period, ext);
 
     -- 5. Efficiency drift: each established developer's value per token (28 days or more with
     --    tokens) reaches the coordinator, which groups them (the cohort with at least
@@ -3149,6 +3124,29 @@ RETURN CASE WHEN reported IS NOT NULL AND (reported > 0 OR coalesce(tokens, 0) =
             THEN reported ELSE computed END;
 COMMENT ON FUNCTION usage_value_internal.believed_cost(numeric, numeric, bigint) IS
     'a usage row''s cost as the boards count it: the reported cost unless it is 0 or less for tokens or below half the computed one; then the computed cost (NULL: unpriced)';
+
+-- refresh_days and refresh_distributed: per developer and period, the inflated tokens of the burst
+-- episodes in `episodes` (over the board's `days`): each episode's inflated tokens spread over the
+-- buckets it covers ([start_at, end_at)) in proportion to their tokens, a period's shares summed in
+-- episode order (the same bits on one server and on Citus).
+CREATE FUNCTION usage_value_internal.inflated_sql(episodes text, days text, period text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN format($sql$
+    SELECT developer_id, period_start, sum(share ORDER BY start_at) AS inflated_tokens
+    FROM (SELECT developer_id, period_start, start_at,
+                 inflated_tokens * tokens / nullif(sum(tokens) OVER (PARTITION BY developer_id, start_at), 0) AS share
+          FROM (SELECT e.developer_id, e.start_at, e.inflated_tokens,
+                       date_trunc(%3$L, b.bucket AT TIME ZONE 'UTC')::date AS period_start, sum(b.tokens)::float8 AS tokens
+                FROM %1$s e
+                JOIN %2$s d ON d.developer_id = e.developer_id AND d.day >= (e.start_at AT TIME ZONE 'UTC')::date
+                           AND d.day <= ((e.end_at - interval '1 microsecond') AT TIME ZONE 'UTC')::date
+                CROSS JOIN LATERAL %4$I.buckets(d.series) b
+                WHERE e.kind = 'burst' AND e.inflated_tokens > 0 AND b.bucket >= e.start_at AND b.bucket < e.end_at
+                GROUP BY 1, 2, 3, 4) spent) shares
+    GROUP BY developer_id, period_start
+    $sql$, episodes, days, period, '@extschema@');
+COMMENT ON FUNCTION usage_value_internal.inflated_sql(text, text, text) IS
+    'refresh_days and refresh_distributed: the SQL of the inflated tokens per developer and period of a board''s burst episodes, spread over the buckets they cover in proportion to their tokens';
 
 -- refresh_days and refresh_distributed (one definition, so that a distributed board's days equal
 -- a single server's): per developer and UTC day, from `hours` (a relation with developer_id, day,
